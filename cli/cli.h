@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The vmscope command line: subcommands and their option parsing (parsing is pure). */
+#ifndef VMSCOPE_CLI_H
+#define VMSCOPE_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/boot.h"
+
+struct run_opts {
+	uint64_t mem_size;
+	int nr_vcpus;
+	const char *console; /* NULL: stdout */
+	double timeout;	     /* seconds; 0: none */
+	const char *guest;   /* NULL: the built-in guest */
+	enum boot_mode mode;
+	int ring;
+	uint64_t load_addr;
+	uint64_t entry;	     /* 0: from the image */
+	int entry_set;
+	int no_irqchip;
+	int no_input;
+	int stats;	     /* print exit statistics at the end */
+};
+
+/* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */
+int cli__parse_run(int argc, char **argv, struct run_opts *o);
+
+/* Parse a number with 0x/0 prefixes; -EINVAL with a message naming what. */
+int cli__parse_u64(const char *s, const char *what, uint64_t *out);
+
+int cmd_run(int argc, char **argv);
+int cmd_caps(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+void cli__run_usage(FILE *f);
+
+#endif

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/caps.h"
+#include "../core/err.h"
+#include "../core/kvm.h"
+#include "cli.h"
+
+#ifndef VMSCOPE_VERSION
+#define VMSCOPE_VERSION "0.0.0"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "boot a guest (the built-in demo guest if none is given)" },
+	{ "caps", cmd_caps, "show what this host's KVM and kernel support" },
+	{ "version", cmd_version, "print the version" },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: vmscope COMMAND [OPTIONS] [ARGS]\n\n"
+		   "vmscope: a KVM virtual machine monitor built to observe its guests.\n\n"
+		   "Commands:\n");
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nRun 'vmscope COMMAND --help' for a command's options.\n");
+}
+
+static int wants_help(int argc, char **argv)
+{
+	return argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+}
+
+int cmd_caps(int argc, char **argv)
+{
+	struct host_caps caps;
+	struct kvm_dev k;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: vmscope caps\n\nPrint the host's KVM flavour and capabilities, "
+		       "and for each vmscope feature\nwhether this host supports it and, if "
+		       "not, why.\n");
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "vmscope caps: unexpected argument '%s'; see 'vmscope caps "
+				"--help'\n",
+			argv[1]);
+		return 2;
+	}
+	caps__probe(&caps, "");
+	if (kvm_dev__open(&k, NULL))
+		k.fd = -1;
+	caps__print(stdout, &caps, k.fd);
+	kvm_dev__close(&k);
+	return caps.kvm_fd_ok ? 0 : 1;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		printf("usage: vmscope version\n\nPrint vmscope's version.\n");
+		return 0;
+	}
+	printf("vmscope %s\n", VMSCOPE_VERSION);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || wants_help(argc, argv)) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv);
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "vmscope: unknown command '%s'; run 'vmscope --help' for the list\n",
+		argv[1]);
+	return 2;
+}

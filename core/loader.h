@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest image loaders: flat binaries at an address and ELF64 executables (PT_LOAD segments and
+ * the entry point).  Images are untrusted: every header field and segment is checked against
+ * the image size and guest RAM before a byte is copied, and a failure names the field or the
+ * segment at fault.
+ */
+#ifndef VMSCOPE_LOADER_H
+#define VMSCOPE_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct guest_mem;
+
+struct load_info {
+	uint64_t entry;	   /* entry point (flat: the load address) */
+	uint64_t low, high; /* guest-physical extent written: [low, high) */
+	int is_elf;
+};
+
+/* Copy a flat image to gpa. */
+int loader__load_flat(struct guest_mem *mem, const void *img, size_t len, uint64_t gpa,
+		      struct load_info *info);
+
+/* Load an ELF64 x86-64 executable (ET_EXEC or ET_DYN loaded at its p_paddr). */
+int loader__load_elf(struct guest_mem *mem, const void *img, size_t len, struct load_info *info);
+
+/* 1 if the image starts with the ELF magic. */
+int loader__is_elf(const void *img, size_t len);
+
+/* Read a file (ELF by magic, else flat at flat_gpa) into guest memory. */
+int loader__load_file(struct guest_mem *mem, const char *path, uint64_t flat_gpa,
+		      struct load_info *info);
+
+#endif

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cpuid.h"
+#include "err.h"
+#include "kvm.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define VCPU_SYNC_MASK (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)
+
+static int vcpu__set_cpuid(struct vcpu *v)
+{
+	struct kvm_cpuid2 *c;
+	int ret;
+
+	c = cpuid__for_vcpu(v->vm->cpuid, v->vm->opts.nr_vcpus, v->id);
+	if (!c)
+		return err__wrap(-errno, "building CPUID for vCPU %d", v->id);
+	ret = kvm__ioctl(v->fd, KVM_SET_CPUID2, c);
+	free(c);
+	if (ret < 0)
+		return err__set(-ret, "KVM_SET_CPUID2 failed for vCPU %d: %s", v->id,
+				strerror(-ret));
+	return 0;
+}
+
+int vcpu__init(struct vcpu *v, struct vm *vm, int id)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0)
+		return err__set(errno, "cannot create vCPU %d: %s", id, strerror(errno));
+	v->run_size = vm->kvm.vcpu_mmap_size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		ret = err__set(errno, "cannot map kvm_run of vCPU %d: %s", id, strerror(errno));
+		goto out_close;
+	}
+	v->sync_regs = (kvm__check_cap(vm->fd, KVM_CAP_SYNC_REGS) & VCPU_SYNC_MASK) ==
+		       VCPU_SYNC_MASK;
+	ret = vcpu__set_cpuid(v);
+	if (ret)
+		goto out_unmap;
+	return 0;
+
+out_unmap:
+	munmap(v->run, v->run_size);
+	v->run = NULL;
+out_close:
+	close(v->fd);
+	v->fd = -1;
+	return ret;
+}
+
+void vcpu__exit(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, v->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}
+
+/* Write back registers that an exit handler changed in the sync area (before parking). */
+static int vcpu__flush_sync(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	int ret = 0;
+
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_REGS)
+		ret = kvm__ioctl(v->fd, KVM_SET_REGS, &run->s.regs.regs);
+	if (!ret && (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS))
+		ret = kvm__ioctl(v->fd, KVM_SET_SREGS, &run->s.regs.sregs);
+	run->kvm_dirty_regs = 0;
+	v->sync_valid = 0;
+	return ret < 0 ? ret : 0;
+}
+
+int vcpu__run_once(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	int ret;
+
+	if (v->sync_regs)
+		run->kvm_valid_regs = VCPU_SYNC_MASK;
+	v->sync_valid = 0;
+	ret = ioctl(v->fd, KVM_RUN, 0);
+	if (ret < 0 && errno != EINTR) {
+		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "vCPU %d: KVM_RUN failed: %s",
+				 v->id, strerror(errno));
+		return -errno;
+	}
+	if (ret < 0)
+		run->exit_reason = KVM_EXIT_INTR;
+	run->kvm_dirty_regs = 0;
+	v->sync_valid = v->sync_regs;
+	return exit__dispatch(v);
+}
+
+static void *vcpu__thread(void *arg)
+{
+	struct vcpu *v = arg;
+	int action = EXIT_RESUME;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	while (action == EXIT_RESUME) {
+		if (v->vm->pausing || v->vm->stopping) {
+			vcpu__flush_sync(v);
+			if (vm__park(v->vm))
+				break;
+		}
+		action = vcpu__run_once(v);
+	}
+	vm__vcpu_done(v->vm, v, action);
+	return NULL;
+}
+
+int vcpu__start(struct vcpu *v)
+{
+	int ret = pthread_create(&v->thread, NULL, vcpu__thread, v);
+
+	if (ret)
+		return err__set(ret, "cannot start the thread of vCPU %d: %s", v->id,
+				strerror(ret));
+	v->thread_started = 1;
+	return 0;
+}
+
+void vcpu__join(struct vcpu *v)
+{
+	if (v->thread_started)
+		pthread_join(v->thread, NULL);
+	v->thread_started = 0;
+}
+
+void vcpu__kick(struct vcpu *v)
+{
+	/*
+	 * immediate_exit makes a KVM_RUN that has not yet entered the guest return at once; the
+	 * signal interrupts one that has.  Together no kick is lost.
+	 */
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (v->thread_started)
+		pthread_kill(v->thread, SIGUSR1);
+}
+
+static int vcpu__ret(int ret)
+{
+	return ret < 0 ? ret : 0;
+}
+
+int vcpu__get_regs(struct vcpu *v, struct kvm_regs *regs)
+{
+	if (v->sync_valid) {
+		*regs = v->run->s.regs.regs;
+		return 0;
+	}
+	return vcpu__ret(kvm__ioctl(v->fd, KVM_GET_REGS, regs));
+}
+
+int vcpu__set_regs(struct vcpu *v, const struct kvm_regs *regs)
+{
+	if (v->sync_valid) {
+		v->run->s.regs.regs = *regs;
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
+	return vcpu__ret(kvm__ioctl(v->fd, KVM_SET_REGS, (void *)regs));
+}
+
+int vcpu__get_sregs(struct vcpu *v, struct kvm_sregs *sregs)
+{
+	if (v->sync_valid) {
+		*sregs = v->run->s.regs.sregs;
+		return 0;
+	}
+	return vcpu__ret(kvm__ioctl(v->fd, KVM_GET_SREGS, sregs));
+}
+
+int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs)
+{
+	if (v->sync_valid) {
+		v->run->s.regs.sregs = *sregs;
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
+		return 0;
+	}
+	return vcpu__ret(kvm__ioctl(v->fd, KVM_SET_SREGS, (void *)sregs));
+}

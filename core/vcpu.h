@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A vCPU: its fd, its kvm_run page, its thread and its exit statistics.  The run loop only
+ * calls KVM_RUN and exit__dispatch(); pausing and stopping go through immediate_exit and a
+ * signal so that a vCPU spinning in the guest comes back promptly.
+ */
+#ifndef VMSCOPE_VCPU_H
+#define VMSCOPE_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "exit.h"
+
+struct vm;
+
+#define VCPU_MAX_MSRS 256
+
+/* Everything KVM keeps for a vCPU, in one place (checkpoint, migration, debugging). */
+struct vcpu_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_fpu fpu;
+	struct kvm_xcrs xcrs;
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu_events events;
+	struct kvm_debugregs debugregs;
+	struct kvm_mp_state mp_state;
+	uint32_t nr_msrs;
+	struct kvm_msr_entry msrs[VCPU_MAX_MSRS];
+	uint32_t xsave_size; /* bytes used in xsave */
+	uint8_t xsave[16384] __attribute__((aligned(64)));
+};
+
+struct vcpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	int sync_regs;	/* KVM supports kvm_run sync regs */
+	int sync_valid; /* the sync area holds this exit's REGS and SREGS (vCPU thread only) */
+	pthread_t thread;
+	int thread_started;
+	struct exit_stats stats;
+	void *priv[4]; /* per-vCPU state of subsystems (host adaptation, tracing ...) */
+};
+
+int vcpu__init(struct vcpu *v, struct vm *vm, int id);
+void vcpu__exit(struct vcpu *v);
+
+/* One KVM_RUN and its dispatch, in the calling thread.  EXIT_RESUME, EXIT_STOP or -errno. */
+int vcpu__run_once(struct vcpu *v);
+
+/* Start the vCPU thread, which loops on vcpu__run_once() until the VM stops. */
+int vcpu__start(struct vcpu *v);
+void vcpu__join(struct vcpu *v);
+
+/* Make KVM_RUN return now (or at its next entry): used by pause and stop. */
+void vcpu__kick(struct vcpu *v);
+
+/*
+ * Registers of a vCPU stopped at an exit.  In the vCPU's own thread they come from the kvm_run
+ * sync area; vcpu__put_regs() marks them dirty so KVM_RUN loads them.  Elsewhere (the vCPU
+ * paused) they go through the ioctls.
+ */
+int vcpu__get_regs(struct vcpu *v, struct kvm_regs *regs);
+int vcpu__set_regs(struct vcpu *v, const struct kvm_regs *regs);
+int vcpu__get_sregs(struct vcpu *v, struct kvm_sregs *sregs);
+int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs);
+
+/* Whole state (vCPU paused or not yet started). */
+int vcpu__save(struct vcpu *v, struct vcpu_state *st);
+int vcpu__restore(struct vcpu *v, const struct vcpu_state *st);
+
+/* Print a register dump (for triple faults and internal errors) to the given stream. */
+void vcpu__dump(struct vcpu *v, void *stream);
+
+#endif

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A VM: the KVM VM fd, guest memory, vCPUs, hooks and devices, and the state machine that
+ * starts, pauses, resumes and stops it.
+ */
+#ifndef VMSCOPE_VM_H
+#define VMSCOPE_VM_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hooks.h"
+#include "kvm.h"
+#include "mem.h"
+
+struct vcpu;
+struct devices;
+struct ucall;
+
+#define VM_MAX_VCPUS 64
+
+/* Exit statuses of a run that the guest did not choose (docs/cli.md). */
+#define VM_STATUS_TIMEOUT 124
+#define VM_STATUS_GUEST_FAILURE 125 /* triple fault, internal error, failed guest assertion */
+
+struct vm_opts {
+	uint64_t mem_size;
+	int nr_vcpus;
+	int console_fd;	 /* guest serial output; -1 to discard */
+	int input_fd;	 /* guest serial input; -1 for none */
+	int no_irqchip;	 /* 1: no in-kernel irqchip and PIT (tests of bare exits) */
+	int verbose;
+};
+
+/* Called for each ucall from the guest; return 0 to go on, or stop the VM. */
+typedef void (*ucall_fn)(struct vcpu *v, void *opaque, const struct ucall *uc);
+
+struct vm {
+	struct kvm_dev kvm;
+	int fd;
+	struct vm_opts opts;
+	struct guest_mem mem;
+	struct hooks hooks;
+	int nr_vcpus;
+	struct vcpu *vcpus;
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, patched per vCPU */
+	uint32_t *msr_indices;	  /* KVM_GET_MSR_INDEX_LIST: what vcpu__save saves */
+	uint32_t nr_msr_indices;
+	struct devices *dev;
+	int has_irqchip;
+	int has_user_msr;
+
+	ucall_fn on_ucall;
+	void *ucall_opaque;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stopping;	  /* set once; read by vCPU threads */
+	int pausing;
+	int nr_paused;
+	int nr_running;	  /* vCPU threads not yet returned */
+	int exit_status;
+	char stop_reason[256];
+	int failed;	  /* stopped by an error, not by the guest */
+};
+
+/* Create the VM: memory, irqchip/PIT, devices, vCPUs (not started).  0 or -errno. */
+int vm__create(struct vm *vm, const struct vm_opts *opts);
+void vm__destroy(struct vm *vm);
+
+/* Install the MSR filter for the MSR hooks (call after registering them). */
+int vm__apply_msr_filter(struct vm *vm);
+
+struct boot_params;
+
+/*
+ * Put every vCPU at p->entry in p's mode (building GDT and page tables if asked): vCPU N gets
+ * RDI = N, RSI = the vCPU count and a stack 16 KiB * N below p->stack.
+ */
+int vm__boot(struct vm *vm, const struct boot_params *p);
+
+int vm__start(struct vm *vm);
+
+/*
+ * Wait until the VM stops or timeout_ms passes (< 0: forever).  Returns 0 when stopped and
+ * -ETIMEDOUT on timeout (the VM is then still running).
+ */
+int vm__wait(struct vm *vm, int timeout_ms);
+
+/* First caller wins: record status and reason, and kick every vCPU out of the guest. */
+void vm__request_stop(struct vm *vm, int status, int failed, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Stop every vCPU at its next exit and wait until all are parked; resume lets them go. */
+int vm__pause(struct vm *vm);
+int vm__resume(struct vm *vm);
+
+/* For the vCPU loop: its thread ends after the action it returned (EXIT_STOP, EXIT_VCPU_DONE). */
+void vm__vcpu_done(struct vm *vm, struct vcpu *v, int action);
+
+/* For the vCPU loop: park here while a pause is requested; returns 1 if the VM is stopping. */
+int vm__park(struct vm *vm);
+
+#endif

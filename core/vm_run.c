@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM's run state: start, pause, resume, stop and wait.  vm->lock protects the counters and
+ * the stop record; vm->stopping and vm->pausing are also read without the lock by the vCPU
+ * loop, so they are written with seq_cst stores before any vCPU is kicked (vcpu__kick pairs).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "err.h"
+#include "vcpu.h"
+#include "vm.h"
+
+static void vm__kick_all(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu__kick(&vm->vcpus[i]);
+}
+
+int vm__start(struct vm *vm)
+{
+	int i, ret;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->nr_running = vm->nr_vcpus;
+	pthread_mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		ret = vcpu__start(&vm->vcpus[i]);
+		if (ret) {
+			pthread_mutex_lock(&vm->lock);
+			vm->nr_running -= vm->nr_vcpus - i;
+			pthread_mutex_unlock(&vm->lock);
+			vm__request_stop(vm, 1, 1, "%s", err__msg(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void vm__request_stop(struct vm *vm, int status, int failed, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stopping) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	vm->exit_status = status;
+	vm->failed = failed;
+	va_start(ap, fmt);
+	vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+	va_end(ap);
+	/* Pairs with the vCPU loop's read of stopping after it clears immediate_exit. */
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	vm__kick_all(vm);
+}
+
+void vm__vcpu_done(struct vm *vm, struct vcpu *v, int action)
+{
+	(void)v;
+	pthread_mutex_lock(&vm->lock);
+	vm->nr_running--;
+	if (!vm->stopping && vm->nr_running == 0) {
+		vm->exit_status = 0;
+		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s",
+			 action == EXIT_VCPU_DONE ? "every vCPU halted" : "every vCPU ended");
+		__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
+	}
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void vm__deadline(struct timespec *ts, int timeout_ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+int vm__wait(struct vm *vm, int timeout_ms)
+{
+	struct timespec ts;
+	int i, ret = 0;
+
+	vm__deadline(&ts, timeout_ms < 0 ? 0 : timeout_ms);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->nr_running > 0 && ret != ETIMEDOUT) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		else
+			ret = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (ret == ETIMEDOUT)
+		return -ETIMEDOUT;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu__join(&vm->vcpus[i]);
+	return 0;
+}
+
+int vm__park(struct vm *vm)
+{
+	int stopping;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->pausing && !vm->stopping) {
+		vm->nr_paused++;
+		pthread_cond_broadcast(&vm->cond);
+		while (vm->pausing && !vm->stopping)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		vm->nr_paused--;
+	}
+	stopping = vm->stopping;
+	pthread_mutex_unlock(&vm->lock);
+	return stopping;
+}
+
+int vm__pause(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->pausing) {
+		pthread_mutex_unlock(&vm->lock);
+		return err__set(EBUSY, "the VM is already paused");
+	}
+	/* Pairs with the vCPU loop's read of pausing after it clears immediate_exit. */
+	__atomic_store_n(&vm->pausing, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&vm->lock);
+	vm__kick_all(vm);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->nr_paused < vm->nr_running && !vm->stopping)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+int vm__resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->pausing) {
+		pthread_mutex_unlock(&vm->lock);
+		return err__set(EINVAL, "the VM is not paused");
+	}
+	__atomic_store_n(&vm->pausing, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+int vm__apply_msr_filter(struct vm *vm)
+{
+	static uint8_t deny[1]; /* bit clear: the one MSR of the range exits to userspace */
+	struct kvm_msr_filter f;
+	int i, n = vm->hooks.msr.nr;
+
+	if (!n)
+		return 0;
+	if (!vm->has_user_msr)
+		return err__set(EOPNOTSUPP, "this host's KVM lacks KVM_CAP_X86_USER_SPACE_MSR, "
+					    "which MSR hooks need");
+	if (n > KVM_MSR_FILTER_MAX_RANGES)
+		return err__set(ENOSPC, "%d MSR hooks; KVM filters at most %d", n,
+				KVM_MSR_FILTER_MAX_RANGES);
+	memset(&f, 0, sizeof(f));
+	f.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
+	for (i = 0; i < n; i++) {
+		f.ranges[i].flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
+		f.ranges[i].base = vm->hooks.msr.items[i].base;
+		f.ranges[i].nmsrs = 1;
+		f.ranges[i].bitmap = deny;
+	}
+	if (ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) < 0)
+		return err__set(errno, "KVM_X86_SET_MSR_FILTER failed: %s", strerror(errno));
+	return 0;
+}
