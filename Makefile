@@ -34,7 +34,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -mgeneral-regs
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,_start
 
 # Tests that boot guests: the guest part runs from the test's own image, identity-mapped.
-GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mgeneral-regs-only -mno-red-zone \
+GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mno-red-zone \
 	-fno-stack-protector -fcf-protection=none -fno-tree-loop-distribute-patterns
 
 CORE_SRC := $(wildcard core/*.c)

@@ -121,7 +121,14 @@ static void *vcpu__thread(void *arg)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (action == EXIT_RESUME) {
-		if (v->vm->pausing || v->vm->stopping) {
+		/*
+		 * Clear the kick before reading the flags: a kick that lands after this store
+		 * also set its flag first (vm__pause, vm__request_stop), so either we see the
+		 * flag now or KVM_RUN sees immediate_exit and returns at once.
+		 */
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->vm->pausing, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST)) {
 			vcpu__flush_sync(v);
 			if (vm__park(v->vm))
 				break;
@@ -202,4 +209,24 @@ int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs)
 		return 0;
 	}
 	return vcpu__ret(kvm__ioctl(v->fd, KVM_SET_SREGS, (void *)sregs));
+}
+
+int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr_addr)
+{
+	struct kvm_guest_debug dbg;
+	int i;
+
+	if (nr_addr < 0 || nr_addr > 4)
+		return err__set(EINVAL, "vCPU %d: %d hardware breakpoints asked, x86 has 4", v->id,
+				nr_addr);
+	memset(&dbg, 0, sizeof(dbg));
+	dbg.control = flags ? flags | KVM_GUESTDBG_ENABLE : 0;
+	for (i = 0; (flags & KVM_GUESTDBG_USE_HW_BP) && i < nr_addr; i++) {
+		dbg.arch.debugreg[i] = addr[i];
+		dbg.arch.debugreg[7] |= 1ull << (2 * i); /* local enable, execute, length 1 */
+	}
+	if (kvm__ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+		return err__set(errno, "vCPU %d: KVM_SET_GUEST_DEBUG failed: %s", v->id,
+				strerror(errno));
+	return 0;
 }

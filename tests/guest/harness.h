@@ -28,6 +28,8 @@
 
 static int harness_failed;
 
+#define HARNESS_FN static __attribute__((unused))
+
 #define TEST_ASSERT(cond, ...)                                                                 \
 	do {                                                                                   \
 		if (!(cond)) {                                                                 \
@@ -61,7 +63,7 @@ __asm__(".section .text.guest, \"ax\"\n"
 void harness_trampoline(void);
 
 /* Skip (exit 77) when this host cannot run guests at all. */
-static void harness_require_kvm(void)
+HARNESS_FN void harness_require_kvm(void)
 {
 	struct kvm_dev k;
 	int ret = kvm_dev__open(&k, NULL);
@@ -99,7 +101,7 @@ static int harness_set_fn(struct vm *vm, guest_fn fn)
 }
 
 /* Create a VM running o->entry on every vCPU in long mode (not started yet). */
-static int tvm_create(struct vm *vm, const struct tvm_opts *o)
+HARNESS_FN int tvm_create(struct vm *vm, const struct tvm_opts *o)
 {
 	struct vm_opts vo = {
 		.mem_size = o->mem_size ? o->mem_size : 64ull << 20,
@@ -132,7 +134,7 @@ static int tvm_create(struct vm *vm, const struct tvm_opts *o)
 }
 
 /* Run until the guest stops (at most timeout_s seconds); returns the VM's exit status. */
-static int tvm_run(struct vm *vm, int timeout_s)
+HARNESS_FN int tvm_run(struct vm *vm, int timeout_s)
 {
 	int ret = vm__start(vm);
 
@@ -148,7 +150,7 @@ static int tvm_run(struct vm *vm, int timeout_s)
 }
 
 /* Sum of one exit reason over every vCPU. */
-static uint64_t tvm_exits(struct vm *vm, uint32_t reason)
+HARNESS_FN uint64_t tvm_exits(struct vm *vm, uint32_t reason)
 {
 	uint64_t n = 0;
 	int i;
@@ -164,7 +166,7 @@ struct harness_case {
 };
 
 /* Run each case, print TAP-like lines, exit 0 if all passed. */
-static int harness_main(const struct harness_case *cases, int n)
+HARNESS_FN int harness_main(const struct harness_case *cases, int n)
 {
 	int i, failed = 0;
 

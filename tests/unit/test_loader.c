@@ -3,7 +3,6 @@
  * Loader tests: ELF images are built in memory, broken one field at a time, and loaded into
  * guest RAM backed by a heap buffer (so that AddressSanitizer sees any stray write).
  */
-#define _GNU_SOURCE
 #include <elf.h>
 #include <fcntl.h>
 #include <stdarg.h>

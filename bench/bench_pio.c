@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port-I/O exit round trip: a ring-0 guest issues OUTs to a hooked port as fast as it can;
+ * the figure is exits per second (median of 5 runs).  It is the baseline that tracing and
+ * probes are compared against.
+ */
+#include <time.h>
+
+#include "harness.h"
+
+#define BENCH_PORT 0x700
+#define NR_EXITS 20000
+#define RUNS 5
+
+static GUEST_CODE void guest_code(uint64_t id, uint64_t nr)
+{
+	uint32_t i;
+
+	(void)id;
+	(void)nr;
+	for (i = 0; i < NR_EXITS; i++)
+		guest_outl(BENCH_PORT, i);
+	GUEST_DONE();
+}
+
+static int null_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int is_write,
+		     uint8_t *data)
+{
+	(void)v, (void)opaque, (void)port, (void)size, (void)is_write, (void)data;
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int one_run(double *rate)
+{
+	struct tvm_opts o = { .entry = guest_code };
+	struct vm vm;
+	double t0, t1;
+
+	if (tvm_create(&vm, &o))
+		return -1;
+	if (hooks__add_pio(&vm.hooks, BENCH_PORT, 4, "bench", null_hook, NULL))
+		return -1;
+	t0 = now();
+	if (tvm_run(&vm, 300) != 0)
+		return -1;
+	t1 = now();
+	*rate = vm.vcpus[0].stats.reason[KVM_EXIT_IO] / (t1 - t0);
+	vm__destroy(&vm);
+	return 0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(void)
+{
+	double rate[RUNS];
+	int i;
+
+	harness_require_kvm();
+	for (i = 0; i < RUNS; i++)
+		if (one_run(&rate[i]))
+			return 1;
+	qsort(rate, RUNS, sizeof(rate[0]), cmp);
+	printf("| port-I/O exit round trip, ring 0, no tracing (median of %d runs of %d exits) "
+	       "| %.0f exits/s | %.2f us/exit | min %.0f, max %.0f |\n",
+	       RUNS, NR_EXITS, rate[RUNS / 2], 1e6 / rate[RUNS / 2], rate[0], rate[RUNS - 1]);
+	return 0;
+}
