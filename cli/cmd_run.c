@@ -32,9 +32,9 @@ static int run_load(struct vm *vm, const struct run_opts *o, struct load_info *l
 	else
 		ret = loader__load_elf(&vm->mem, builtin_demo_start,
 				       builtin_demo_end - builtin_demo_start, li);
-	if (ret)
-		return err__wrap(ret, "cannot load %s", o->guest ? o->guest : "the built-in guest");
-	return 0;
+	if (ret && !o->guest) /* the file loader names the file itself */
+		return err__wrap(ret, "cannot load the built-in guest");
+	return ret;
 }
 
 static int run_boot(struct vm *vm, const struct run_opts *o, const struct load_info *li)

@@ -179,7 +179,7 @@ int cli__parse_run(int argc, char **argv, struct run_opts *o)
 	run_defaults(o);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:c:o:t:h", run_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:c:o:t:h", run_longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return err__set(EINVAL, "%s option '%s'; see 'vmscope run --help'",
 					c == ':' ? "missing value for" : "unknown",
