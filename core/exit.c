@@ -18,6 +18,11 @@ static const char *const extra_names[EXIT_X_MAX] = {
 	[EXIT_X_MMIO_UNHANDLED] = "mmio_unhandled",
 	[EXIT_X_MSR_UNHANDLED] = "msr_unhandled",
 	[EXIT_X_SIGNAL] = "signal",
+	[EXIT_X_FIX_SYSCALL] = "fix_syscall",
+	[EXIT_X_FIX_INTN] = "fix_int_n",
+	[EXIT_X_FIX_EMULATE] = "fix_emulate",
+	[EXIT_X_FIX_STEP] = "fix_step",
+	[EXIT_X_FIX_PASS] = "fix_passthrough",
 };
 
 const char *exit__reason_name(uint32_t reason)
