@@ -222,6 +222,8 @@ int exit__dispatch(struct vcpu *v)
 	uint32_t reason = v->run->exit_reason;
 
 	exit__count(v, reason);
+	if (v->vm->hooks.observe.nr)
+		exit__chain(v, &v->vm->hooks.observe);
 	switch (reason) {
 	case KVM_EXIT_IO:
 		return exit__io(v);

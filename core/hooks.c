@@ -149,6 +149,11 @@ static int chain__add(struct exit_chain *c, const char *kind, const char *name, 
 	return 0;
 }
 
+int hooks__add_observer(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque)
+{
+	return chain__add(&h->observe, "exit-observer", name, fn, opaque);
+}
+
 int hooks__add_debug(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque)
 {
 	return chain__add(&h->debug, "debug-exit", name, fn, opaque);

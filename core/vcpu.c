@@ -222,6 +222,8 @@ int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr
 	memset(&dbg, 0, sizeof(dbg));
 	dbg.control = flags ? flags | KVM_GUESTDBG_ENABLE : 0;
 	for (i = 0; (flags & KVM_GUESTDBG_USE_HW_BP) && i < nr_addr; i++) {
+		if (!addr[i])
+			continue; /* slot unused */
 		dbg.arch.debugreg[i] = addr[i];
 		dbg.arch.debugreg[7] |= 1ull << (2 * i); /* local enable, execute, length 1 */
 	}

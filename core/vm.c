@@ -12,6 +12,7 @@
 #include "cpuid.h"
 #include "devices.h"
 #include "err.h"
+#include "hostfix_int.h"
 #include "layout.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -200,6 +201,8 @@ void vm__destroy(struct vm *vm)
 {
 	int i;
 
+	if (vm->fixups)
+		hostfix__free(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__exit(&vm->vcpus[i]);
 	devices__exit(vm);

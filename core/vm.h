@@ -50,6 +50,7 @@ struct vm {
 	struct devices *dev;
 	int has_irqchip;
 	int has_user_msr;
+	unsigned int fixups; /* host adaptation in force (core/hostfix.h) */
 
 	ucall_fn on_ucall;
 	void *ucall_opaque;

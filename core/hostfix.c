@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host adaptation: IDT watch, breakpoint arming, SYSCALL and int n completion (hostfix.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "err.h"
+#include "exit.h"
+#include "hostfix.h"
+#include "hostfix_int.h"
+#include "paging.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_SFMASK 0xc0000084
+#define RFLAGS_RF (1ull << 16)
+#define PF_USER_FETCH 0x14 /* error code: U/S | I/D */
+#define EFER_LMA (1ull << 10)
+
+static const int watched_vector[HF_NR_WATCH] = { 14, 6, 1 };
+
+const char *hostfix__name(unsigned int bit)
+{
+	switch (bit) {
+	case HOSTFIX_SYSCALL:
+		return "syscall";
+	case HOSTFIX_INTN:
+		return "int-n";
+	case HOSTFIX_EMULATE:
+		return "emulate";
+	case HOSTFIX_STEP3:
+		return "step-ring3";
+	default:
+		return "?";
+	}
+}
+
+unsigned int hostfix__active(const struct vm *vm)
+{
+	return vm->fixups;
+}
+
+static int hf_read(struct vcpu *v, uint64_t cr3, uint64_t gva, void *buf, size_t len)
+{
+	return paging__read_virt(&v->vm->mem, cr3, gva, buf, len);
+}
+
+uint64_t hostfix__handler(struct vcpu *v, int vector)
+{
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	int i;
+
+	for (i = 0; hf && i < HF_NR_WATCH; i++)
+		if (watched_vector[i] == vector)
+			return hf->handler[i];
+	return 0;
+}
+
+/* Which breakpoints the fixups and the step engine want now, pushed to KVM if it changed. */
+int hostfix__sync_debug(struct vcpu *v)
+{
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	uint64_t dr[4] = { 0 };
+	uint32_t flags = 0;
+
+	if ((v->vm->fixups & HOSTFIX_SYSCALL) && hf->passing != HOSTFIX_DR_PF)
+		dr[HOSTFIX_DR_PF] = hf->handler[HF_W_PF];
+	if ((v->vm->fixups & HOSTFIX_INTN) && hf->passing != HOSTFIX_DR_UD)
+		dr[HOSTFIX_DR_UD] = hf->handler[HF_W_UD];
+	if (hf->want_db && hf->passing != HOSTFIX_DR_DB)
+		dr[HOSTFIX_DR_DB] = hf->handler[HF_W_DB];
+	dr[HOSTFIX_DR_FREE] = hf->extra_bp;
+	if (dr[0] || dr[1] || dr[2] || dr[3])
+		flags |= KVM_GUESTDBG_USE_HW_BP;
+	if (hf->want_singlestep || hf->passing >= 0)
+		flags |= KVM_GUESTDBG_SINGLESTEP;
+	if (hf->applied && flags == hf->cur_flags && !memcmp(dr, hf->cur_dr, sizeof(dr)))
+		return 0;
+	hf->applied = 1;
+	hf->cur_flags = flags;
+	memcpy(hf->cur_dr, dr, sizeof(dr));
+	return vcpu__set_debug(v, flags, dr, 4);
+}
+
+int hostfix__set_db_breakpoint(struct vcpu *v, int on)
+{
+	((struct hf_vcpu *)v->priv[HF_PRIV])->want_db = on;
+	return hostfix__sync_debug(v);
+}
+
+int hostfix__set_singlestep(struct vcpu *v, int on)
+{
+	((struct hf_vcpu *)v->priv[HF_PRIV])->want_singlestep = on;
+	return hostfix__sync_debug(v);
+}
+
+static uint64_t hf_gate_target(struct vcpu *v, const struct kvm_sregs *s, int vec)
+{
+	uint8_t e[16];
+
+	if ((uint64_t)vec * 16 + 15 > s->idt.limit ||
+	    hf_read(v, s->cr3, s->idt.base + vec * 16, e, sizeof(e)) || !(e[5] & 0x80))
+		return 0;
+	return (e[0] | e[1] << 8) | (uint64_t)(e[6] | e[7] << 8) << 16 |
+	       (uint64_t)(e[8] | e[9] << 8 | e[10] << 16 | (uint32_t)e[11] << 24) << 32;
+}
+
+/*
+ * Exit observer: follow the guest's IDT.  A kernel loads or edits its IDT at ring 0 and then
+ * makes exits (port I/O, MSR writes, timers) long before user code runs; re-reading the three
+ * gates here (memory reads, no ioctl) keeps the breakpoints on the handlers it installs.
+ */
+static int hf_observe(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct kvm_sregs s;
+	int i, changed = 0;
+
+	(void)opaque;
+	(void)run;
+	if (!v->sync_valid || vcpu__get_sregs(v, &s) || !(s.efer & EFER_LMA))
+		return 0;
+	for (i = 0; i < HF_NR_WATCH; i++) {
+		uint64_t h = hf_gate_target(v, &s, watched_vector[i]);
+
+		changed |= h != hf->handler[i];
+		hf->handler[i] = h;
+	}
+	if (changed)
+		hostfix__sync_debug(v);
+	return 0;
+}
+
+/* Let a genuine exception run its handler: skip an endbr64, else step its first insn. */
+static int hf_pass(struct vcpu *v, int slot, const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	uint8_t insn[4];
+
+	v->stats.extra[EXIT_X_FIX_PASS]++;
+	if (!hf_read(v, s->cr3, r->rip, insn, 4) && !memcmp(insn, endbr64, 4)) {
+		struct kvm_regs n = *r;
+
+		n.rip += 4;
+		vcpu__set_regs(v, &n);
+		return 1;
+	}
+	hf->passing = slot;
+	hostfix__sync_debug(v);
+	return 1;
+}
+
+static int hf_get_msrs(struct vcpu *v, uint64_t *lstar, uint64_t *star, uint64_t *sfmask)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[3];
+	} m = { .hdr = { .nmsrs = 3 } };
+
+	m.e[0].index = MSR_LSTAR;
+	m.e[1].index = MSR_STAR;
+	m.e[2].index = MSR_SFMASK;
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 3)
+		return -EIO;
+	*lstar = m.e[0].data;
+	*star = m.e[1].data;
+	*sfmask = m.e[2].data;
+	return 0;
+}
+
+static void hf_flat_seg(struct kvm_segment *seg, uint16_t sel, int code)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->selector = sel;
+	seg->limit = 0xffffffff;
+	seg->type = code ? 0xb : 0x3;
+	seg->s = 1;
+	seg->present = 1;
+	seg->l = code;
+	seg->db = !code;
+	seg->g = 1;
+}
+
+/*
+ * Is this #PF a ring-3 SYSCALL that KVM left at ring 3?  The fetch of LSTAR faulted from user
+ * mode, CR2 = LSTAR = the frame's RIP, the instruction before RCX is SYSCALL (0f 05), and
+ * R11 holds the flags whose SFMASK-masked value the frame shows.
+ */
+static int hf_is_syscall(struct vcpu *v, const struct kvm_regs *r, const struct kvm_sregs *s,
+			 const uint64_t *f, uint64_t lstar, uint64_t sfmask)
+{
+	uint8_t op[2];
+
+	if ((f[0] & PF_USER_FETCH) != PF_USER_FETCH || (f[2] & 3) != 3)
+		return 0;
+	if (f[1] != s->cr2 || f[1] != lstar)
+		return 0;
+	if (((r->r11 & ~sfmask) ^ f[3]) & ~RFLAGS_RF)
+		return 0;
+	return !hf_read(v, s->cr3, r->rcx - 2, op, 2) && op[0] == 0x0f && op[1] == 0x05;
+}
+
+static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	uint64_t f[6], lstar, star, sfmask;
+	struct kvm_regs n = *r;
+	struct kvm_sregs ns = *s;
+
+	if (hf_read(v, s->cr3, r->rsp, f, sizeof(f)) || hf_get_msrs(v, &lstar, &star, &sfmask) ||
+	    !hf_is_syscall(v, r, s, f, lstar, sfmask))
+		return hf_pass(v, HOSTFIX_DR_PF, r, s);
+	/* Drop the fault frame and enter ring 0 as SYSCALL does: no stack switch. */
+	n.rip = lstar;
+	n.rsp = f[4];
+	n.rflags = f[3] & ~RFLAGS_RF;
+	hf_flat_seg(&ns.cs, (star >> 32) & 0xfffc, 1);
+	hf_flat_seg(&ns.ss, ((star >> 32) + 8) & 0xfffc, 0);
+	vcpu__set_sregs(v, &ns);
+	vcpu__set_regs(v, &n);
+	v->stats.extra[EXIT_X_FIX_SYSCALL]++;
+	return 1;
+}
+
+/* #UD from ring 3 on `int n` (cd nn): deliver vector n instead. */
+static int hf_on_ud(struct vcpu *v, const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	uint64_t f[5];
+	uint8_t op[2];
+	struct hostfix_ctx ctx;
+	int ret;
+
+	if (hf_read(v, s->cr3, r->rsp, f, sizeof(f)) || (f[1] & 3) != 3 ||
+	    hf_read(v, s->cr3, f[0], op, 2) || op[0] != 0xcd)
+		return hf_pass(v, HOSTFIX_DR_UD, r, s);
+	ctx = (struct hostfix_ctx){ f[0] + 2, f[1], f[2], f[3], f[4], 3, 2 };
+	ret = hostfix__deliver(v, op[1], 1, 0, 0, &ctx);
+	if (ret) {
+		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "%s", err__msg(ret));
+		return ret;
+	}
+	v->stats.extra[EXIT_X_FIX_INTN]++;
+	return 1;
+}
+
+static int hf_debug(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	(void)opaque;
+	if (hf->passing >= 0 && run->debug.arch.exception == 1 && !(run->debug.arch.dr6 & 0xf)) {
+		hf->passing = -1; /* the handler's first instruction ran: re-arm */
+		hostfix__sync_debug(v);
+		return hf->want_singlestep ? 0 : 1;
+	}
+	if (vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s))
+		return 0;
+	if (r.rip == hf->handler[HF_W_PF] && (v->vm->fixups & HOSTFIX_SYSCALL))
+		return hf_on_pf(v, &r, &s);
+	if (r.rip == hf->handler[HF_W_UD] && (v->vm->fixups & HOSTFIX_INTN))
+		return hf_on_ud(v, &r, &s);
+	return 0;
+}
+
+/* int n / int3 at ring 0 end in an emulation failure here: deliver them. */
+static int hf_emulation(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct hostfix_ctx ctx;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	uint8_t insn[16];
+	int n = exit__insn_bytes(run, insn, sizeof(insn)), vec, len, ret;
+
+	(void)opaque;
+	if (n < 1 || !(insn[0] == 0xcc || (insn[0] == 0xcd && n >= 2)))
+		return 0;
+	if (vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s))
+		return 0;
+	vec = insn[0] == 0xcc ? 3 : insn[1];
+	len = insn[0] == 0xcc ? 1 : 2;
+	ctx = (struct hostfix_ctx){ r.rip + len, s.cs.selector, r.rflags, r.rsp, s.ss.selector,
+				    s.cs.dpl, len };
+	ret = hostfix__deliver(v, vec, 1, 0, 0, &ctx);
+	if (ret) {
+		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "%s", err__msg(ret));
+		return ret;
+	}
+	v->stats.extra[EXIT_X_FIX_INTN]++;
+	return 1;
+}
+
+/*
+ * The guest's LSTAR write: a kernel writes it once it is ready for system calls, after its
+ * IDT is in place.  Filtering it gives vmscope an exit at that moment (so the observer arms
+ * the breakpoints before the first ring-3 SYSCALL); the value is passed on to KVM.
+ */
+static int hf_lstar(struct vcpu *v, void *opaque, uint32_t index, int is_write, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = index, .data = *data } };
+
+	(void)opaque;
+	if (ioctl(v->fd, is_write ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+		return -EPERM;
+	*data = m.e.data;
+	return 0;
+}
+
+static int hf_alloc(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct hf_vcpu *hf = calloc(1, sizeof(*hf));
+
+		if (!hf)
+			return err__set(ENOMEM, "out of memory for host adaptation");
+		hf->passing = -1;
+		vm->vcpus[i].priv[HF_PRIV] = hf;
+	}
+	return 0;
+}
+
+int hostfix__install(struct vm *vm, unsigned int fixups)
+{
+	int ret;
+
+	if (!fixups)
+		return 0;
+	ret = hf_alloc(vm);
+	if (!ret)
+		ret = hooks__add_observer(&vm->hooks, "hostfix", hf_observe, NULL);
+	if (!ret)
+		ret = hooks__add_debug(&vm->hooks, "hostfix", hf_debug, NULL);
+	if (!ret && (fixups & HOSTFIX_INTN))
+		ret = hooks__add_emulation(&vm->hooks, "hostfix-int", hf_emulation, NULL);
+	if (!ret && (fixups & HOSTFIX_SYSCALL) && vm->has_user_msr) {
+		ret = hooks__add_msr(&vm->hooks, MSR_LSTAR, "hostfix-lstar", hf_lstar, NULL);
+		if (!ret)
+			ret = vm__apply_msr_filter(vm);
+	}
+	if (!ret)
+		vm->fixups = fixups;
+	return ret;
+}
+
+void hostfix__free(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		free(vm->vcpus[i].priv[HF_PRIV]);
+		vm->vcpus[i].priv[HF_PRIV] = NULL;
+	}
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Host adaptation: on hosts whose KVM emulates guest ring 0 (PVM), complete the transitions
+ * KVM gets wrong so the guest sees a faithful x86 CPU (docs/hosts.md).
+ *
+ * vmscope watches the guest's own IDT and keeps hardware execute breakpoints on the first
+ * instruction of its #PF and #UD handlers (ring 0, where breakpoints fire on such hosts):
+ *  - a ring-3 SYSCALL faults fetching the supervisor-only LSTAR page; at the #PF breakpoint
+ *    vmscope recognises it and performs the SYSCALL transition itself;
+ *  - `int n` from ring 3 raises #UD; at the #UD breakpoint vmscope delivers vector n through
+ *    the guest IDT (gate DPL checked, #GP otherwise); `int n` at ring 0 arrives as an
+ *    emulation failure and is delivered the same way;
+ *  - every other exception reaching an armed handler is passed through untouched.
+ * On VMX/SVM hosts nothing is installed and nothing costs anything.
+ */
+#ifndef VMSCOPE_HOSTFIX_H
+#define VMSCOPE_HOSTFIX_H
+
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+/* Fixups, as bits. */
+#define HOSTFIX_SYSCALL (1u << 0) /* SYSCALL from ring 3 */
+#define HOSTFIX_INTN (1u << 1)	  /* int n / int3 from ring 3 and ring 0 */
+#define HOSTFIX_EMULATE (1u << 2) /* instructions KVM's emulator refuses at ring 0 */
+#define HOSTFIX_STEP3 (1u << 3)	  /* single-step and RIP breakpoints at ring 3 */
+#define HOSTFIX_ALL (HOSTFIX_SYSCALL | HOSTFIX_INTN | HOSTFIX_EMULATE | HOSTFIX_STEP3)
+
+/* Debug-register slots the fixups use; the step engine owns HOSTFIX_DR_DB. */
+#define HOSTFIX_DR_PF 0
+#define HOSTFIX_DR_UD 1
+#define HOSTFIX_DR_DB 2
+#define HOSTFIX_DR_FREE 3
+
+/* Install the given fixups on every vCPU of vm (before vm__start).  0 or -errno. */
+int hostfix__install(struct vm *vm, unsigned int fixups);
+
+/* Fixups installed on vm (0 when none). */
+unsigned int hostfix__active(const struct vm *vm);
+
+/* Name of one fixup bit ("syscall", "int-n", ...). */
+const char *hostfix__name(unsigned int bit);
+
+/*
+ * Deliver vector through the guest IDT as the CPU would for an interrupt or exception taken
+ * in the state (rip = return address, cs, rflags, rsp, ss) at privilege cpl.  soft: a
+ * software interrupt (int n: gate DPL checked against cpl).  0, or -errno when the IDT or
+ * TSS cannot be read (the caller stops the VM).  Used by the fixups and by RTME.
+ */
+struct hostfix_ctx {
+	uint64_t rip, cs, rflags, rsp, ss;
+	int cpl;
+	int insn_len; /* soft: length of the int instruction (a #GP frame points at it) */
+};
+int hostfix__deliver(struct vcpu *v, int vector, int soft, int has_err, uint32_t err,
+		     const struct hostfix_ctx *ctx);
+
+/*
+ * The debug-register set vmscope wants on this vCPU now (fixup breakpoints plus the step
+ * engine's), pushed to KVM when it changed.  extra_flags are KVM_GUESTDBG_* bits to add
+ * (single-step).  Used by the step engine.
+ */
+int hostfix__sync_debug(struct vcpu *v);
+int hostfix__set_db_breakpoint(struct vcpu *v, int on);
+int hostfix__set_singlestep(struct vcpu *v, int on);
+uint64_t hostfix__handler(struct vcpu *v, int vector);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Host adaptation internals shared by hostfix.c, hostfix_deliver.c and step.c. */
+#ifndef VMSCOPE_HOSTFIX_INT_H
+#define VMSCOPE_HOSTFIX_INT_H
+
+#include <stdint.h>
+
+#define HF_PRIV 0 /* index in vcpu->priv[] */
+
+enum { HF_W_PF, HF_W_UD, HF_W_DB, HF_NR_WATCH };
+
+struct hf_vcpu {
+	uint64_t handler[HF_NR_WATCH]; /* guest #PF, #UD, #DB handler addresses (0: none) */
+	int passing;	    /* slot whose breakpoint is off while its handler's insn is stepped */
+	int want_db;	    /* step engine: breakpoint on the #DB handler */
+	int want_singlestep; /* step engine: KVM single-step */
+	uint64_t extra_bp;  /* step engine: the free slot */
+	int applied;
+	uint32_t cur_flags;
+	uint64_t cur_dr[4];
+};
+
+struct vm;
+void hostfix__free(struct vm *vm);
+
+#endif
