@@ -71,7 +71,7 @@ int cli__parse_u64(const char *s, const char *what, uint64_t *out)
 	char *end;
 
 	errno = 0;
-	if (!s || !*s || *s == '-')
+	if (!s || !*s || strchr(s, '-') || s[0] == ' ' || s[0] == '\t')
 		goto bad;
 	*out = strtoull(s, &end, 0);
 	if (errno || *end)
@@ -172,18 +172,28 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 	return 0;
 }
 
+static int run_bad_option(int c, char **argv)
+{
+	const char *what = c == ':' ? "missing value for" : "unknown";
+
+	const char *word = optind > 0 ? argv[optind - 1] : "";
+
+	/* A long option is the word getopt just read; a short one (maybe in a cluster) optopt. */
+	if (!strncmp(word, "--", 2) || !optopt)
+		return err__set(EINVAL, "%s option '%s'; see 'vmscope run --help'", what, word);
+	return err__set(EINVAL, "%s option '-%c'; see 'vmscope run --help'", what, optopt);
+}
+
 int cli__parse_run(int argc, char **argv, struct run_opts *o)
 {
 	int c, ret;
 
 	run_defaults(o);
-	optind = 1;
+	optind = 0; /* 0, not 1: also resets glibc's state inside an option cluster */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:c:o:t:h", run_longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
-			return err__set(EINVAL, "%s option '%s'; see 'vmscope run --help'",
-					c == ':' ? "missing value for" : "unknown",
-					argv[optind - 1]);
+			return run_bad_option(c, argv);
 		ret = parse_one(c, optarg, o);
 		if (ret)
 			return ret;

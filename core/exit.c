@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "exit.h"
 #include "hooks.h"
 #include "vcpu.h"
@@ -43,6 +44,14 @@ static void exit__count(struct vcpu *v, uint32_t reason)
 	v->stats.total++;
 }
 
+/* A hook failed: stop the VM with its message (first stop wins, so a hook's own stays). */
+static int exit__hook_failed(struct vcpu *v, const char *kind, const char *name, int ret)
+{
+	vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "vCPU %d: %s hook '%s' failed: %s",
+			 v->id, kind, name, err__msg(ret));
+	return EXIT_STOP;
+}
+
 static int exit__io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -63,7 +72,7 @@ static int exit__io(struct vcpu *v)
 		int ret = ((pio_hook_fn)h->fn)(v, h->opaque, run->io.port, run->io.size, is_write,
 					       data);
 		if (ret < 0)
-			return EXIT_STOP;
+			return exit__hook_failed(v, "port", h->name, ret);
 	}
 	return v->vm->stopping ? EXIT_STOP : EXIT_RESUME;
 }
@@ -85,7 +94,7 @@ static int exit__mmio(struct vcpu *v)
 	ret = ((mmio_hook_fn)h->fn)(v, h->opaque, run->mmio.phys_addr, run->mmio.len,
 				    run->mmio.is_write, run->mmio.data);
 	if (ret < 0)
-		return EXIT_STOP;
+		return exit__hook_failed(v, "MMIO", h->name, ret);
 	return v->vm->stopping ? EXIT_STOP : EXIT_RESUME;
 }
 
@@ -122,6 +131,16 @@ static int exit__chain(struct vcpu *v, const struct exit_chain *c)
 	return 0;
 }
 
+/* Observers all see every exit; what they return does not matter. */
+static void exit__observe(struct vcpu *v)
+{
+	const struct exit_chain *c = &v->vm->hooks.observe;
+	int i;
+
+	for (i = 0; i < c->nr; i++)
+		c->fn[i](v, c->opaque[i], v->run);
+}
+
 static int exit__debug(struct vcpu *v)
 {
 	struct kvm_debug_exit_arch *d = &v->run->debug.arch;
@@ -129,8 +148,9 @@ static int exit__debug(struct vcpu *v)
 
 	if (ret > 0)
 		return v->vm->stopping ? EXIT_STOP : EXIT_RESUME;
-	if (ret == 0)
-		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1,
+	if (ret < 0)
+		return exit__hook_failed(v, "debug", "chain", ret);
+	vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1,
 				 "vCPU %d: debug exit (exception %u, pc 0x%llx, dr6 0x%llx) that no "
 				 "hook claimed",
 				 v->id, d->exception, (unsigned long long)d->pc,
@@ -181,7 +201,7 @@ static int exit__internal(struct vcpu *v)
 	if (ret > 0)
 		return v->vm->stopping ? EXIT_STOP : EXIT_RESUME;
 	if (ret < 0)
-		return EXIT_STOP;
+		return exit__hook_failed(v, "emulation", "chain", ret);
 	n = exit__insn_bytes(run, insn, sizeof(insn));
 	for (i = 0; i < n; i++)
 		snprintf(bytes + 3 * i, sizeof(bytes) - 3 * i, "%02x ", insn[i]);
@@ -223,7 +243,7 @@ int exit__dispatch(struct vcpu *v)
 
 	exit__count(v, reason);
 	if (v->vm->hooks.observe.nr)
-		exit__chain(v, &v->vm->hooks.observe);
+		exit__observe(v);
 	switch (reason) {
 	case KVM_EXIT_IO:
 		return exit__io(v);

@@ -113,6 +113,7 @@ static void test_init_empty(void **state)
 	assert_int_equal(h->msr.nr, 0);
 	assert_int_equal(h->debug.nr, 0);
 	assert_int_equal(h->emulation.nr, 0);
+	assert_int_equal(h->observe.nr, 0);
 	assert_null(hooks__find(&h->pio, 0));
 	assert_null(hooks__find(&h->mmio, UINT64_MAX));
 	assert_null(hooks__find(&h->msr, 0x10));
@@ -663,6 +664,18 @@ static void test_chain_limit(void **state)
 	assert_msg("emulation");
 	assert_int_equal(h->emulation.nr, HOOKS_MAX_CHAIN);
 	assert_ptr_equal(h->emulation.opaque[HOOKS_MAX_CHAIN - 1], &cookies[HOOKS_MAX_CHAIN - 1]);
+
+	/* So is the observer chain. */
+	assert_int_equal(h->observe.nr, 0);
+	for (i = 0; i < HOOKS_MAX_CHAIN; i++)
+		assert_int_equal(hooks__add_observer(h, names[i], exit_a, &cookies[i]), 0);
+	err__clear();
+	assert_err(hooks__add_observer(h, "spy", exit_a, NULL), -ENOSPC, "'spy'");
+	assert_msg("observer");
+	assert_int_equal(h->observe.nr, HOOKS_MAX_CHAIN);
+	assert_string_equal(h->observe.name[0], "d0");
+	assert_int_equal(h->debug.nr, HOOKS_MAX_CHAIN);
+	assert_int_equal(h->emulation.nr, HOOKS_MAX_CHAIN);
 }
 
 int main(void)
