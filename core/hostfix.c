@@ -154,6 +154,14 @@ static int hf_pass(struct vcpu *v, int slot, const struct kvm_regs *r, const str
 	return 1;
 }
 
+static void hf_transition(struct vcpu *v)
+{
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
+
+	if (hf->on_transition)
+		hf->on_transition(v);
+}
+
 static int hf_get_msrs(struct vcpu *v, uint64_t *lstar, uint64_t *star, uint64_t *sfmask)
 {
 	struct {
@@ -222,6 +230,7 @@ static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 	vcpu__set_sregs(v, &ns);
 	vcpu__set_regs(v, &n);
 	v->stats.extra[EXIT_X_FIX_SYSCALL]++;
+	hf_transition(v);
 	return 1;
 }
 
@@ -243,6 +252,7 @@ static int hf_on_ud(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 		return ret;
 	}
 	v->stats.extra[EXIT_X_FIX_INTN]++;
+	hf_transition(v);
 	return 1;
 }
 

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+struct vcpu;
+
 #define HF_PRIV 0 /* index in vcpu->priv[] */
 
 enum { HF_W_PF, HF_W_UD, HF_W_DB, HF_NR_WATCH };
@@ -15,12 +17,16 @@ struct hf_vcpu {
 	int want_db;	    /* step engine: breakpoint on the #DB handler */
 	int want_singlestep; /* step engine: KVM single-step */
 	uint64_t extra_bp;  /* step engine: the free slot */
+	/* The step engine's, called after a fixup moved the vCPU to another ring. */
+	void (*on_transition)(struct vcpu *v);
 	int applied;
 	uint32_t cur_flags;
 	uint64_t cur_dr[4];
 };
 
 struct vm;
+struct vcpu;
 void hostfix__free(struct vm *vm);
+void step__free(struct vm *vm);
 
 #endif

@@ -203,6 +203,8 @@ void vm__destroy(struct vm *vm)
 
 	if (vm->fixups)
 		hostfix__free(vm);
+	if (vm->vcpus)
+		step__free(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__exit(&vm->vcpus[i]);
 	devices__exit(vm);

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The step engine (step.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "err.h"
+#include "exit.h"
+#include "hostfix.h"
+#include "hostfix_int.h"
+#include "paging.h"
+#include "step.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define STEP_PRIV 1 /* index in vcpu->priv[] */
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_RF (1ull << 16)
+#define DR6_BS (1ull << 14)
+#define DR6_HIT 0xfull
+#define MSR_STAR 0xc0000081
+
+struct step_vcpu {
+	step_fn fn;
+	void *opaque;
+	uint64_t count;
+	int active;
+	uint64_t target; /* break_at: 0 when stepping every instruction */
+	int tf_set;	 /* vmscope set the guest's TF for a ring-3 step */
+};
+
+static struct step_vcpu *step_of(struct vcpu *v)
+{
+	return v->priv[STEP_PRIV];
+}
+
+static int step__ring3_by_db(struct vcpu *v, int cpl)
+{
+	return cpl == 3 && (v->vm->fixups & HOSTFIX_STEP3);
+}
+
+/* Arm the mechanism for the instruction at the vCPU's current state. */
+static int step__arm(struct vcpu *v)
+{
+	struct step_vcpu *st = step_of(v);
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	int by_db, ret = 0;
+
+	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r))
+		return -EIO;
+	by_db = step__ring3_by_db(v, s.cs.dpl);
+	if (by_db && !hostfix__handler(v, 1))
+		return err__set(EOPNOTSUPP, "vCPU %d: cannot step ring-3 code on this host: the "
+					    "guest has no #DB handler in its IDT yet",
+				v->id);
+	if (by_db && !(r.rflags & RFLAGS_TF)) {
+		r.rflags |= RFLAGS_TF;
+		st->tf_set = 1;
+		ret = vcpu__set_regs(v, &r);
+	}
+	if (!v->vm->fixups)
+		return vcpu__set_debug(v, st->target ? KVM_GUESTDBG_USE_HW_BP :
+						       KVM_GUESTDBG_SINGLESTEP,
+				       &st->target, 1) ?: ret;
+	/* Once TF was set, a #DB may come back from ring 3 later (SYSRET restores TF). */
+	hostfix__set_db_breakpoint(v, by_db || st->tf_set);
+	((struct hf_vcpu *)v->priv[HF_PRIV])->extra_bp = st->target;
+	return hostfix__set_singlestep(v, !by_db && !st->target) ?: ret;
+}
+
+static int step__disarm(struct vcpu *v)
+{
+	struct step_vcpu *st = step_of(v);
+	struct kvm_debugregs dr;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	st->active = 0;
+	st->target = 0;
+	if (st->tf_set) {
+		/* Take back the TF vmscope set, and DR6.BS that the guest never asked for. */
+		if (!vcpu__get_sregs(v, &s) && s.cs.dpl == 3 && !vcpu__get_regs(v, &r)) {
+			r.rflags &= ~RFLAGS_TF;
+			vcpu__set_regs(v, &r);
+		}
+		if (!ioctl(v->fd, KVM_GET_DEBUGREGS, &dr)) {
+			dr.dr6 &= ~DR6_BS;
+			ioctl(v->fd, KVM_SET_DEBUGREGS, &dr);
+		}
+		st->tf_set = 0;
+	}
+	if (v->vm->fixups) {
+		((struct hf_vcpu *)v->priv[HF_PRIV])->extra_bp = 0;
+		hostfix__set_db_breakpoint(v, 0);
+		return hostfix__set_singlestep(v, 0);
+	}
+	return vcpu__set_debug(v, 0, NULL, 0);
+}
+
+static void user_seg(struct kvm_segment *seg, uint16_t sel, int code)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->selector = sel;
+	seg->limit = 0xffffffff;
+	seg->type = code ? 0xb : 0x3;
+	seg->s = 1;
+	seg->dpl = sel & 3;
+	seg->present = 1;
+	seg->l = code;
+	seg->db = !code;
+	seg->g = 1;
+}
+
+/* At the guest's #DB handler after a ring-3 TF trap: read and drop the frame. */
+static int step__unwind_db(struct vcpu *v, struct step_info *si)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t f[5];
+
+	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) ||
+	    paging__read_virt(&v->vm->mem, s.cr3, r.rsp, f, sizeof(f)) || (f[1] & 3) != 3)
+		return 0;
+	r.rip = f[0];
+	r.rflags = f[2] & ~RFLAGS_RF;
+	r.rsp = f[3];
+	user_seg(&s.cs, f[1], 1);
+	user_seg(&s.ss, f[4], 0);
+	if (vcpu__set_sregs(v, &s) || vcpu__set_regs(v, &r))
+		return -EIO;
+	si->rip = f[0];
+	si->cpl = 3;
+	si->via_guest_db = 1;
+	v->stats.extra[EXIT_X_FIX_STEP]++;
+	return 1;
+}
+
+static int step__current(struct vcpu *v, struct step_info *si)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r))
+		return -EIO;
+	si->rip = r.rip;
+	si->cpl = s.cs.dpl;
+	si->via_guest_db = 0;
+	return 1;
+}
+
+static int step__star(struct vcpu *v, uint64_t *star)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = MSR_STAR } };
+
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+		return -EIO;
+	*star = m.e.data;
+	return 0;
+}
+
+/*
+ * On emulating hosts KVM reports no single-step into ring 3, so the return instruction itself
+ * (IRETQ or SYSRETQ to ring 3) is performed here, as the CPU would.  1 when done.
+ */
+static int step__return_to_user(struct vcpu *v, struct step_info *si)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t f[5], star;
+	uint8_t op[3];
+
+	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) ||
+	    paging__read_virt(&v->vm->mem, s.cr3, r.rip, op, 3))
+		return 0;
+	if (op[0] == 0x48 && op[1] == 0xcf) { /* iretq */
+		if (paging__read_virt(&v->vm->mem, s.cr3, r.rsp, f, sizeof(f)) || (f[1] & 3) != 3)
+			return 0;
+	} else if (op[0] == 0x48 && op[1] == 0x0f && op[2] == 0x07) { /* sysretq */
+		if (step__star(v, &star))
+			return 0;
+		f[0] = r.rcx;
+		f[1] = ((star >> 48) + 16) | 3;
+		f[2] = (r.r11 & 0x3c7fd7) | 2;
+		f[3] = r.rsp;
+		f[4] = ((star >> 48) + 8) | 3;
+	} else {
+		return 0;
+	}
+	r.rip = f[0];
+	r.rflags = f[2] & ~RFLAGS_RF;
+	r.rsp = f[3];
+	user_seg(&s.cs, f[1], 1);
+	user_seg(&s.ss, f[4], 0);
+	if (vcpu__set_sregs(v, &s) || vcpu__set_regs(v, &r))
+		return 0;
+	si->rip = f[0];
+	si->cpl = 3;
+	si->via_guest_db = 0;
+	return 1;
+}
+
+/* Is this debug exit one of ours, and where are we now? 1 yes, 0 not ours. */
+static int step__classify(struct vcpu *v, struct kvm_run *run, struct step_info *si)
+{
+	struct step_vcpu *st = step_of(v);
+	uint64_t pc = run->debug.arch.pc;
+
+	if (st->tf_set && pc == hostfix__handler(v, 1) && pc)
+		return step__unwind_db(v, si);
+	if (st->target)
+		return pc == st->target ? step__current(v, si) : 0;
+	/* KVM single-step; on some hosts DR6 in the exit is stale, so accept "no breakpoint". */
+	if (run->debug.arch.exception == 1 &&
+	    ((run->debug.arch.dr6 & DR6_BS) || !(run->debug.arch.dr6 & DR6_HIT)))
+		return step__current(v, si);
+	return 0;
+}
+
+/* Report one step; 1 to go on stepping. */
+static int step__report(struct vcpu *v, struct step_info *si)
+{
+	struct step_vcpu *st = step_of(v);
+	int more;
+
+	si->count = ++st->count;
+	more = st->fn(v, st->opaque, si) && !st->target;
+	if (!more)
+		step__disarm(v);
+	return more;
+}
+
+/* After a step or a transition: go on from the vCPU's state (ring changes handled). */
+static int step__next(struct vcpu *v, struct step_info *si)
+{
+	struct step_vcpu *st = step_of(v);
+
+	if (st->target && si->rip != st->target)
+		return step__arm(v) ? -EIO : 1; /* stepping ring 3 towards the target */
+	if (!step__report(v, si))
+		return 1;
+	if (si->cpl == 0 && (v->vm->fixups & HOSTFIX_STEP3) && step__return_to_user(v, si) &&
+	    !step__report(v, si))
+		return 1;
+	return step__arm(v) ? -EIO : 1;
+}
+
+static int step__debug(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct step_vcpu *st = step_of(v);
+	struct step_info si;
+	int ret;
+
+	(void)opaque;
+	if (!st || !st->active)
+		return 0;
+	ret = step__classify(v, run, &si);
+	return ret <= 0 ? ret : step__next(v, &si);
+}
+
+/* hostfix completed a SYSCALL or an int n while we step: the vCPU is now in ring 0. */
+static void step__on_transition(struct vcpu *v)
+{
+	struct step_vcpu *st = step_of(v);
+	struct step_info si;
+
+	if (st && st->active && step__current(v, &si) > 0)
+		step__next(v, &si);
+}
+
+int step__install(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].priv[STEP_PRIV] = calloc(1, sizeof(struct step_vcpu));
+		if (!vm->vcpus[i].priv[STEP_PRIV])
+			return err__set(ENOMEM, "out of memory for the step engine");
+		if (vm->vcpus[i].priv[HF_PRIV])
+			((struct hf_vcpu *)vm->vcpus[i].priv[HF_PRIV])->on_transition =
+				step__on_transition;
+	}
+	return hooks__add_debug(&vm->hooks, "step", step__debug, NULL);
+}
+
+int step__start(struct vcpu *v, step_fn fn, void *opaque)
+{
+	struct step_vcpu *st = step_of(v);
+
+	if (!st)
+		return err__set(EINVAL, "the step engine is not installed on this VM");
+	st->fn = fn;
+	st->opaque = opaque;
+	st->count = 0;
+	st->target = 0;
+	st->active = 1;
+	return step__arm(v);
+}
+
+int step__stop(struct vcpu *v)
+{
+	return step_of(v) ? step__disarm(v) : 0;
+}
+
+int step__break_at(struct vcpu *v, uint64_t rip, step_fn fn, void *opaque)
+{
+	struct step_vcpu *st = step_of(v);
+
+	if (!st)
+		return err__set(EINVAL, "the step engine is not installed on this VM");
+	if (!rip)
+		return err__set(EINVAL, "cannot break at address 0");
+	st->fn = fn;
+	st->opaque = opaque;
+	st->count = 0;
+	st->target = rip;
+	st->active = 1;
+	return step__arm(v);
+}
+
+void step__free(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		free(vm->vcpus[i].priv[STEP_PRIV]);
+		vm->vcpus[i].priv[STEP_PRIV] = NULL;
+	}
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The step engine: "run this vCPU one instruction and give control back", at ring 0 and ring
+ * 3, and "stop when RIP reaches X".  Used by debugging, MIME (memory references of chosen
+ * code) and RTME (transactions).  Event-driven: the engine calls back from the vCPU's own
+ * thread after each instruction, so exits the stepped instructions cause (I/O, MMIO) are
+ * dispatched as usual in between.
+ *
+ * Mechanism: KVM single-step where it works (every ring on VMX/SVM; ring 0 on emulating
+ * hosts).  On emulating hosts ring 3 is stepped with RFLAGS.TF and a breakpoint on the
+ * guest's #DB handler: the CPU delivers #DB after each ring-3 instruction, vmscope catches
+ * it at the handler's first instruction, reads the RIP from the frame, unwinds the frame so
+ * the guest never sees it, and resumes.  Needs the guest to have an IDT with a #DB gate.
+ */
+#ifndef VMSCOPE_STEP_H
+#define VMSCOPE_STEP_H
+
+#include <stdint.h>
+
+struct vcpu;
+
+struct step_info {
+	uint64_t rip;	/* the next instruction to execute */
+	int cpl;	/* its privilege level */
+	uint64_t count; /* instructions stepped so far (1 at the first call) */
+	int via_guest_db; /* 1: taken through the guest's #DB (ring 3 on emulating hosts) */
+};
+
+/* Return 1 to take another step, 0 to stop stepping. */
+typedef int (*step_fn)(struct vcpu *v, void *opaque, const struct step_info *si);
+
+/* Install the engine's hooks on vm (after hostfix__install when that is used). */
+struct vm;
+int step__install(struct vm *vm);
+
+/*
+ * Start stepping v: fn is called after every instruction until it returns 0 or step__stop().
+ * Call before vm__start, while paused, or from a hook in v's own thread.
+ */
+int step__start(struct vcpu *v, step_fn fn, void *opaque);
+int step__stop(struct vcpu *v);
+
+/*
+ * Call fn once when v is about to execute rip (a hardware breakpoint at ring 0 and on
+ * VMX/SVM; on emulating hosts ring-3 code is stepped until it gets there).
+ */
+int step__break_at(struct vcpu *v, uint64_t rip, step_fn fn, void *opaque);
+
+#endif
