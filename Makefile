@@ -37,7 +37,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,_start
 GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mno-red-zone \
 	-fno-stack-protector -fcf-protection=none -fno-tree-loop-distribute-patterns
 
-CORE_SRC := $(wildcard core/*.c)
+CORE_SRC := $(wildcard core/*.c) $(wildcard trace/*.c) $(wildcard analysis/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -45,9 +45,22 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 GUEST_TEST_SRC := $(wildcard tests/guest/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 GUEST_TEST_BIN := $(GUEST_TEST_SRC:%.c=$(BUILD)/%)
-BENCH_BIN := $(BUILD)/bench/bench_pio
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
 -include $(BUILD)/config.mk
+
+# babeltrace2 (optional) reads CTF traces for `vmscope report`; without it, report says so.
+ifeq ($(HAVE_BABELTRACE2),1)
+CFLAGS += -DHAVE_BABELTRACE2 $(shell pkg-config --cflags babeltrace2)
+LDLIBS += $(shell pkg-config --libs babeltrace2)
+endif
+
+# capstone (optional) decodes the instructions KVM refuses, so that vmscope can execute them.
+ifeq ($(HAVE_CAPSTONE),1)
+CFLAGS += -DHAVE_CAPSTONE
+GTEST_CFLAGS += -DHAVE_CAPSTONE
+LDLIBS += $(shell pkg-config --libs capstone)
+endif
 
 .PHONY: all test bench run clean deps check-deps unit-tests guest-tests
 all: $(BUILD)/vmscope
@@ -64,19 +77,75 @@ $(BUILD)/%.o: %.c $(BUILD)/config.mk
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -DVMSCOPE_VERSION='"$(VERSION)"' -c $< -o $@
 
-$(BUILD)/libcore.a: $(CORE_OBJ)
+$(BUILD)/libcore.a: $(CORE_OBJ) $(BUILD)/guests/builtin.o
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/guests/demo.elf: guests/demo/demo.c guests/lib/guest.h core/layout.h core/ucall.h
+# The guest kit (docs/guests.md): the guest kernel (ring 0: GUEST_CFLAGS), its tiny libc and
+# the user programs (ring 3: ordinary optimisation, position-independent code linked at the
+# user base), each program embedded in the kernel, the kernel embedded in vmscope.
+GK_PROGS := $(shell sed -n 's/^PROGRAM.\([a-z0-9_]*\),.*/\1/p' guests/user/programs.def)
+GK_HDRS := $(wildcard guests/kernel/*.h guests/kernel/*.def guests/libc/*.h guests/user/*.h \
+	guests/user/*.def) core/bootinfo.h core/layout.h
+GK_KOBJ := $(patsubst %.c,$(BUILD)/%.k.o,$(wildcard guests/kernel/*.c) guests/libc/fmt.c) \
+	$(BUILD)/guests/kernel/entry.k.o $(BUILD)/guests/kernel/programs.k.o
+GK_LIBC := $(patsubst %.c,$(BUILD)/%.u.o,$(wildcard guests/libc/*.c))
+GK_UFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fpie -fno-stack-protector \
+	-fcf-protection=none -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables
+GK_ULDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	-Wl,-Ttext-segment=0x8000000000
+GK_KFLAGS := $(GUEST_CFLAGS) -fno-asynchronous-unwind-tables
+
+$(BUILD)/guests/%.k.o: guests/%.c $(GK_HDRS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  KERNEL  $<")
+	$(Q)$(CC) $(GK_KFLAGS) -c $< -o $@
+
+$(BUILD)/guests/kernel/entry.k.o: guests/kernel/entry.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -c $< -o $@
+
+$(BUILD)/guests/kernel/programs.k.o: guests/kernel/programs.S guests/user/programs.def \
+		$(GK_PROGS:%=$(BUILD)/guests/bin/%)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -c -Wa,-I,$(BUILD)/guests/bin $< -o $@
+
+$(BUILD)/guests/kernel.elf: $(GK_KOBJ)
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(CC) $(GK_KFLAGS) $(GUEST_LDFLAGS) -Wl,-z,max-page-size=4096 \
+		-Wl,-Ttext-segment=0x100000 -o $@ $^
+
+$(BUILD)/guests/%.u.o: guests/%.c $(GK_HDRS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  USER    $<")
+	$(Q)$(CC) $(GK_UFLAGS) -c $< -o $@
+
+$(BUILD)/guests/user/tsx.u.o: GK_UFLAGS += -mrtm
+
+$(BUILD)/guests/libc/crt0.u.o: guests/libc/crt0.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -c $< -o $@
+
+$(BUILD)/guests/user/%.elf: $(BUILD)/guests/user/%.u.o $(BUILD)/guests/libc/crt0.u.o $(GK_LIBC)
+	$(Q)$(CC) $(GK_UFLAGS) $(GK_ULDFLAGS) -Wl,-e,_start -o $@ $^
+
+$(BUILD)/guests/bin/%: $(BUILD)/guests/user/%.elf
+	@mkdir -p $(dir $@)
+	$(Q)objcopy --strip-debug $< $@
+
+.PRECIOUS: $(BUILD)/guests/%.u.o $(BUILD)/guests/user/%.elf
+
+$(BUILD)/guests/hostcheck.elf: guests/hostcheck/hostcheck.c guests/hostcheck/hostcheck.h \
+		guests/lib/guest.h guests/lib/kern.h core/layout.h core/ucall.h core/boot.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUEST   $@")
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -Wl,-Ttext-segment=0x100000 -o $@ $<
 
-$(BUILD)/guests/builtin.o: guests/builtin.S $(BUILD)/guests/demo.elf
-	$(Q)$(CC) -c -DDEMO_ELF='"$(BUILD)/guests/demo.elf"' $< -o $@
+$(BUILD)/guests/builtin.o: guests/builtin.S $(BUILD)/guests/kernel.elf $(BUILD)/guests/hostcheck.elf
+	$(Q)$(CC) -c -DKERNEL_ELF='"$(BUILD)/guests/kernel.elf"' \
+		-DHOSTCHECK_ELF='"$(BUILD)/guests/hostcheck.elf"' $< -o $@
 
-$(BUILD)/vmscope: $(CLI_OBJ) $(BUILD)/guests/builtin.o $(BUILD)/libcore.a
+$(BUILD)/vmscope: $(CLI_OBJ) $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -90,6 +159,23 @@ $(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/harness.h guests/lib/guest.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GTEST   $@")
 	$(Q)$(CC) $(GTEST_CFLAGS) -Icore -o $@ $< $(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS)
+
+# bench_lttng: bench_trace.c's comparison with an LTTng-UST tracepoint, in a process of its
+# own (with liblttng-ust when installed; without, it reports the comparison unavailable).
+BENCH_BIN += $(BUILD)/bench/bench_lttng
+ifeq ($(HAVE_LTTNG_UST),1)
+BENCH_LTTNG_EXTRA := bench/lttng_tp.c
+BENCH_LTTNG_FLAGS := -DHAVE_LTTNG_UST -Ibench $(shell pkg-config --cflags lttng-ust)
+BENCH_LTTNG_LIBS := $(shell pkg-config --libs lttng-ust)
+endif
+
+$(BUILD)/bench/bench_lttng: bench/bench_trace.c bench/lttng_tp.c bench/lttng_tp.h \
+		tests/guest/harness.h guests/lib/guest.h $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CC) $(GTEST_CFLAGS) -DBENCH_LTTNG $(BENCH_LTTNG_FLAGS) -Icore -Itests/guest -o $@ \
+		bench/bench_trace.c $(BENCH_LTTNG_EXTRA) $(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS) \
+		$(BENCH_LTTNG_LIBS)
 
 $(BUILD)/bench/%: bench/%.c tests/guest/harness.h guests/lib/guest.h $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
@@ -110,9 +196,13 @@ bench: check-deps
 	$(Q)$(MAKE) --no-print-directory $(BENCH_BIN)
 	$(Q)sh bench/run-bench $(BUILD)
 
+# make run: the built-in guest, traced to $(BUILD)/demo-trace (CTF: babeltrace2 that dir),
+# then the trace's report.
 run: check-deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(BUILD)/vmscope run --stats
+	$(Q)$(BUILD)/vmscope run --trace $(BUILD)/demo-trace
+	@# The report of the trace (vmscope report: cli/cmd_report.c, analysis/).
+	$(Q)$(BUILD)/vmscope report $(BUILD)/demo-trace
 
 clean:
 	rm -rf build build-san

@@ -22,6 +22,11 @@ struct run_opts {
 	int no_irqchip;
 	int no_input;
 	int stats;	     /* print exit statistics at the end */
+	unsigned int fixups; /* host adaptation (core/hostfix.h): HOSTFIX_AUTO by default */
+	const char *trace_dir; /* --trace DIR; NULL: tracing off */
+	uint64_t buffer_size;  /* --buffer-size: bytes per ring; 0: default */
+	int overwrite;	       /* --overwrite: flight-recorder mode */
+	const char *guest_cmd; /* --guest-cmd: the built-in kernel's command line */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */
@@ -31,8 +36,13 @@ int cli__parse_run(int argc, char **argv, struct run_opts *o);
 int cli__parse_u64(const char *s, const char *what, uint64_t *out);
 
 int cmd_run(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_live(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_guests(int argc, char **argv);
 
 void cli__run_usage(FILE *f);
 

@@ -7,13 +7,16 @@
 #include <unistd.h>
 
 #include "../core/boot.h"
+#include "../core/bootinfo.h"
 #include "../core/devices.h"
 #include "../core/err.h"
+#include "../core/hostfix.h"
 #include "../core/layout.h"
 #include "../core/loader.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"
-#include "../guests/builtin.h"
+#include "../trace/control.h"
+#include "../trace/trace.h"
 #include "cli.h"
 
 static volatile sig_atomic_t run_signal;
@@ -23,17 +26,19 @@ static void run_on_signal(int sig)
 	run_signal = sig;
 }
 
+/*
+ * The built-in guest kernel with its boot-info block (the demo, or --guest-cmd), or GUEST;
+ * a GUEST gets the block only when --guest-cmd asks for it, since its memory is its own.
+ */
 static int run_load(struct vm *vm, const struct run_opts *o, struct load_info *li)
 {
 	int ret;
 
-	if (o->guest)
-		ret = loader__load_file(&vm->mem, o->guest, o->load_addr, li);
-	else
-		ret = loader__load_elf(&vm->mem, builtin_demo_start,
-				       builtin_demo_end - builtin_demo_start, li);
-	if (ret && !o->guest) /* the file loader names the file itself */
-		return err__wrap(ret, "cannot load the built-in guest");
+	if (!o->guest)
+		return bootinfo__load_kernel(vm, o->guest_cmd, li);
+	ret = loader__load_file(&vm->mem, o->guest, o->load_addr, li);
+	if (!ret && o->guest_cmd)
+		ret = bootinfo__write(&vm->mem, vm->nr_vcpus, o->guest_cmd, 0);
 	return ret;
 }
 
@@ -102,27 +107,100 @@ static int run_wait(struct vm *vm, const struct run_opts *o)
 	return vm->exit_status;
 }
 
+static int run_trace_start(struct vm *vm, const struct run_opts *o, struct trace_session **s)
+{
+	struct trace_opts to = {
+		.dir = o->trace_dir,
+		.buffer_size = o->buffer_size,
+		.overwrite = o->overwrite,
+	};
+
+	*s = NULL;
+	if (!o->trace_dir)
+		return 0;
+	return err__wrap(trace__start(vm, &to, s), "cannot start tracing to %s", o->trace_dir);
+}
+
+/*
+ * Complete the trace (the VM has stopped) and say where it is.  1 on error.  The session
+ * stays allocated (the control thread may still hold it) until trace__free().
+ */
+static int run_trace_end(struct trace_session *s, const struct run_opts *o)
+{
+	struct trace_stream_stats st[VM_MAX_VCPUS + 1];
+	uint64_t records = 0, lost = 0;
+	int i, n, ret;
+
+	if (!s)
+		return 0;
+	ret = trace__stop(s);
+	n = trace__stream_stats(s, st, VM_MAX_VCPUS + 1);
+	if (ret) {
+		fprintf(stderr, "vmscope: error: the trace in %s is incomplete: %s\n", o->trace_dir,
+			err__msg(ret));
+		return 1;
+	}
+	for (i = 0; i < n && i < VM_MAX_VCPUS + 1; i++) {
+		records += st[i].records;
+		lost += st[i].lost + st[i].nested;
+	}
+	fprintf(stderr, "vmscope: trace written to %s (%llu records, %llu lost)\n", o->trace_dir,
+		(unsigned long long)records, (unsigned long long)lost);
+	return 0;
+}
+
+/* The control socket (docs/live.md); the guest runs without it if it cannot be made. */
+static struct control *run_control_start(struct vm *vm, const struct run_opts *o,
+					 struct trace_session *trace)
+{
+	struct control_opts co = { .vm = vm, .trace = trace, .guest = o->guest };
+	struct control *c = control__start(&co);
+
+	if (!c)
+		fprintf(stderr, "vmscope: warning: no control socket (top, live): %s\n",
+			err__msg(-errno));
+	return c;
+}
+
 static int run_vm(struct vm *vm, const struct run_opts *o)
 {
+	struct control *ctl = NULL;
+	struct trace_session *trace = NULL;
 	struct load_info li;
 	int ret;
 
-	ret = run_load(vm, o, &li);
+	ret = hostfix__setup(vm, o->fixups);
+	if (!ret)
+		ret = run_load(vm, o, &li);
 	if (!ret)
 		ret = run_boot(vm, o, &li);
 	if (!ret)
+		ret = run_trace_start(vm, o, &trace);
+	if (!ret)
 		ret = vm__start(vm);
+	if (!ret)
+		ctl = run_control_start(vm, o, trace);
 	if (!ret)
 		ret = devices__start_input(vm);
 	if (ret) {
 		fprintf(stderr, "vmscope: %s\n", err__msg(ret));
+		vm__request_stop(vm, 1, 1, "%s", err__msg(ret));
+		vm__wait(vm, -1);
+		run_trace_end(trace, o);
+		control__stop(ctl);
+		trace__free(trace);
 		return 1;
 	}
 	ret = run_wait(vm, o);
 	fprintf(stderr, "vmscope: %s%s (exit status %d)\n", vm->failed ? "error: " : "",
 		vm->stop_reason, ret);
+	if (run_trace_end(trace, o) && !ret)
+		ret = 1;
+	control__stop(ctl); /* after the trace's last records reached the subscribers */
+	trace__free(trace); /* after the control thread, which may still hold the session */
 	if (o->stats)
 		run_print_stats(vm, stderr);
+	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */
 	return ret;
 }
 

@@ -4,6 +4,7 @@
 
 #include "../core/caps.h"
 #include "../core/err.h"
+#include "../core/hostcheck.h"
 #include "../core/kvm.h"
 #include "cli.h"
 
@@ -18,7 +19,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", cmd_run, "boot a guest (the built-in demo guest if none is given)" },
+	{ "run", cmd_run, "boot a guest (the built-in guest kernel if none is given)" },
+	{ "guests", cmd_guests, "list the built-in guest kernel and its programs" },
+	{ "top", cmd_top, "exits per second of a running VMM, by reason and vCPU" },
+	{ "live", cmd_live, "stream a running VMM's trace events as they happen" },
+	{ "report", cmd_report, "exit statistics of a recorded trace (per reason, per vCPU)" },
+	{ "recover", cmd_recover, "make the trace of a killed vmscope run complete and readable" },
 	{ "caps", cmd_caps, "show what this host's KVM and kernel support" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -49,8 +55,9 @@ int cmd_caps(int argc, char **argv)
 
 	if (wants_help(argc, argv)) {
 		printf("usage: vmscope caps\n\nPrint the host's KVM flavour and capabilities, "
-		       "and for each vmscope feature\nwhether this host supports it and, if "
-		       "not, why.\n");
+		       "for each vmscope feature\nwhether this host supports it and, if not, "
+		       "why, and the host self-test:\nwhich transitions KVM gets wrong here and "
+		       "the fixups vmscope puts in force\n(docs/hosts.md).\n");
 		return 0;
 	}
 	if (argc > 1) {
@@ -64,6 +71,12 @@ int cmd_caps(int argc, char **argv)
 		k.fd = -1;
 	caps__print(stdout, &caps, k.fd);
 	kvm_dev__close(&k);
+	if (caps.kvm_fd_ok) {
+		struct hostcheck hc;
+
+		hostcheck__get(&hc);
+		hostcheck__print(stdout, &hc);
+	}
 	return caps.kvm_fd_ok ? 0 : 1;
 }
 

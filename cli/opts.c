@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/bootinfo.h"
 #include "../core/err.h"
+#include "../core/hostfix.h"
 #include "../core/layout.h"
 #include "../core/mem.h"
 #include "cli.h"
@@ -17,6 +19,11 @@ enum {
 	OPT_NO_IRQCHIP,
 	OPT_NO_INPUT,
 	OPT_STATS,
+	OPT_FIXUPS,
+	OPT_TRACE,
+	OPT_BUFFER_SIZE,
+	OPT_OVERWRITE,
+	OPT_GUEST_CMD,
 };
 
 static const struct option run_longopts[] = {
@@ -31,6 +38,11 @@ static const struct option run_longopts[] = {
 	{ "no-irqchip", no_argument, NULL, OPT_NO_IRQCHIP },
 	{ "no-input", no_argument, NULL, OPT_NO_INPUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "fixups", required_argument, NULL, OPT_FIXUPS },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+	{ "guest-cmd", required_argument, NULL, OPT_GUEST_CMD },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -41,7 +53,8 @@ void cli__run_usage(FILE *f)
 		"usage: vmscope run [OPTIONS] [GUEST]\n"
 		"\n"
 		"Boot GUEST (an ELF64 executable or a flat binary) in a new KVM virtual machine;\n"
-		"with no GUEST, boot the built-in demo guest.\n"
+		"with no GUEST, boot the built-in guest kernel, which runs the demo (%s)\n"
+		"or the programs of --guest-cmd ('vmscope guests' lists them).\n"
 		"\n"
 		"  -m, --mem SIZE        guest RAM, with suffix K, M or G (default 64M)\n"
 		"  -c, --vcpus N         number of vCPUs (default 1)\n"
@@ -54,6 +67,20 @@ void cli__run_usage(FILE *f)
 		"      --no-irqchip      no in-kernel PIC/IOAPIC/LAPIC/PIT (HLT then ends a vCPU)\n"
 		"      --no-input        do not forward stdin to the guest's serial port\n"
 		"      --stats           print exit counts per reason and vCPU when the run ends\n"
+		"      --fixups LIST     host adaptation: auto (default: what the host self-test\n"
+		"                        finds), none, all, or a comma list of syscall, int-n,\n"
+		"                        emulate, step-ring3 (see 'vmscope caps', docs/hosts.md)\n"
+		"      --trace DIR       trace every exit, the console and the VM's lifecycle to\n"
+		"                        DIR as CTF 1.8 (read it with 'babeltrace2 DIR')\n"
+		"      --buffer-size SIZE  bytes per trace ring (one per vCPU, one for the host),\n"
+		"                        suffix K or M, rounded up to a power of two (default 4M)\n"
+		"      --overwrite       flight recorder: keep the newest records in the rings and\n"
+		"                        write them at the end or on SIGUSR2\n"
+		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: programs\n"
+		"                        with arguments, separated by ; (in turn) or & (at once),\n"
+		"                        e.g. \"memwalk 1M random\"; leading name=value words are\n"
+		"                        kernel options (tsx=on); with a GUEST, CMD goes to its\n"
+		"                        boot-info block at 0x%x (docs/guests.md)\n"
 		"  -h, --help            show this help\n"
 		"\n"
 		"Every vCPU starts at the entry point with RDI = its index and RSI = the number\n"
@@ -63,7 +90,8 @@ void cli__run_usage(FILE *f)
 		"with UCALL_DONE; 124 on --timeout; 125 when the guest crashed (triple fault,\n"
 		"an instruction KVM could not run, a failed guest assertion); 1 on any other\n"
 		"error, 2 on a usage error.\n",
-		(unsigned)GPA_DEFAULT_LOAD, (unsigned)GPA_BOOT_STACK_TOP, PORT_DEBUG_EXIT);
+		BOOTINFO_DEFAULT_CMDLINE, (unsigned)GPA_DEFAULT_LOAD, (unsigned)GPA_BOOTINFO,
+		(unsigned)GPA_BOOT_STACK_TOP, PORT_DEBUG_EXIT);
 }
 
 int cli__parse_u64(const char *s, const char *what, uint64_t *out)
@@ -146,6 +174,26 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 	case OPT_STATS:
 		o->stats = 1;
 		return 0;
+	case OPT_FIXUPS:
+		return hostfix__parse(arg, &o->fixups);
+	case OPT_TRACE:
+		o->trace_dir = arg;
+		return 0;
+	case OPT_BUFFER_SIZE:
+		if (mem__parse_size(arg, &o->buffer_size))
+			return err__set(EINVAL, "--buffer-size '%s' is not a size; give bytes with "
+						"an optional K or M suffix, e.g. --buffer-size 4M",
+					arg);
+		return o->buffer_size ? 0 : err__set(EINVAL, "--buffer-size must not be 0");
+	case OPT_OVERWRITE:
+		o->overwrite = 1;
+		return 0;
+	case OPT_GUEST_CMD:
+		if (strlen(arg) >= BOOTINFO_CMDLINE_MAX)
+			return err__set(EINVAL, "--guest-cmd is %zu bytes long; the limit is %d",
+					strlen(arg), BOOTINFO_CMDLINE_MAX - 1);
+		o->guest_cmd = arg;
+		return 0;
 	case 'h':
 		return 1;
 	default:
@@ -160,6 +208,7 @@ static void run_defaults(struct run_opts *o)
 	o->nr_vcpus = 1;
 	o->mode = BOOT_LONG;
 	o->load_addr = GPA_DEFAULT_LOAD;
+	o->fixups = HOSTFIX_AUTO;
 }
 
 static int check_run(const struct run_opts *o, int argc, char **argv)
@@ -169,6 +218,9 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 				argv[optind], argv[optind + 1]);
 	if (o->ring == 3 && o->mode != BOOT_LONG)
 		return err__set(EINVAL, "--ring 3 needs --mode long");
+	if ((o->buffer_size || o->overwrite) && !o->trace_dir)
+		return err__set(EINVAL, "%s only applies to a trace; add --trace DIR",
+				o->overwrite ? "--overwrite" : "--buffer-size");
 	return 0;
 }
 

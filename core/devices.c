@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "../trace/trace.h"
 #include "devices.h"
 #include "err.h"
 #include "layout.h"
@@ -22,6 +23,7 @@ static void uart_out(void *opaque, uint8_t byte)
 	struct devices *d = opaque;
 
 	d->console_bytes++;
+	trace__console(d->vm->trace, &byte, 1);
 	if (d->vm->opts.console_fd >= 0 && write(d->vm->opts.console_fd, &byte, 1) < 0)
 		d->vm->opts.console_fd = -1; /* the reader went away: keep running, stop writing */
 }
@@ -89,6 +91,7 @@ static void ucall_act(struct vcpu *v, const struct ucall *uc)
 
 	switch (uc->cmd) {
 	case UCALL_PRINT:
+		trace__console(vm->trace, uc->buf, strlen(uc->buf));
 		if (vm->opts.console_fd >= 0 &&
 		    write(vm->opts.console_fd, uc->buf, strlen(uc->buf)) < 0)
 			vm->opts.console_fd = -1;

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../trace/catalogue.h"
+#include "../trace/trace.h"
 #include "err.h"
 #include "exit.h"
 #include "hooks.h"
@@ -237,13 +239,8 @@ static int exit__system_event(struct vcpu *v)
 	return EXIT_STOP;
 }
 
-int exit__dispatch(struct vcpu *v)
+static int exit__handle(struct vcpu *v, uint32_t reason)
 {
-	uint32_t reason = v->run->exit_reason;
-
-	exit__count(v, reason);
-	if (v->vm->hooks.observe.nr)
-		exit__observe(v);
 	switch (reason) {
 	case KVM_EXIT_IO:
 		return exit__io(v);
@@ -277,4 +274,96 @@ int exit__dispatch(struct vcpu *v)
 				 exit__reason_name(reason));
 		return EXIT_STOP;
 	}
+}
+
+/* Port, address or MSR, size, direction and data of an exit, for its trace record. */
+static void exit__trace_qual(const struct kvm_run *run, uint32_t reason,
+			     struct trace_exit_args *a)
+{
+	switch (reason) {
+	case KVM_EXIT_IO:
+		a->qual = run->io.port;
+		a->size = run->io.size;
+		a->dir = run->io.direction == KVM_EXIT_IO_OUT;
+		if (run->io.size <= 8)
+			memcpy(&a->data, (const uint8_t *)run + run->io.data_offset, run->io.size);
+		break;
+	case KVM_EXIT_MMIO:
+		a->qual = run->mmio.phys_addr;
+		a->size = run->mmio.len;
+		a->dir = run->mmio.is_write;
+		memcpy(&a->data, run->mmio.data, run->mmio.len <= 8 ? run->mmio.len : 8);
+		break;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		a->qual = run->msr.index;
+		a->size = 8;
+		a->dir = reason == KVM_EXIT_X86_WRMSR;
+		a->data = run->msr.data;
+		break;
+	case KVM_EXIT_DEBUG:
+		a->qual = run->debug.arch.pc;
+		a->data = run->debug.arch.dr6;
+		a->size = run->debug.arch.exception;
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		a->qual = run->internal.suberror;
+		a->size = exit__insn_bytes(run, (uint8_t *)&a->data, sizeof(a->data));
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		a->qual = run->system_event.type;
+		break;
+	}
+}
+
+/* The exit's one trace record, at the end of its handling (its timestamp). */
+static void exit__trace(struct vcpu *v, uint32_t reason, uint64_t rip)
+{
+	uint64_t now = trace_clock__now();
+	struct trace_exit_args a = {
+		.reason = reason,
+		.vcpu = v->id,
+		.rip = rip,
+		.guest_ns = trace_clock__ticks_to_ns(v->trace_t_exit - v->trace_t_entry),
+		.vmm_ns = trace_clock__ticks_to_ns(now - v->trace_t_exit),
+	};
+
+	exit__trace_qual(v->run, reason, &a);
+	trace_emit_exit_ts(v->trace, now, &a);
+}
+
+int exit__dispatch(struct vcpu *v)
+{
+	uint32_t reason = v->run->exit_reason;
+	uint64_t rip;
+	int action;
+
+	exit__count(v, reason);
+	if (v->vm->hooks.observe.nr)
+		exit__observe(v);
+	if (!v->trace)
+		return exit__handle(v, reason);
+	/* RIP as the exit left it: a hook (host adaptation) may move it. */
+	rip = v->sync_valid ? v->run->s.regs.regs.rip : 0;
+	action = exit__handle(v, reason);
+	exit__trace(v, reason, rip);
+	return action;
+}
+
+void exit__fixup(struct vcpu *v, enum exit_extra x, uint64_t rip, uint64_t info)
+{
+	uint64_t now;
+
+	v->stats.extra[x]++;
+	if (!v->trace)
+		return;
+	now = trace_clock__now();
+	struct trace_fixup_args a = {
+		.kind = x - EXIT_X_FIX_SYSCALL + TRACE_FIX_SYSCALL,
+		.vcpu = v->id,
+		.rip = rip,
+		.info = info,
+		.vmm_ns = trace_clock__ticks_to_ns(now - v->trace_t_exit),
+	};
+	trace_emit_fixup_ts(v->trace, now, &a);
 }

@@ -41,6 +41,12 @@ struct exit_stats {
 	uint64_t total;
 };
 
+/*
+ * Host adaptation did something for the guest at this exit (x is one of EXIT_X_FIX_*): count
+ * it and, when tracing, record a fixup event (kind, rip, info) so the user sees the cost.
+ */
+void exit__fixup(struct vcpu *v, enum exit_extra x, uint64_t rip, uint64_t info);
+
 /* Handle the exit in v->run.  Returns EXIT_RESUME or EXIT_STOP. */
 int exit__dispatch(struct vcpu *v);
 

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host adaptation: IDT watch, breakpoint arming, SYSCALL and int n completion (hostfix.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "emulate.h"
 #include "err.h"
 #include "exit.h"
+#include "hostcheck.h"
 #include "hostfix.h"
 #include "hostfix_int.h"
 #include "paging.h"
+#include "step.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -36,6 +40,30 @@ const char *hostfix__name(unsigned int bit)
 	default:
 		return "?";
 	}
+}
+
+int hostfix__parse(const char *s, unsigned int *fixups)
+{
+	char buf[128], *tok, *save;
+	unsigned int bit, f = 0;
+
+	if (!strcmp(s, "auto") || !strcmp(s, "none") || !strcmp(s, "all")) {
+		*fixups = !strcmp(s, "auto") ? HOSTFIX_AUTO : !strcmp(s, "all") ? HOSTFIX_ALL : 0;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (bit = 1; bit <= HOSTFIX_STEP3 && strcmp(tok, hostfix__name(bit)); bit <<= 1)
+			;
+		if (bit > HOSTFIX_STEP3)
+			return err__set(EINVAL,
+					"--fixups: unknown fixup '%s'; use auto, none, all or a list "
+					"of syscall, int-n, emulate, step-ring3",
+					tok);
+		f |= bit;
+	}
+	*fixups = f;
+	return 0;
 }
 
 unsigned int hostfix__active(const struct vm *vm)
@@ -141,7 +169,7 @@ static int hf_pass(struct vcpu *v, int slot, const struct kvm_regs *r, const str
 	struct hf_vcpu *hf = v->priv[HF_PRIV];
 	uint8_t insn[4];
 
-	v->stats.extra[EXIT_X_FIX_PASS]++;
+	exit__fixup(v, EXIT_X_FIX_PASS, r->rip, slot);
 	if (!hf_read(v, s->cr3, r->rip, insn, 4) && !memcmp(insn, endbr64, 4)) {
 		struct kvm_regs n = *r;
 
@@ -229,7 +257,7 @@ static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 	hf_flat_seg(&ns.ss, ((star >> 32) + 8) & 0xfffc, 0);
 	vcpu__set_sregs(v, &ns);
 	vcpu__set_regs(v, &n);
-	v->stats.extra[EXIT_X_FIX_SYSCALL]++;
+	exit__fixup(v, EXIT_X_FIX_SYSCALL, r->rcx - 2, r->rax);
 	hf_transition(v);
 	return 1;
 }
@@ -251,7 +279,7 @@ static int hf_on_ud(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "%s", err__msg(ret));
 		return ret;
 	}
-	v->stats.extra[EXIT_X_FIX_INTN]++;
+	exit__fixup(v, EXIT_X_FIX_INTN, f[0], op[1]);
 	hf_transition(v);
 	return 1;
 }
@@ -300,7 +328,7 @@ static int hf_emulation(struct vcpu *v, void *opaque, struct kvm_run *run)
 		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "%s", err__msg(ret));
 		return ret;
 	}
-	v->stats.extra[EXIT_X_FIX_INTN]++;
+	exit__fixup(v, EXIT_X_FIX_INTN, r.rip, vec);
 	return 1;
 }
 
@@ -351,6 +379,9 @@ int hostfix__install(struct vm *vm, unsigned int fixups)
 		ret = hooks__add_debug(&vm->hooks, "hostfix", hf_debug, NULL);
 	if (!ret && (fixups & HOSTFIX_INTN))
 		ret = hooks__add_emulation(&vm->hooks, "hostfix-int", hf_emulation, NULL);
+	/* After int n: the executor stops the run, naming any instruction it cannot do. */
+	if (!ret && (fixups & HOSTFIX_EMULATE))
+		ret = hooks__add_emulation(&vm->hooks, "emulate", emulate__hook, NULL);
 	if (!ret && (fixups & HOSTFIX_SYSCALL) && vm->has_user_msr) {
 		ret = hooks__add_msr(&vm->hooks, MSR_LSTAR, "hostfix-lstar", hf_lstar, NULL);
 		if (!ret)
@@ -369,4 +400,20 @@ void hostfix__free(struct vm *vm)
 		free(vm->vcpus[i].priv[HF_PRIV]);
 		vm->vcpus[i].priv[HF_PRIV] = NULL;
 	}
+}
+
+int hostfix__setup(struct vm *vm, unsigned int fixups)
+{
+	struct hostcheck hc;
+	int ret;
+
+	if (fixups == HOSTFIX_AUTO) {
+		ret = hostcheck__get(&hc);
+		if (ret)
+			return err__wrap(ret, "cannot tell which fixups this host needs "
+					      "(choose with --fixups)");
+		fixups = hostcheck__fixups(&hc);
+	}
+	ret = hostfix__install(vm, fixups);
+	return ret ? ret : step__install(vm);
 }

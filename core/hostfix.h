@@ -43,6 +43,17 @@ unsigned int hostfix__active(const struct vm *vm);
 /* Name of one fixup bit ("syscall", "int-n", ...). */
 const char *hostfix__name(unsigned int bit);
 
+#define HOSTFIX_AUTO (~0u) /* --fixups auto: what the host self-test says */
+
+/* Parse --fixups: "auto", "none", "all" or a comma list of names.  0 or -EINVAL. */
+int hostfix__parse(const char *s, unsigned int *fixups);
+
+/*
+ * For `vmscope run`: resolve HOSTFIX_AUTO with the host self-test (cached per boot), then
+ * install the fixups and the step engine on vm.  0 or -errno (message set).
+ */
+int hostfix__setup(struct vm *vm, unsigned int fixups);
+
 /*
  * Deliver vector through the guest IDT as the CPU would for an interrupt or exception taken
  * in the state (rip = return address, cs, rflags, rsp, ss) at privilege cpl.  soft: a

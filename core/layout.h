@@ -19,6 +19,7 @@
 #define GPA_BOOT_GDT 0x1000ull
 #define GPA_BOOT_IDT 0x2000ull
 #define GPA_BOOT_TSS 0x3000ull
+#define GPA_BOOTINFO 0x8000ull /* boot-info block for guest kernels (core/bootinfo.h) */
 #define GPA_BOOT_PML4 0x9000ull /* then PDPT at +0x1000, PDs at +0x2000.. */
 #define GPA_BOOT_STACK_TOP 0x80000ull
 

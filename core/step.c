@@ -133,7 +133,7 @@ static int step__unwind_db(struct vcpu *v, struct step_info *si)
 	si->rip = f[0];
 	si->cpl = 3;
 	si->via_guest_db = 1;
-	v->stats.extra[EXIT_X_FIX_STEP]++;
+	exit__fixup(v, EXIT_X_FIX_STEP, f[0], 0);
 	return 1;
 }
 

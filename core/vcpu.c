@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../trace/clock.h"
 #include "cpuid.h"
 #include "err.h"
 #include "kvm.h"
@@ -98,7 +99,11 @@ int vcpu__run_once(struct vcpu *v)
 	if (v->sync_regs)
 		run->kvm_valid_regs = VCPU_SYNC_MASK;
 	v->sync_valid = 0;
+	if (v->trace)
+		v->trace_t_entry = trace_clock__now();
 	ret = ioctl(v->fd, KVM_RUN, 0);
+	if (v->trace)
+		v->trace_t_exit = trace_clock__now();
 	if (ret < 0 && errno != EINTR) {
 		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "vCPU %d: KVM_RUN failed: %s",
 				 v->id, strerror(errno));

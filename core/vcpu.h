@@ -14,6 +14,7 @@
 #include "exit.h"
 
 struct vm;
+struct trace_ring;
 
 #define VCPU_MAX_MSRS 256
 
@@ -44,6 +45,9 @@ struct vcpu {
 	pthread_t thread;
 	int thread_started;
 	struct exit_stats stats;
+	struct trace_ring *trace; /* this vCPU's trace ring (trace/trace.h); NULL: tracing off */
+	uint64_t trace_t_entry;	  /* trace clock at KVM_RUN entry and return (tracing on) */
+	uint64_t trace_t_exit;
 	void *priv[4]; /* per-vCPU state of subsystems (host adaptation, tracing ...) */
 };
 

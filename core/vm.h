@@ -17,6 +17,7 @@
 struct vcpu;
 struct devices;
 struct ucall;
+struct trace_session;
 
 #define VM_MAX_VCPUS 64
 
@@ -51,6 +52,8 @@ struct vm {
 	int has_irqchip;
 	int has_user_msr;
 	unsigned int fixups; /* host adaptation in force (core/hostfix.h) */
+
+	struct trace_session *trace; /* NULL: tracing off (trace/trace.h) */
 
 	ucall_fn on_ucall;
 	void *ucall_opaque;

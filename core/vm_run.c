@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "../trace/trace.h"
 #include "err.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -30,6 +31,7 @@ int vm__start(struct vm *vm)
 	pthread_mutex_lock(&vm->lock);
 	vm->nr_running = vm->nr_vcpus;
 	pthread_mutex_unlock(&vm->lock);
+	trace__lifecycle(vm->trace, TRACE_LC_START, 0, vm->nr_vcpus);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		ret = vcpu__start(&vm->vcpus[i]);
 		if (ret) {
@@ -57,6 +59,7 @@ void vm__request_stop(struct vm *vm, int status, int failed, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
 	va_end(ap);
+	trace__lifecycle(vm->trace, TRACE_LC_STOP, status, failed);
 	/* Pairs with the vCPU loop's read of stopping after it clears immediate_exit. */
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vm->cond);
@@ -73,6 +76,7 @@ void vm__vcpu_done(struct vm *vm, struct vcpu *v, int action)
 		vm->exit_status = 0;
 		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s",
 			 action == EXIT_VCPU_DONE ? "every vCPU halted" : "every vCPU ended");
+		trace__lifecycle(vm->trace, TRACE_LC_STOP, 0, 0);
 		__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
 	}
 	pthread_cond_broadcast(&vm->cond);
@@ -143,6 +147,7 @@ int vm__pause(struct vm *vm)
 	while (vm->nr_paused < vm->nr_running && !vm->stopping)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
+	trace__lifecycle(vm->trace, TRACE_LC_PAUSE, 0, 0);
 	return 0;
 }
 
@@ -154,6 +159,7 @@ int vm__resume(struct vm *vm)
 		return err__set(EINVAL, "the VM is not paused");
 	}
 	__atomic_store_n(&vm->pausing, 0, __ATOMIC_SEQ_CST);
+	trace__lifecycle(vm->trace, TRACE_LC_RESUME, 0, 0);
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
 	return 0;

@@ -2,9 +2,15 @@
 /* Embeds the built guest images; the Makefile passes their paths. */
 	.section .rodata
 	.balign 16
-	.globl builtin_demo_start
-	.globl builtin_demo_end
-builtin_demo_start:
-	.incbin DEMO_ELF
-builtin_demo_end:
+	.globl builtin_kernel_start
+	.globl builtin_kernel_end
+builtin_kernel_start:
+	.incbin KERNEL_ELF
+builtin_kernel_end:
+	.balign 16
+	.globl builtin_hostcheck_start
+	.globl builtin_hostcheck_end
+builtin_hostcheck_start:
+	.incbin HOSTCHECK_ELF
+builtin_hostcheck_end:
 	.section .note.GNU-stack, "", @progbits

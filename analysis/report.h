@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmscope report: statistics of the exits in a CTF trace written by `vmscope run --trace`,
+ * per exit reason and per vCPU, in the shape of `perf kvm stat report`: count, share, and
+ * min/mean/p50/p99/max of the time in the guest before each exit (guest_ns) and the time the
+ * VMM spent handling it (vmm_ns), with totals and the events the trace lost.
+ *
+ * The collector (report_stats.c) is independent of how the trace is read; report_ctf.c
+ * feeds it from libbabeltrace2.  Percentiles are exact: every value is kept (16 bytes per
+ * exit) and the order statistics are taken from the sorted values.
+ */
+#ifndef VMSCOPE_REPORT_H
+#define VMSCOPE_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define REPORT_MAX_REASONS 256 /* reason codes at or above this are counted as 255 */
+#define REPORT_MAX_VCPUS 4096
+
+struct report;
+
+struct report *report__new(void);
+void report__free(struct report *r);
+
+/* One exit event.  0, -ERANGE for a vCPU id beyond REPORT_MAX_VCPUS, -ENOMEM. */
+int report__add_exit(struct report *r, uint32_t vcpu, uint32_t reason, const char *reason_name,
+		     uint64_t guest_ns, uint64_t vmm_ns);
+/* The timestamp (ns from the clock's origin) of any event: the trace's time span. */
+void report__add_time(struct report *r, uint64_t ns);
+/* Any other event, counted by name. */
+int report__add_other(struct report *r, const char *event);
+/* Events the reader was told were discarded (CTF packets' events_discarded), by stream. */
+int report__add_discarded(struct report *r, const char *stream, uint64_t count);
+/* The count of an in-band `lost` record (a ring that was full). */
+void report__add_lost(struct report *r, uint64_t count);
+
+/* Sort the values; call once after the last add and before printing. */
+int report__finish(struct report *r);
+
+/* Print the tables (text) or one JSON object.  trace names the trace in the heading. */
+void report__print_text(struct report *r, const char *trace, FILE *f);
+void report__print_json(struct report *r, const char *trace, FILE *f);
+
+/*
+ * Read the CTF trace in dir with libbabeltrace2 into r.  0, or -errno with a message naming
+ * the problem (with babeltrace2's own causes); -EOPNOTSUPP in a build without babeltrace2.
+ */
+int report__read_ctf(struct report *r, const char *dir);
+
+/* Exact order statistic: the k-th smallest (1-based) of the union of m sorted arrays. */
+uint64_t report__kth(const uint64_t *const *arrays, const uint64_t *lens, int m, uint64_t k);
+
+#endif

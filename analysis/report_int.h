@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internals of the report shared by the collector and the printers. */
+#ifndef VMSCOPE_REPORT_INT_H
+#define VMSCOPE_REPORT_INT_H
+
+#include "report.h"
+
+struct values {
+	uint64_t *v;
+	uint64_t n, cap;
+	uint64_t sum;
+};
+
+/* One (vCPU, exit reason): every guest_ns and vmm_ns value. */
+struct cell {
+	struct values guest, vmm;
+};
+
+/* A count by name: other events, or discarded events by stream. */
+struct named {
+	char *name;
+	uint64_t count;
+	int discarded;
+};
+
+struct report {
+	struct cell ***rows; /* [vcpu][reason], rows and cells allocated on first use */
+	int nr_rows;
+	char *reason_names[REPORT_MAX_REASONS];
+	uint64_t exits, others, discarded, lost;
+	uint64_t first_ns, last_ns;
+	struct named *named;
+	int nr_named;
+};
+
+struct summary {
+	uint64_t n, min, max, p50, p99;
+	double mean;
+};
+
+/* Statistics of the union of m cells' guest (vmm = 0) or vmm values.  0 or -ENOMEM. */
+int report__summary(struct cell *const *cells, int m, int vmm, struct summary *s);
+
+#endif

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host self-test (hostcheck.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../guests/builtin.h"
+#include "../guests/hostcheck/hostcheck.h"
+#include "boot.h"
+#include "err.h"
+#include "hostcheck.h"
+#include "hostfix.h"
+#include "layout.h"
+#include "loader.h"
+#include "ucall.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define HC_CACHE_DIR "/run/vmscope"
+#define HC_CACHE_VERSION 1
+
+struct hc_run {
+	struct hostcheck *hc;
+	int insn;	   /* instruction the guest is about to try (enum hc_insn) */
+	int stepping;	   /* KVM single-step armed at ring 3 */
+	int step_seen;	   /* a single-step exit arrived at ring 3 */
+	int int_r0_seen;
+};
+
+static const char *const insn_names[HC_I_MAX] = {
+	[HC_I_POPCNT] = "popcnt", [HC_I_CRC32] = "crc32", [HC_I_RDTSCP] = "rdtscp",
+	[HC_I_XGETBV] = "xgetbv", [HC_I_INT] = "int n",
+};
+static const int insn_len[HC_I_MAX] = {
+	[HC_I_POPCNT] = 5, [HC_I_CRC32] = 6, [HC_I_RDTSCP] = 3, [HC_I_XGETBV] = 3, [HC_I_INT] = 2,
+};
+
+const char *hostcheck__insn_name(int bit)
+{
+	return bit > 0 && bit < HC_I_MAX ? insn_names[bit] : "?";
+}
+
+static void hc_step_arm(struct vcpu *v, struct hc_run *r, int on)
+{
+	r->stepping = on;
+	vcpu__set_debug(v, on ? KVM_GUESTDBG_SINGLESTEP : 0, NULL, 0);
+}
+
+static void hc_on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
+{
+	struct hc_run *r = opaque;
+	struct hostcheck *hc = r->hc;
+	uint64_t stage = uc->args[0], val = uc->args[1];
+
+	if (uc->cmd != UCALL_SYNC)
+		return;
+	if (stage == HC_SYSCALL)
+		hc->syscall_broken = val == HC_BROKEN;
+	else if (stage == HC_INT_R3)
+		hc->int_r3_broken = val == HC_BROKEN;
+	else if (stage == HC_INT_R0)
+		r->int_r0_seen = 1;
+	else if (stage == HC_INSN && val < HC_I_MAX)
+		r->insn = val;
+	else if (stage == HC_STEP_R3_ARM)
+		hc_step_arm(v, r, 1);
+	else if (stage == HC_STEP_R3 || stage == HC_STEP_R3_DONE) {
+		hc->step_r3_broken |= stage == HC_STEP_R3 || !r->step_seen;
+		hc_step_arm(v, r, 0);
+	} else if (stage == HC_UNEXPECTED)
+		snprintf(hc->error, sizeof(hc->error),
+			 "the self-test guest took unexpected vector %llu at 0x%llx",
+			 (unsigned long long)val, (unsigned long long)uc->args[2]);
+}
+
+/* A single-step exit at ring 3 means KVM steps user code itself. */
+static int hc_debug(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct hc_run *r = opaque;
+	struct kvm_sregs s;
+
+	(void)run;
+	if (!r->stepping || vcpu__get_sregs(v, &s))
+		return 0;
+	if (s.cs.dpl == 3) {
+		r->step_seen = 1;
+		hc_step_arm(v, r, 0);
+	}
+	return 1;
+}
+
+/* KVM refused the instruction the guest announced: note it and skip it. */
+static int hc_emulation(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct hc_run *r = opaque;
+	struct kvm_regs regs;
+
+	(void)run;
+	if (r->insn <= HC_I_NONE || r->insn >= HC_I_MAX || vcpu__get_regs(v, &regs))
+		return 0;
+	r->hc->refused |= 1u << r->insn;
+	regs.rip += insn_len[r->insn];
+	vcpu__set_regs(v, &regs);
+	return 1;
+}
+
+static int hc_setup(struct vm *vm, struct hc_run *r)
+{
+	struct boot_params p = {
+		.mode = BOOT_LONG,
+		.entry = 0,
+		.stack = GPA_BOOT_STACK_TOP,
+		.map_bytes = GPA_MMIO_HOLE_END,
+		.build_tables = 1,
+	};
+	struct load_info li;
+	int ret;
+
+	ret = loader__load_elf(&vm->mem, builtin_hostcheck_start,
+			       builtin_hostcheck_end - builtin_hostcheck_start, &li);
+	p.entry = li.entry;
+	if (!ret)
+		ret = vm__boot(vm, &p);
+	if (!ret)
+		ret = hooks__add_debug(&vm->hooks, "hostcheck", hc_debug, r);
+	if (!ret)
+		ret = hooks__add_emulation(&vm->hooks, "hostcheck", hc_emulation, r);
+	vm->on_ucall = hc_on_ucall;
+	vm->ucall_opaque = r;
+	return ret;
+}
+
+int hostcheck__run(struct hostcheck *hc)
+{
+	struct vm_opts o = { .mem_size = 32ull << 20, .nr_vcpus = 1, .console_fd = -1,
+			     .input_fd = -1 };
+	struct hc_run r = { .hc = hc };
+	struct host_caps caps;
+	struct vm vm;
+	int ret;
+
+	memset(hc, 0, sizeof(*hc));
+	caps__probe_sysfs(&caps, "");
+	hc->flavour = caps.flavour;
+	ret = vm__create(&vm, &o);
+	if (!ret)
+		ret = hc_setup(&vm, &r);
+	if (!ret)
+		ret = vm__start(&vm);
+	if (!ret && vm__wait(&vm, 10000) == -ETIMEDOUT) {
+		vm__request_stop(&vm, 1, 1, "timeout");
+		vm__wait(&vm, -1);
+	}
+	if (ret)
+		snprintf(hc->error, sizeof(hc->error), "%s", err__msg(ret));
+	else if (vm.failed || vm.exit_status)
+		snprintf(hc->error, sizeof(hc->error), "the self-test guest failed: %s",
+			 vm.stop_reason);
+	hc->int_r0_broken = !!(hc->refused & (1u << HC_I_INT));
+	hc->ran = !ret && !hc->error[0];
+	vm__destroy(&vm);
+	return hc->ran ? 0 : err__set(EIO, "host self-test: %s", hc->error);
+}
+
+unsigned int hostcheck__fixups(const struct hostcheck *hc)
+{
+	unsigned int f = 0;
+
+	if (hc->flavour == KVM_FLAVOUR_VMX || hc->flavour == KVM_FLAVOUR_SVM)
+		return 0;
+	if (hc->syscall_broken)
+		f |= HOSTFIX_SYSCALL;
+	if (hc->int_r3_broken || hc->int_r0_broken)
+		f |= HOSTFIX_INTN;
+	if (hc->refused & ~(1u << HC_I_INT))
+		f |= HOSTFIX_EMULATE;
+	if (hc->step_r3_broken)
+		f |= HOSTFIX_STEP3;
+	return f;
+}
+
+static int hc_read_line(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fgets(buf, n, f) != NULL;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return ok ? 0 : -EIO;
+}
+
+static void hc_cache_path(char *p, size_t n)
+{
+	if (geteuid() == 0)
+		snprintf(p, n, "%s/hostcheck", HC_CACHE_DIR);
+	else
+		snprintf(p, n, "/tmp/vmscope-%u-hostcheck", (unsigned)geteuid());
+}
+
+static int hc_cache_load(struct hostcheck *hc, const char *boot_id)
+{
+	char path[256], id[64];
+	int ver, n;
+	FILE *f;
+
+	hc_cache_path(path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	n = fscanf(f, "vmscope-hostcheck %d boot_id %63s flavour %u syscall %d int_r3 %d "
+		      "int_r0 %d step_r3 %d refused %u",
+		   &ver, id, (unsigned *)&hc->flavour, &hc->syscall_broken, &hc->int_r3_broken,
+		   &hc->int_r0_broken, &hc->step_r3_broken, &hc->refused);
+	fclose(f);
+	if (n != 8 || ver != HC_CACHE_VERSION || strcmp(id, boot_id))
+		return -ESTALE;
+	hc->ran = 1;
+	hc->cached = 1;
+	return 0;
+}
+
+/* Best effort: a cache that cannot be written only costs a self-test next time. */
+static void hc_cache_store(const struct hostcheck *hc, const char *boot_id)
+{
+	char path[256], tmp[280];
+	FILE *f;
+
+	if (geteuid() == 0)
+		mkdir(HC_CACHE_DIR, 0700);
+	hc_cache_path(path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "vmscope-hostcheck %d\nboot_id %s\nflavour %u\nsyscall %d\nint_r3 %d\n"
+		   "int_r0 %d\nstep_r3 %d\nrefused %u\n",
+		HC_CACHE_VERSION, boot_id, (unsigned)hc->flavour, hc->syscall_broken,
+		hc->int_r3_broken, hc->int_r0_broken, hc->step_r3_broken, hc->refused);
+	if (fclose(f) || rename(tmp, path))
+		unlink(tmp);
+}
+
+int hostcheck__get(struct hostcheck *hc)
+{
+	struct host_caps caps;
+	char boot_id[64] = "";
+	int ret;
+
+	memset(hc, 0, sizeof(*hc));
+	caps__probe_sysfs(&caps, "");
+	hc->flavour = caps.flavour;
+	if (caps.flavour == KVM_FLAVOUR_VMX || caps.flavour == KVM_FLAVOUR_SVM)
+		return 0; /* a faithful CPU: nothing to check, nothing to pay */
+	hc_read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	if (boot_id[0] && !hc_cache_load(hc, boot_id))
+		return 0;
+	ret = hostcheck__run(hc);
+	if (!ret && boot_id[0])
+		hc_cache_store(hc, boot_id);
+	return ret;
+}
+
+static const char *yes_no(int broken)
+{
+	return broken ? "no " : "yes";
+}
+
+void hostcheck__print(FILE *f, const struct hostcheck *hc)
+{
+	unsigned int fixups = hostcheck__fixups(hc), bit;
+	int i;
+
+	if (!hc->ran) {
+		fprintf(f, "Host adaptation: %s\n",
+			hc->error[0] ? hc->error : "not needed (hardware virtualisation)");
+		return;
+	}
+	fprintf(f, "Host self-test (%s):\n", hc->cached ? "cached for this boot" : "just run");
+	fprintf(f, "  SYSCALL from ring 3 enters ring 0        %s\n", yes_no(hc->syscall_broken));
+	fprintf(f, "  int n from ring 3 reaches its IDT gate    %s\n", yes_no(hc->int_r3_broken));
+	fprintf(f, "  int n at ring 0 runs                      %s\n", yes_no(hc->int_r0_broken));
+	fprintf(f, "  KVM single-step reaches vmscope at ring 3 %s\n", yes_no(hc->step_r3_broken));
+	fprintf(f, "  ring-0 instructions KVM refuses          ");
+	for (i = 1; i < HC_I_MAX; i++)
+		if (hc->refused & (1u << i))
+			fprintf(f, " %s", insn_names[i]);
+	fprintf(f, "%s\n", hc->refused ? "" : " none");
+	fprintf(f, "Fixups in force:");
+	for (bit = 1; bit <= HOSTFIX_STEP3; bit <<= 1)
+		if (fixups & bit)
+			fprintf(f, " %s", hostfix__name(bit));
+	fprintf(f, "%s (docs/hosts.md)\n", fixups ? "" : " none");
+}

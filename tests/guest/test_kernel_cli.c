@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest kit from the command line: `vmscope run` with no GUEST boots the built-in kernel
+ * and its demo ends with status 0; --guest-cmd runs a program with its arguments instead,
+ * and init's status becomes vmscope's; `vmscope guests` lists every built-in program; an
+ * ELF guest still loads, and --guest-cmd gives it a boot-info block (here: the kernel's own
+ * ELF, built beside vmscope).
+ */
+#include "cli_harness.h"
+
+static const char *const programs[] = {
+#define PROGRAM(name, description) #name,
+#include "../../guests/user/programs.def"
+#undef PROGRAM
+};
+
+static int test_demo(void)
+{
+	const char *argv[] = { "vmscope", "run", "--no-input", "--timeout", "60", NULL };
+	double t0 = cli_now();
+	char *out;
+	int st = cli_run(argv, &out);
+
+	printf("# vmscope run (the demo): %.2f s\n", cli_now() - t0);
+	TEST_ASSERT(st == 0, "exit %d:\n%s", st, out);
+	TEST_ASSERT(strstr(out, "init: done, status 0") && strstr(out, "tsx: ok") &&
+			    strstr(out, "syscalls: ok") && strstr(out, "files: ok") &&
+			    strstr(out, "hello, world!"),
+		    "%s", out);
+	free(out);
+	return 0;
+}
+
+static int test_guest_cmd(void)
+{
+	const char *argv[] = { "vmscope", "run",	 "--no-input",	      "--timeout",
+			       "60",	  "--guest-cmd", "memwalk 1M random", NULL };
+	const char *fail[] = { "vmscope", "run", "--no-input", "--guest-cmd", "fault ud", NULL };
+	char *out;
+	int st = cli_run(argv, &out);
+
+	TEST_ASSERT(st == 0, "exit %d:\n%s", st, out);
+	TEST_ASSERT(strstr(out, "init: running: memwalk 1M random\n") &&
+			    strstr(out, "memwalk: 1024 KiB random x2: 262144 accesses") &&
+			    !strstr(out, "hello, world!"),
+		    "%s", out);
+	free(out);
+	st = cli_run(fail, &out);
+	TEST_ASSERT(st == 132 && strstr(out, "killed by SIGILL"), "exit %d:\n%s", st, out);
+	free(out);
+	return 0;
+}
+
+static int test_guests_list(void)
+{
+	const char *argv[] = { "vmscope", "guests", NULL };
+	const char *help[] = { "vmscope", "run", "--help", NULL };
+	unsigned int i;
+	char *out, line[32];
+	int st = cli_run(argv, &out);
+
+	TEST_ASSERT(st == 0, "exit %d:\n%s", st, out);
+	for (i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
+		snprintf(line, sizeof(line), "\n  %-10s ", programs[i]);
+		TEST_ASSERT(strstr(out, line), "'%s' is not listed:\n%s", programs[i], out);
+	}
+	free(out);
+	st = cli_run(help, &out);
+	TEST_ASSERT(st == 0 && strstr(out, "--guest-cmd CMD"), "%s", out);
+	free(out);
+	return 0;
+}
+
+/* An ELF GUEST loads as before; with --guest-cmd it also finds the boot-info block. */
+static int test_external_elf(void)
+{
+	char elf[PATH_MAX + 32];
+	const char *argv[] = { "vmscope", "run",	 "--no-input", "--timeout", "60", "--vcpus",
+			       "2",	  "--guest-cmd", "hello",      elf,	    NULL };
+	char *out;
+	int st;
+
+	snprintf(elf, sizeof(elf), "%.*s/../../guests/kernel.elf",
+		 (int)(strrchr(cli_self, '/') - cli_self), cli_self);
+	st = cli_run(argv, &out);
+	TEST_ASSERT(st == 0, "exit %d:\n%s", st, out);
+	TEST_ASSERT(strstr(out, "vmscope guest kernel: 2 CPUs") && strstr(out, "of 2\n") &&
+			    strstr(out, "init: running: hello\n"),
+		    "%s", out);
+	free(out);
+	return 0;
+}
+
+int main(void)
+{
+	static const struct harness_case cases[] = {
+		{ "run_boots_the_kernel_demo", test_demo },
+		{ "guest_cmd_runs_a_program", test_guest_cmd },
+		{ "guests_lists_the_programs", test_guests_list },
+		{ "external_elf_with_guest_cmd", test_external_elf },
+	};
+	int ret;
+
+	cli_setup();
+	ret = harness_main(cases, 4);
+	cli_cleanup();
+	return ret;
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host adaptation without KVM, on fabricated exits: with no fixups (a VMX/SVM host) nothing is
+ * installed and every exit is dispatched exactly as before; with fixups, exits that are not
+ * theirs pass through untouched; the fixups follow from the self-test's verdicts.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "exit.h"
+#include "hostcheck.h"
+#include "hostfix.h"
+#include "step.h"
+#include "vcpu.h"
+#include "vm.h"
+
+struct fab {
+	struct vm vm;
+	struct vcpu v;
+	uint8_t run[8192] __attribute__((aligned(4096)));
+};
+
+static struct fab *fab_new(void)
+{
+	struct fab *f = calloc(1, sizeof(*f));
+
+	hooks__init(&f->vm.hooks);
+	pthread_mutex_init(&f->vm.lock, NULL);
+	pthread_cond_init(&f->vm.cond, NULL);
+	f->vm.nr_vcpus = 1;
+	f->vm.vcpus = &f->v;
+	f->v.vm = &f->vm;
+	f->v.fd = -1;
+	f->v.run = (struct kvm_run *)f->run;
+	f->v.sync_regs = f->v.sync_valid = 1;
+	return f;
+}
+
+static void fab_free(struct fab *f)
+{
+	free(f->v.priv[0]);
+	free(f->v.priv[1]);
+	hooks__exit(&f->vm.hooks);
+	free(f);
+}
+
+static void test_no_fixups_installs_nothing(void **state)
+{
+	struct fab *f = fab_new();
+
+	(void)state;
+	assert_int_equal(hostfix__install(&f->vm, 0), 0);
+	assert_int_equal(f->vm.hooks.observe.nr, 0);
+	assert_int_equal(f->vm.hooks.debug.nr, 0);
+	assert_int_equal(f->vm.hooks.emulation.nr, 0);
+	assert_int_equal(f->vm.hooks.msr.nr, 0);
+	assert_int_equal(hostfix__active(&f->vm), 0);
+	assert_null(f->v.priv[0]);
+	fab_free(f);
+}
+
+static void test_vmx_verdict_needs_no_fixup(void **state)
+{
+	struct hostcheck hc = { .flavour = KVM_FLAVOUR_VMX, .ran = 1 };
+
+	(void)state;
+	assert_int_equal(hostcheck__fixups(&hc), 0);
+	hc.flavour = KVM_FLAVOUR_SVM;
+	hc.syscall_broken = 1; /* a hardware host is trusted: the flavour decides */
+	assert_int_equal(hostcheck__fixups(&hc), 0);
+}
+
+static void test_pvm_verdicts_choose_fixups(void **state)
+{
+	struct hostcheck hc = { .flavour = KVM_FLAVOUR_PVM, .ran = 1 };
+
+	(void)state;
+	assert_int_equal(hostcheck__fixups(&hc), 0);
+	hc.syscall_broken = 1;
+	assert_int_equal(hostcheck__fixups(&hc), HOSTFIX_SYSCALL);
+	hc.int_r0_broken = 1;
+	assert_int_equal(hostcheck__fixups(&hc), HOSTFIX_SYSCALL | HOSTFIX_INTN);
+	hc.refused = 1u << 5; /* only int n refused: not an emulation need */
+	assert_int_equal(hostcheck__fixups(&hc), HOSTFIX_SYSCALL | HOSTFIX_INTN);
+	hc.refused |= 1u << 1;
+	hc.step_r3_broken = 1;
+	assert_int_equal(hostcheck__fixups(&hc), HOSTFIX_ALL);
+}
+
+/* With no fixups, an unclaimed debug exit still stops the VM as the dispatcher decides. */
+static void test_debug_exit_without_fixups(void **state)
+{
+	struct fab *f = fab_new();
+
+	(void)state;
+	f->v.run->exit_reason = KVM_EXIT_DEBUG;
+	f->v.run->debug.arch.pc = 0x1234;
+	assert_int_equal(exit__dispatch(&f->v), EXIT_STOP);
+	assert_non_null(strstr(f->vm.stop_reason, "no hook claimed"));
+	fab_free(f);
+}
+
+/* With fixups, a debug exit away from the watched handlers is not theirs. */
+static void test_foreign_debug_exit_not_claimed(void **state)
+{
+	struct fab *f = fab_new();
+
+	(void)state;
+	f->vm.has_user_msr = 0;
+	assert_int_equal(hostfix__install(&f->vm, HOSTFIX_ALL & ~HOSTFIX_EMULATE), 0);
+	assert_int_equal(f->vm.hooks.observe.nr, 1);
+	assert_int_equal(f->vm.hooks.debug.nr, 1);
+	f->v.run->exit_reason = KVM_EXIT_DEBUG;
+	f->v.run->debug.arch.exception = 1;
+	f->v.run->debug.arch.dr6 = 1; /* breakpoint 0 hit, at no watched handler */
+	f->v.run->s.regs.regs.rip = 0x400000;
+	f->v.run->s.regs.sregs.efer = 0; /* not long mode: the observer reads nothing */
+	assert_int_equal(exit__dispatch(&f->v), EXIT_STOP);
+	assert_non_null(strstr(f->vm.stop_reason, "no hook claimed"));
+	assert_int_equal(f->v.stats.extra[EXIT_X_FIX_SYSCALL], 0);
+	assert_int_equal(f->v.stats.extra[EXIT_X_FIX_PASS], 0);
+	fab_free(f);
+}
+
+/* An emulation failure that is not int n passes the int-n fixup by. */
+static void test_emulation_not_int_n(void **state)
+{
+	struct fab *f = fab_new();
+	struct kvm_run *run;
+
+	(void)state;
+	assert_int_equal(hostfix__install(&f->vm, HOSTFIX_INTN), 0);
+	run = f->v.run;
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.ndata = 4;
+	run->emulation_failure.flags = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = 2;
+	run->emulation_failure.insn_bytes[0] = 0x0f;
+	run->emulation_failure.insn_bytes[1] = 0x0b; /* ud2 */
+	assert_int_equal(exit__dispatch(&f->v), EXIT_STOP);
+	assert_non_null(strstr(f->vm.stop_reason, "0f 0b"));
+	assert_int_equal(f->v.stats.extra[EXIT_X_FIX_INTN], 0);
+	fab_free(f);
+}
+
+static void test_parse_fixups(void **state)
+{
+	unsigned int f;
+
+	(void)state;
+	assert_int_equal(hostfix__parse("auto", &f), 0);
+	assert_int_equal(f, HOSTFIX_AUTO);
+	assert_int_equal(hostfix__parse("none", &f), 0);
+	assert_int_equal(f, 0);
+	assert_int_equal(hostfix__parse("all", &f), 0);
+	assert_int_equal(f, HOSTFIX_ALL);
+	assert_int_equal(hostfix__parse("syscall,step-ring3", &f), 0);
+	assert_int_equal(f, HOSTFIX_SYSCALL | HOSTFIX_STEP3);
+	assert_int_equal(hostfix__parse("syscall,bogus", &f), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_fixups_installs_nothing),
+		cmocka_unit_test(test_vmx_verdict_needs_no_fixup),
+		cmocka_unit_test(test_pvm_verdicts_choose_fixups),
+		cmocka_unit_test(test_debug_exit_without_fixups),
+		cmocka_unit_test(test_foreign_debug_exit_not_claimed),
+		cmocka_unit_test(test_emulation_not_int_n),
+		cmocka_unit_test(test_parse_fixups),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control protocol's pure half: parsing request lines and building the JSON replies.
+ * Nothing here touches a socket, so tests/unit/test_control.c drives it directly.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/err.h"
+#include "../core/exit.h"
+#include "../core/vcpu.h"
+#include "../core/vm.h"
+#include "control_priv.h"
+
+static const char *const cmd_names[] = {
+	[CONTROL_HELP] = "help",
+	[CONTROL_STATS] = "stats",
+	[CONTROL_INFO] = "info",
+	[CONTROL_SUBSCRIBE] = "subscribe",
+	[CONTROL_UNSUBSCRIBE] = "unsubscribe",
+	[CONTROL_PAUSE] = "pause",
+	[CONTROL_RESUME] = "resume",
+	[CONTROL_STOP] = "stop",
+	[CONTROL_DUMP] = "dump",
+};
+
+#define NR_CMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
+#define CMD_LIST "help, stats, info, subscribe [--json], unsubscribe, pause, resume, stop, dump"
+
+const char *control__cmd_name(enum control_cmd cmd)
+{
+	return (unsigned)cmd < NR_CMDS ? cmd_names[cmd] : "?";
+}
+
+uint64_t control__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Refuse control characters and bytes outside ASCII: requests are short ASCII words. */
+static int check_bytes(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = line[i];
+
+		if ((c < 0x20 && c != '\t') || c > 0x7e)
+			return err__set(EINVAL,
+					"request has a byte 0x%02x at offset %zu; requests are "
+					"ASCII words such as 'stats'",
+					c, i);
+	}
+	return 0;
+}
+
+/* Split into at most max words (pointers into copy, which is modified).  -E2BIG if more. */
+static int split_words(char *copy, char **words, int max)
+{
+	char *save = NULL, *w;
+	int n = 0;
+
+	for (w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (n == max)
+			return -E2BIG;
+		words[n++] = w;
+	}
+	return n;
+}
+
+static int lookup_cmd(const char *w, enum control_cmd *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < NR_CMDS; i++)
+		if (!strcmp(w, cmd_names[i])) {
+			*cmd = i;
+			return 0;
+		}
+	return err__set(EINVAL, "unknown command '%.32s'; commands: " CMD_LIST, w);
+}
+
+static int parse_args(struct control_req *req, char **words, int n)
+{
+	if (n == 1)
+		return 0;
+	if (req->cmd == CONTROL_SUBSCRIBE && n == 2 && !strcmp(words[1], "--json")) {
+		req->json = 1;
+		return 0;
+	}
+	if (req->cmd == CONTROL_SUBSCRIBE)
+		return err__set(EINVAL, "subscribe takes only --json, got '%.32s'", words[1]);
+	return err__set(EINVAL, "'%s' takes no arguments, got '%.32s'", words[0], words[1]);
+}
+
+int control__parse(const char *line, size_t len, struct control_req *req)
+{
+	char copy[CONTROL_LINE_MAX + 1], *words[4];
+	int n, ret;
+
+	memset(req, 0, sizeof(*req));
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (len > CONTROL_LINE_MAX)
+		return err__set(EINVAL, "request of %zu bytes refused; the limit is %d", len,
+				CONTROL_LINE_MAX);
+	ret = check_bytes(line, len);
+	if (ret)
+		return ret;
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	n = split_words(copy, words, 4);
+	if (n == -E2BIG)
+		return err__set(EINVAL, "too many words in the request; commands: " CMD_LIST);
+	if (n == 0)
+		return err__set(EINVAL, "empty request; commands: " CMD_LIST);
+	ret = lookup_cmd(words[0], &req->cmd);
+	if (!ret)
+		ret = parse_args(req, words, n);
+	return ret;
+}
+
+void cbuf__init(struct cbuf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+void cbuf__free(struct cbuf *b)
+{
+	free(b->data);
+	cbuf__init(b, b->max);
+}
+
+static int cbuf__reserve(struct cbuf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 256;
+	char *p;
+
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	if (b->len + n + 1 > b->max) {
+		b->overflow = 1;
+		return -ENOSPC;
+	}
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	if (cap > b->max)
+		cap = b->max;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int cbuf__add(struct cbuf *b, const void *p, size_t n)
+{
+	int ret = cbuf__reserve(b, n);
+
+	if (ret)
+		return ret;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int cbuf__printf(struct cbuf *b, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n < sizeof(small))
+		return cbuf__add(b, small, n);
+	if (cbuf__reserve(b, n))
+		return -ENOSPC;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, n + 1, fmt, ap);
+	va_end(ap);
+	b->len += n;
+	return 0;
+}
+
+int cbuf__json_str(struct cbuf *b, const char *s)
+{
+	int ret = cbuf__lit(b, "\"");
+
+	for (; *s && !ret; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			ret = cbuf__printf(b, "\\%c", c);
+		else if (c == '\n')
+			ret = cbuf__lit(b, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			ret = cbuf__printf(b, "\\u%04x", c);
+		else
+			ret = cbuf__add(b, s, 1);
+	}
+	return ret ? ret : cbuf__lit(b, "\"");
+}
+
+void cbuf__consume(struct cbuf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+	} else {
+		memmove(b->data, b->data + n, b->len - n);
+		b->len -= n;
+	}
+	if (b->data)
+		b->data[b->len] = '\0';
+}
+
+static uint64_t load_u64(const uint64_t *p)
+{
+	/* The vCPU thread is the only writer; a torn or stale value is never seen on x86-64. */
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* {"IO":12,"MMIO":3}: the non-zero counters of one table. */
+static int reply_counters(struct cbuf *b, const uint64_t *c, int n, int extra)
+{
+	int i, first = 1, ret = cbuf__lit(b, "{");
+
+	for (i = 0; i < n && !ret; i++) {
+		uint64_t v = load_u64(&c[i]);
+
+		if (!v)
+			continue;
+		ret = cbuf__printf(b, "%s\"%s\":%llu", first ? "" : ",",
+				   extra ? exit__extra_name(i) : exit__reason_name(i),
+				   (unsigned long long)v);
+		first = 0;
+	}
+	return ret ? ret : cbuf__lit(b, "}");
+}
+
+static int reply_vcpu_stats(struct cbuf *b, const struct exit_stats *s, int id)
+{
+	int ret = cbuf__printf(b, "{\"vcpu\":%d,\"total\":%llu,\"exits\":", id,
+			       (unsigned long long)load_u64(&s->total));
+
+	if (!ret)
+		ret = reply_counters(b, s->reason, EXIT_REASON_MAX, 0);
+	if (!ret)
+		ret = cbuf__lit(b, ",\"extra\":");
+	if (!ret)
+		ret = reply_counters(b, s->extra, EXIT_X_MAX, 1);
+	return ret ? ret : cbuf__lit(b, "}");
+}
+
+int control__reply_stats(struct cbuf *b, const struct vm *vm, uint64_t now_ns)
+{
+	int i, ret = cbuf__printf(b, "{\"ok\":true,\"cmd\":\"stats\",\"time_ns\":%llu,\"vcpus\":[",
+				  (unsigned long long)now_ns);
+
+	for (i = 0; i < vm->nr_vcpus && !ret; i++) {
+		if (i)
+			ret = cbuf__lit(b, ",");
+		if (!ret)
+			ret = reply_vcpu_stats(b, &vm->vcpus[i].stats, i);
+	}
+	return ret ? ret : cbuf__lit(b, "]}\n");
+}
+
+static const char *vm_state(const struct vm *vm)
+{
+	if (__atomic_load_n(&vm->stopping, __ATOMIC_RELAXED))
+		return "stopping";
+	if (__atomic_load_n(&vm->pausing, __ATOMIC_RELAXED))
+		return "paused";
+	return "running";
+}
+
+int control__reply_info(struct cbuf *b, const struct vm *vm, const struct control_info *ci)
+{
+	int ret = cbuf__printf(b,
+			       "{\"ok\":true,\"cmd\":\"info\",\"pid\":%d,\"vcpus\":%d,"
+			       "\"mem_bytes\":%llu,\"guest\":",
+			       ci->pid, vm->nr_vcpus, (unsigned long long)vm->opts.mem_size);
+
+	if (!ret)
+		ret = cbuf__json_str(b, ci->guest ? ci->guest : "(built-in demo guest)");
+	if (!ret)
+		ret = cbuf__printf(b,
+				   ",\"uptime_ns\":%llu,\"state\":\"%s\",\"tracing\":%s,"
+				   "\"socket\":",
+				   (unsigned long long)ci->uptime_ns, vm_state(vm),
+				   ci->tracing ? "true" : "false");
+	if (!ret)
+		ret = cbuf__json_str(b, ci->socket);
+	return ret ? ret : cbuf__lit(b, "}\n");
+}
+
+int control__reply_ok(struct cbuf *b, enum control_cmd cmd)
+{
+	return cbuf__printf(b, "{\"ok\":true,\"cmd\":\"%s\"}\n", control__cmd_name(cmd));
+}
+
+int control__reply_error(struct cbuf *b, const char *cmd, const char *msg)
+{
+	int ret = cbuf__lit(b, "{\"ok\":false,\"cmd\":");
+
+	if (!ret)
+		ret = cmd ? cbuf__json_str(b, cmd) : cbuf__lit(b, "null");
+	if (!ret)
+		ret = cbuf__lit(b, ",\"error\":");
+	if (!ret)
+		ret = cbuf__json_str(b, msg);
+	return ret ? ret : cbuf__lit(b, "}\n");
+}
+
+int control__reply_help(struct cbuf *b)
+{
+	size_t i;
+	int ret = cbuf__lit(b, "{\"ok\":true,\"cmd\":\"help\",\"commands\":[");
+
+	for (i = 0; i < NR_CMDS && !ret; i++)
+		ret = cbuf__printf(b, "%s\"%s\"", i ? "," : "", cmd_names[i]);
+	return ret ? ret : cbuf__lit(b, "],\"doc\":\"docs/live.md\"}\n");
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The trace module's public interface (docs/tracing.md).
+ *
+ * A trace session owns one ring per vCPU and one host ring, all in files of the trace
+ * directory (DIR/rings/<stream>.ring), and a session thread that drains them into CTF 1.8
+ * stream files (DIR/vcpu<N>, DIR/host, described by DIR/metadata) and into sinks.  vCPU
+ * threads emit into their own ring without blocking or locking; see trace/ring.h and the
+ * generated emitters in trace/catalogue.h.
+ *
+ * Records: every record starts with struct trace_rec_hdr (event id, total size in bytes,
+ * timestamp in trace-clock ticks) followed by the event's fields, exactly as laid out in the
+ * CTF stream files.  The layout of each event comes from trace/events.def.
+ */
+#ifndef VMSCOPE_TRACE_H
+#define VMSCOPE_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct trace_session;
+
+/* Stream ids: 0 .. nr_vcpus - 1 are the vCPUs' streams; the host stream has this id. */
+#define TRACE_STREAM_HOST 0xffffu
+
+/* The header of every record (ring and CTF stream file alike). */
+struct trace_rec_hdr {
+	uint32_t id; /* event id from events.def */
+	uint32_t size; /* bytes of the whole record, header included; a multiple of 8 */
+	uint64_t ts; /* trace clock ticks (trace__clock_info) */
+};
+
+struct trace_opts {
+	const char *dir; /* trace directory; created if missing */
+	uint64_t buffer_size; /* bytes per ring (power of two, rounded up); 0: default */
+	int overwrite; /* flight recorder: keep the newest records, dump on request */
+	int hold; /* testing: drain only when the session ends (also VMSCOPE_TRACE_HOLD=1) */
+};
+
+#define TRACE_DEFAULT_BUFFER_SIZE (4ull << 20)
+#define TRACE_MIN_BUFFER_SIZE 4096ull
+#define TRACE_MAX_BUFFER_SIZE (1ull << 30)
+
+/*
+ * Start tracing vm (created, vCPUs not yet started): calibrate the clock, create the
+ * directory, its metadata and rings, attach a ring to each vCPU (vcpu->trace) and start the
+ * session thread.  0 or -errno with a message; *out is the session.
+ */
+int trace__start(struct vm *vm, const struct trace_opts *o, struct trace_session **out);
+
+/*
+ * End the session after the VM has stopped (vCPU threads joined): final KVM statistics,
+ * final drain (or dump in overwrite mode), complete packets.  The trace is then complete.
+ * Detaches the rings from the vCPUs; trace__stream_stats() still works until
+ * trace__free().  0 or -errno (message set).
+ */
+int trace__stop(struct trace_session *s);
+void trace__free(struct trace_session *s);
+
+/* Flight-recorder mode: write the rings' current contents to the stream files now. */
+int trace__dump(struct trace_session *s);
+
+/* SIGUSR2 asks the session thread for a dump (installed by trace__start in overwrite mode). */
+
+/*
+ * Sinks: after writing each drained record to the CTF stream file, the session thread
+ * calls ops->record for it, in stream order per stream.  Callbacks run on the session
+ * thread and must never block: a sink that cannot keep up drops and counts on its own.
+ * ops->lost reports records the ring itself dropped (count since the previous report).
+ * ops->close, if set, is called once when the session ends or the sink is removed.
+ * add/remove may be called from any thread except from inside a callback.
+ */
+struct trace_sink_ops {
+	void (*record)(void *opaque, uint32_t stream_id, const void *rec, size_t len);
+	void (*lost)(void *opaque, uint32_t stream_id, uint64_t count);
+	void (*close)(void *opaque);
+};
+
+#define TRACE_MAX_SINKS 8
+
+/* 0, -ENOSPC when TRACE_MAX_SINKS are attached, -ESHUTDOWN once trace__stop() ran. */
+int trace__add_sink(struct trace_session *s, const struct trace_sink_ops *ops, void *opaque);
+/* 0, -ENOENT if (ops, opaque) is not attached.  Returns after the session thread let go. */
+int trace__remove_sink(struct trace_session *s, const struct trace_sink_ops *ops, void *opaque);
+
+/* Per-stream counters of a session (records written, lost in the ring, nested drops). */
+struct trace_stream_stats {
+	uint32_t stream_id;
+	uint64_t records;
+	uint64_t bytes;
+	uint64_t lost; /* ring full (or overwritten before a dump) */
+	uint64_t nested; /* emits dropped by the nesting guard */
+};
+
+/* Fill up to max entries; returns the number of streams (vCPUs + host). */
+int trace__stream_stats(struct trace_session *s, struct trace_stream_stats *st, int max);
+
+/*
+ * The clock: one for every stream.  ts ticks map to CLOCK_MONOTONIC nanoseconds as
+ *   mono_ns = mono0_ns + (ts - ts0) * 1e9 / freq
+ * and to wall-clock (CLOCK_REALTIME) nanoseconds the same way from real0_ns.  With the TSC,
+ * freq is its calibrated frequency; without it the clock is CLOCK_MONOTONIC itself
+ * (freq = 1e9, ts0 = mono0_ns).
+ */
+struct trace_clock_info {
+	uint64_t freq; /* ticks per second */
+	uint64_t ts0; /* a tick value ... */
+	uint64_t mono0_ns; /* ... and CLOCK_MONOTONIC at that instant */
+	uint64_t real0_ns; /* ... and CLOCK_REALTIME at that instant */
+	int is_tsc;
+};
+
+/* The process's trace clock (calibrated at the first trace__start or trace__clock_init). */
+void trace__clock_info(struct trace_clock_info *ci);
+uint64_t trace__ts_to_mono_ns(const struct trace_clock_info *ci, uint64_t ts);
+uint64_t trace__mono_ns_to_ts(const struct trace_clock_info *ci, uint64_t mono_ns);
+
+/*
+ * Decoding one record (a reader of another process sets the writer's clock first with
+ * trace__decode_set_clock; without it timestamps print as raw ticks).
+ * text: "[HH:MM:SS.nnnnnnnnn] exit: { reason = IO, vcpu = 0, rip = 0x1000, ... }" (UTC)
+ * json: {"event":"exit","id":1,"ts":123,"mono_ns":456,"fields":{"reason":"IO",...}}
+ * Both return the length of the full text (as snprintf; output truncated to size), or
+ * -EINVAL for a record that is not a valid event (unknown id, size that does not match).
+ */
+int trace__decode_text(const void *rec, size_t len, char *buf, size_t size);
+int trace__decode_json(const void *rec, size_t len, char *buf, size_t size);
+void trace__decode_set_clock(const struct trace_clock_info *ci);
+
+/* Event catalogue lookups: id of a name (-ENOENT), name of an id (NULL if unknown). */
+int trace__event_id(const char *name);
+const char *trace__event_name(uint32_t id);
+/* Highest event id in this build (ids are 1 .. this, with gaps allowed). */
+uint32_t trace__max_event_id(void);
+
+/*
+ * Host-side events (host stream; any thread, serialised by the session).  Each is a no-op
+ * when s is NULL.  console: guest serial bytes (buffered to lines, flushed every tick).
+ */
+#define V(pfx, name, value) TRACE_##pfx##_##name = value,
+#define ENUM(name, values) enum trace_##name{ values };
+#include "enums.def"
+#undef ENUM
+#undef V
+void trace__lifecycle(struct trace_session *s, enum trace_lifecycle_what what, int status,
+		      uint64_t arg);
+void trace__console(struct trace_session *s, const void *bytes, size_t len);
+
+/*
+ * Turn what a killed session left (stream files and the committed contents of the rings)
+ * into a complete, readable trace.  Returns the number of streams repaired (0: the trace
+ * was complete), or -errno with a message naming the bad file.
+ */
+int trace__recover(const char *dir);
+
+/*
+ * Check that dir holds a readable vmscope trace (metadata, stream files whose packets are
+ * whole and whose records decode).  0 or -errno with a message naming what is wrong.
+ */
+int trace__check_dir(const char *dir);
+
+#endif
