@@ -207,7 +207,7 @@ static int read_mmio(struct emu *e, uint64_t gpa, uint8_t *buf, size_t len)
 	int ret;
 
 	if (!h) {
-		v->stats.extra[EXIT_X_MMIO_UNHANDLED]++;
+		exit_stat__inc(&v->stats.extra[EXIT_X_MMIO_UNHANDLED]);
 		memset(buf, 0xff, len);
 		return EMU_OK;
 	}

@@ -42,8 +42,8 @@ const char *exit__extra_name(enum exit_extra x)
 
 static void exit__count(struct vcpu *v, uint32_t reason)
 {
-	v->stats.reason[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX - 1]++;
-	v->stats.total++;
+	exit_stat__inc(&v->stats.reason[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX - 1]);
+	exit_stat__inc(&v->stats.total);
 }
 
 /* A hook failed: stop the VM with its message (first stop wins, so a hook's own stays). */
@@ -65,7 +65,7 @@ static int exit__io(struct vcpu *v)
 	if (run->io.size != 1 && run->io.size != 2 && run->io.size != 4)
 		return EXIT_RESUME;
 	if (!h) {
-		v->stats.extra[EXIT_X_PIO_UNHANDLED]++;
+		exit_stat__inc(&v->stats.extra[EXIT_X_PIO_UNHANDLED]);
 		if (!is_write)
 			memset(data, 0xff, (size_t)run->io.size * run->io.count);
 		return EXIT_RESUME;
@@ -88,7 +88,7 @@ static int exit__mmio(struct vcpu *v)
 	if (run->mmio.len > sizeof(run->mmio.data))
 		return EXIT_RESUME;
 	if (!h) {
-		v->stats.extra[EXIT_X_MMIO_UNHANDLED]++;
+		exit_stat__inc(&v->stats.extra[EXIT_X_MMIO_UNHANDLED]);
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, 0xff, run->mmio.len);
 		return EXIT_RESUME;
@@ -109,7 +109,7 @@ static int exit__msr(struct vcpu *v, int is_write)
 
 	if (!h) {
 		/* KVM only exits for filtered MSRs; one without a hook behaves as absent. */
-		v->stats.extra[EXIT_X_MSR_UNHANDLED]++;
+		exit_stat__inc(&v->stats.extra[EXIT_X_MSR_UNHANDLED]);
 		run->msr.error = 1;
 		return EXIT_RESUME;
 	}
@@ -251,7 +251,7 @@ static int exit__handle(struct vcpu *v, uint32_t reason)
 	case KVM_EXIT_X86_WRMSR:
 		return exit__msr(v, 1);
 	case KVM_EXIT_INTR:
-		v->stats.extra[EXIT_X_SIGNAL]++;
+		exit_stat__inc(&v->stats.extra[EXIT_X_SIGNAL]);
 		return v->vm->stopping ? EXIT_STOP : EXIT_RESUME;
 	case KVM_EXIT_HLT:
 		return EXIT_VCPU_DONE;
@@ -354,7 +354,7 @@ void exit__fixup(struct vcpu *v, enum exit_extra x, uint64_t rip, uint64_t info)
 {
 	uint64_t now;
 
-	v->stats.extra[x]++;
+	exit_stat__inc(&v->stats.extra[x]);
 	if (!v->trace)
 		return;
 	now = trace_clock__now();

@@ -47,6 +47,16 @@ struct exit_stats {
  */
 void exit__fixup(struct vcpu *v, enum exit_extra x, uint64_t rip, uint64_t info);
 
+/*
+ * Counters have one writer (the vCPU thread) and are read live by the control socket: a
+ * relaxed atomic store of the incremented value is the same instruction as ++ on x86-64 and
+ * makes the concurrent read well defined (pairs with the relaxed loads in trace/control.c).
+ */
+static inline void exit_stat__inc(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
 /* Handle the exit in v->run.  Returns EXIT_RESUME or EXIT_STOP. */
 int exit__dispatch(struct vcpu *v);
 

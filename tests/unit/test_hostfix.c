@@ -28,8 +28,9 @@ struct fab {
 
 static struct fab *fab_new(void)
 {
-	struct fab *f = calloc(1, sizeof(*f));
+	struct fab *f = aligned_alloc(4096, sizeof(*f)); /* kvm_run is page-aligned */
 
+	memset(f, 0, sizeof(*f));
 	hooks__init(&f->vm.hooks);
 	pthread_mutex_init(&f->vm.lock, NULL);
 	pthread_cond_init(&f->vm.cond, NULL);
