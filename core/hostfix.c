@@ -190,21 +190,41 @@ static void hf_transition(struct vcpu *v)
 		hf->on_transition(v);
 }
 
+static const uint32_t hf_msr_index[3] = { MSR_LSTAR, MSR_STAR, MSR_SFMASK };
+
+static int hf_msr_slot(uint32_t index)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (hf_msr_index[i] == index)
+			return i;
+	return -1;
+}
+
+/* LSTAR, STAR, SFMASK: from the cache the filtered writes keep, else one KVM_GET_MSRS. */
 static int hf_get_msrs(struct vcpu *v, uint64_t *lstar, uint64_t *star, uint64_t *sfmask)
 {
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[3];
 	} m = { .hdr = { .nmsrs = 3 } };
+	int i;
 
-	m.e[0].index = MSR_LSTAR;
-	m.e[1].index = MSR_STAR;
-	m.e[2].index = MSR_SFMASK;
-	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 3)
-		return -EIO;
-	*lstar = m.e[0].data;
-	*star = m.e[1].data;
-	*sfmask = m.e[2].data;
+	if (hf->msr_gen != v->state_gen || hf->msr_known != 7) {
+		for (i = 0; i < 3; i++)
+			m.e[i].index = hf_msr_index[i];
+		if (ioctl(v->fd, KVM_GET_MSRS, &m) != 3)
+			return -EIO;
+		for (i = 0; i < 3; i++)
+			hf->msr[i] = m.e[i].data;
+		hf->msr_known = 7;
+		hf->msr_gen = v->state_gen;
+	}
+	*lstar = hf->msr[0];
+	*star = hf->msr[1];
+	*sfmask = hf->msr[2];
 	return 0;
 }
 
@@ -333,21 +353,29 @@ static int hf_emulation(struct vcpu *v, void *opaque, struct kvm_run *run)
 }
 
 /*
- * The guest's LSTAR write: a kernel writes it once it is ready for system calls, after its
- * IDT is in place.  Filtering it gives vmscope an exit at that moment (so the observer arms
- * the breakpoints before the first ring-3 SYSCALL); the value is passed on to KVM.
+ * The guest's writes of LSTAR, STAR and SFMASK.  A kernel writes LSTAR once it is ready for
+ * system calls, after its IDT is in place: filtering it gives vmscope an exit at that moment
+ * (the observer then arms the breakpoints before the first ring-3 SYSCALL).  The values are
+ * passed on to KVM and cached, so completing a SYSCALL needs no MSR ioctl.
  */
-static int hf_lstar(struct vcpu *v, void *opaque, uint32_t index, int is_write, uint64_t *data)
+static int hf_syscall_msr(struct vcpu *v, void *opaque, uint32_t index, int is_write,
+			  uint64_t *data)
 {
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
 	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = index, .data = *data } };
+	int slot = hf_msr_slot(index);
 
 	(void)opaque;
 	if (ioctl(v->fd, is_write ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
-		return -EPERM;
+		return -EPERM; /* as KVM would answer: #GP */
 	*data = m.e.data;
+	if (slot >= 0 && hf->msr_gen == v->state_gen) {
+		hf->msr[slot] = m.e.data;
+		hf->msr_known |= 1u << slot;
+	}
 	return 0;
 }
 
@@ -383,7 +411,11 @@ int hostfix__install(struct vm *vm, unsigned int fixups)
 	if (!ret && (fixups & HOSTFIX_EMULATE))
 		ret = hooks__add_emulation(&vm->hooks, "emulate", emulate__hook, NULL);
 	if (!ret && (fixups & HOSTFIX_SYSCALL) && vm->has_user_msr) {
-		ret = hooks__add_msr(&vm->hooks, MSR_LSTAR, "hostfix-lstar", hf_lstar, NULL);
+		int i;
+
+		for (i = 0; !ret && i < 3; i++)
+			ret = hooks__add_msr(&vm->hooks, hf_msr_index[i], "hostfix-syscall",
+					     hf_syscall_msr, NULL);
 		if (!ret)
 			ret = vm__apply_msr_filter(vm);
 	}

@@ -19,6 +19,10 @@ struct hf_vcpu {
 	uint64_t extra_bp;  /* step engine: the free slot */
 	/* The step engine's, called after a fixup moved the vCPU to another ring. */
 	void (*on_transition)(struct vcpu *v);
+	/* LSTAR, STAR, SFMASK as the guest last wrote them (filtered writes), valid for gen. */
+	uint64_t msr[3];
+	unsigned int msr_known; /* bit per msr[] slot */
+	uint64_t msr_gen;	/* vcpu->state_gen when cached */
 	int applied;
 	uint32_t cur_flags;
 	uint64_t cur_dr[4];

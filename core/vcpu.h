@@ -49,6 +49,7 @@ struct vcpu {
 	uint64_t trace_t_entry;	  /* trace clock at KVM_RUN entry and return (tracing on) */
 	uint64_t trace_t_exit;
 	void *priv[4]; /* per-vCPU state of subsystems (host adaptation, tracing ...) */
+	uint64_t state_gen; /* bumped by vcpu__restore: caches of vCPU state are stale */
 };
 
 int vcpu__init(struct vcpu *v, struct vm *vm, int id);

@@ -134,6 +134,7 @@ int vcpu__restore(struct vcpu *v, const struct vcpu_state *st)
 	size_t i;
 	int ret;
 
+	v->state_gen++;
 	for (i = 0; i < 4; i++) {
 		ret = vcpu__state_op(v, &state_ops[i], (char *)w + state_ops[i].offset, 1);
 		if (ret)
