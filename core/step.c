@@ -27,6 +27,7 @@ struct step_vcpu {
 	uint64_t count;
 	int active;
 	uint64_t target; /* break_at: 0 when stepping every instruction */
+	int target_cpl;	 /* break_at: the ring the target is executed at */
 	int tf_set;	 /* vmscope set the guest's TF for a ring-3 step */
 };
 
@@ -40,17 +41,29 @@ static int step__ring3_by_db(struct vcpu *v, int cpl)
 	return cpl == 3 && (v->vm->fixups & HOSTFIX_STEP3);
 }
 
+/*
+ * Does the engine step every instruction now: when stepping, and when heading for a ring-3
+ * target on a host whose breakpoints do not fire at ring 3 (then it steps there).
+ */
+static int step__stepping(struct vcpu *v)
+{
+	struct step_vcpu *st = step_of(v);
+
+	return !st->target || (st->target_cpl == 3 && (v->vm->fixups & HOSTFIX_STEP3));
+}
+
 /* Arm the mechanism for the instruction at the vCPU's current state. */
 static int step__arm(struct vcpu *v)
 {
 	struct step_vcpu *st = step_of(v);
+	int stepping = step__stepping(v), by_db, ret = 0;
+	uint64_t bp = stepping ? 0 : st->target;
 	struct kvm_sregs s;
 	struct kvm_regs r;
-	int by_db, ret = 0;
 
 	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r))
 		return -EIO;
-	by_db = step__ring3_by_db(v, s.cs.dpl);
+	by_db = stepping && step__ring3_by_db(v, s.cs.dpl);
 	if (by_db && !hostfix__handler(v, 1))
 		return err__set(EOPNOTSUPP, "vCPU %d: cannot step ring-3 code on this host: the "
 					    "guest has no #DB handler in its IDT yet",
@@ -61,13 +74,12 @@ static int step__arm(struct vcpu *v)
 		ret = vcpu__set_regs(v, &r);
 	}
 	if (!v->vm->fixups)
-		return vcpu__set_debug(v, st->target ? KVM_GUESTDBG_USE_HW_BP :
-						       KVM_GUESTDBG_SINGLESTEP,
-				       &st->target, 1) ?: ret;
+		return vcpu__set_debug(v, stepping ? KVM_GUESTDBG_SINGLESTEP : KVM_GUESTDBG_USE_HW_BP,
+				       &bp, 1) ?: ret;
 	/* Once TF was set, a #DB may come back from ring 3 later (SYSRET restores TF). */
 	hostfix__set_db_breakpoint(v, by_db || st->tf_set);
-	((struct hf_vcpu *)v->priv[HF_PRIV])->extra_bp = st->target;
-	return hostfix__set_singlestep(v, !by_db && !st->target) ?: ret;
+	((struct hf_vcpu *)v->priv[HF_PRIV])->extra_bp = bp;
+	return hostfix__set_singlestep(v, stepping && !by_db) ?: ret;
 }
 
 static int step__disarm(struct vcpu *v)
@@ -212,11 +224,11 @@ static int step__classify(struct vcpu *v, struct kvm_run *run, struct step_info 
 
 	if (st->tf_set && pc == hostfix__handler(v, 1) && pc)
 		return step__unwind_db(v, si);
-	if (st->target)
-		return pc == st->target ? step__current(v, si) : 0;
 	/* KVM single-step; on some hosts DR6 in the exit is stale, so accept "no breakpoint". */
-	if (run->debug.arch.exception == 1 &&
+	if (step__stepping(v) && run->debug.arch.exception == 1 &&
 	    ((run->debug.arch.dr6 & DR6_BS) || !(run->debug.arch.dr6 & DR6_HIT)))
+		return step__current(v, si);
+	if (st->target && pc == st->target)
 		return step__current(v, si);
 	return 0;
 }
@@ -234,17 +246,20 @@ static int step__report(struct vcpu *v, struct step_info *si)
 	return more;
 }
 
+static int step__wanted(const struct step_vcpu *st, const struct step_info *si)
+{
+	return !st->target || (si->rip == st->target && si->cpl == st->target_cpl);
+}
+
 /* After a step or a transition: go on from the vCPU's state (ring changes handled). */
 static int step__next(struct vcpu *v, struct step_info *si)
 {
 	struct step_vcpu *st = step_of(v);
 
-	if (st->target && si->rip != st->target)
-		return step__arm(v) ? -EIO : 1; /* stepping ring 3 towards the target */
-	if (!step__report(v, si))
+	if (step__wanted(st, si) && !step__report(v, si))
 		return 1;
-	if (si->cpl == 0 && (v->vm->fixups & HOSTFIX_STEP3) && step__return_to_user(v, si) &&
-	    !step__report(v, si))
+	if (si->cpl == 0 && (v->vm->fixups & HOSTFIX_STEP3) && step__stepping(v) &&
+	    step__return_to_user(v, si) && step__wanted(st, si) && !step__report(v, si))
 		return 1;
 	return step__arm(v) ? -EIO : 1;
 }
@@ -306,7 +321,7 @@ int step__stop(struct vcpu *v)
 	return step_of(v) ? step__disarm(v) : 0;
 }
 
-int step__break_at(struct vcpu *v, uint64_t rip, step_fn fn, void *opaque)
+int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaque)
 {
 	struct step_vcpu *st = step_of(v);
 
@@ -314,6 +329,9 @@ int step__break_at(struct vcpu *v, uint64_t rip, step_fn fn, void *opaque)
 		return err__set(EINVAL, "the step engine is not installed on this VM");
 	if (!rip)
 		return err__set(EINVAL, "cannot break at address 0");
+	if (cpl != 0 && cpl != 3)
+		return err__set(EINVAL, "break at ring %d: vmscope breaks at ring 0 or 3", cpl);
+	st->target_cpl = cpl;
 	st->fn = fn;
 	st->opaque = opaque;
 	st->count = 0;

@@ -41,9 +41,10 @@ int step__start(struct vcpu *v, step_fn fn, void *opaque);
 int step__stop(struct vcpu *v);
 
 /*
- * Call fn once when v is about to execute rip (a hardware breakpoint at ring 0 and on
- * VMX/SVM; on emulating hosts ring-3 code is stepped until it gets there).
+ * Call fn once when v is about to execute rip at privilege cpl (0 or 3): a hardware
+ * breakpoint at ring 0 and on VMX/SVM; on emulating hosts, whose breakpoints do not fire at
+ * ring 3, the engine steps the vCPU (following it through the kernel) until it gets there.
  */
-int step__break_at(struct vcpu *v, uint64_t rip, step_fn fn, void *opaque);
+int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaque);
 
 #endif

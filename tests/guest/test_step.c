@@ -148,9 +148,71 @@ static int test_step(void)
 	return 0;
 }
 
+struct bp_log {
+	uint64_t target;
+	int cpl, hits;
+	struct step_info at;
+};
+
+static int on_bp(struct vcpu *v, void *opaque, const struct step_info *si)
+{
+	struct bp_log *log = opaque;
+
+	(void)v;
+	log->hits++;
+	log->at = *si;
+	return 0;
+}
+
+static void on_ucall_bp(struct vcpu *v, void *opaque, const struct ucall *uc)
+{
+	struct bp_log *log = opaque;
+
+	if (uc->cmd == UCALL_SYNC && uc->args[0] == 1 &&
+	    step__break_at(v, log->target, log->cpl, on_bp, log))
+		vm__request_stop(v->vm, 1, 1, "step__break_at: %s", err__msg(-1));
+}
+
+/* "Stop when RIP reaches X": armed at ring 0; X is run at ring 0 before it is run at ring 3. */
+static int run_break_at(uint64_t target, int cpl)
+{
+	struct tvm_opts o = { .entry = guest_code };
+	struct bp_log log = { .target = target, .cpl = cpl };
+	struct vm vm;
+	int status;
+
+	if (tvm_create(&vm, &o))
+		return -1;
+	TEST_ASSERT(!hostfix__install(&vm, HOSTFIX_ALL), "%s", err__msg(-1));
+	TEST_ASSERT(!step__install(&vm), "%s", err__msg(-1));
+	vm.on_ucall = on_ucall_bp;
+	vm.ucall_opaque = &log;
+	status = tvm_run(&vm, 60);
+	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);
+	TEST_ASSERT(log.hits == 1, "%d hits", log.hits);
+	TEST_ASSERT(log.at.rip == target && log.at.cpl == cpl, "stopped at 0x%llx, ring %d",
+		    (unsigned long long)log.at.rip, log.at.cpl);
+	vm__destroy(&vm);
+	return 0;
+}
+
+static int test_break_ring3(void)
+{
+	return run_break_at((uintptr_t)step_l3, 3);
+}
+
+static int test_break_ring0(void)
+{
+	return run_break_at((uintptr_t)step_l5, 0);
+}
+
 int main(void)
 {
-	static const struct harness_case cases[] = { { "step_ring0_and_ring3", test_step } };
+	static const struct harness_case cases[] = {
+		{ "step_ring0_and_ring3", test_step },
+		{ "break_at_ring3", test_break_ring3 },
+		{ "break_at_ring0", test_break_ring0 },
+	};
 
-	return harness_main(cases, 1);
+	return harness_main(cases, 3);
 }
