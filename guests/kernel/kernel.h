@@ -265,6 +265,7 @@ void *page_alloc(void); /* contents undefined; NULL when out of memory */
 void *page_alloc_zero(void); /* zero-filled */
 void page_get(uint64_t pa);
 void page_put(uint64_t pa); /* frees at refcount 0 (image pages are never freed) */
+int page_refs(uint64_t pa);
 uint64_t mm_free_pages(void);
 int page_zero_cheap(uint64_t n);
 
@@ -275,7 +276,6 @@ struct mm *mm_fork(struct mm *parent);
 int mm_add_region(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot, uint32_t flags);
 struct region *mm_find_region(struct mm *mm, uint64_t va);
 int mm_map_page(struct mm *mm, uint64_t va, uint64_t pa, uint32_t prot);
-int mm_map_in(struct mm *mm, struct region *r, uint64_t va, uint64_t pa);
 int mm_fault(struct mm *mm, uint64_t va, uint64_t error);
 int mm_populate_region(struct mm *mm, struct region *r);
 void mm_unmap_range(struct mm *mm, struct region *r, uint64_t lo, uint64_t hi, int flush);

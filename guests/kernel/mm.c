@@ -78,6 +78,12 @@ void page_get(uint64_t pa)
 		(*page_ref(pa))++;
 }
 
+/* References to a page of RAM (1 for kernel-image pages, which are never freed). */
+int page_refs(uint64_t pa)
+{
+	return pa < first_pa ? 1 : *page_ref(pa);
+}
+
 void page_put(uint64_t pa)
 {
 	if (pa < first_pa || --(*page_ref(pa)))

@@ -124,6 +124,7 @@ int64_t sys_fork(void)
 	struct mm *mm = mm_fork(current()->mm);
 	struct task *child;
 
+	write_cr3(this_cpu()->cr3); /* our private pages just became read-only */
 	if (!mm)
 		return -ENOMEM;
 	child = task_clone(mm);

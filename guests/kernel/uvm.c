@@ -5,9 +5,9 @@
  * where.  Pages are mapped on first touch (demand-zero), except program text, which maps the
  * program's pages inside the kernel image directly (read-only, shared by every process).
  *
- * Walks stay short because ring-0 instructions are costly here: each region remembers the
- * span of pages it ever mapped, and each mm lists its page-table pages, so fork and exit
- * visit only what exists.
+ * fork shares private pages copy-on-write.  Walks stay short because ring-0 instructions
+ * are costly where ring 0 is emulated: each region remembers the span of pages it ever
+ * mapped, and each mm lists its page-table pages, so fork and exit visit only what exists.
  */
 #include "kernel.h"
 
@@ -15,6 +15,7 @@
 #define PF_WRITE 0x2
 #define PF_FETCH 0x10
 #define FAULT_AROUND 16 /* pages mapped per fault while zero pages are free to get */
+#define PTE_COW (1ull << 9) /* software bit: a private page shared since fork */
 
 static struct mm mms[MAX_TASKS];
 
@@ -87,7 +88,7 @@ static void region_touch(struct region *r, uint64_t va)
 }
 
 /* Map pa at va inside region r (the caller found it). */
-int mm_map_in(struct mm *mm, struct region *r, uint64_t va, uint64_t pa)
+static int mm_map_in(struct mm *mm, struct region *r, uint64_t va, uint64_t pa)
 {
 	uint64_t *pt = pt_lookup(mm, va, 1);
 
@@ -192,63 +193,93 @@ void mm_put(struct mm *mm)
 	page_put(mm->pml4);
 }
 
-struct fork_ctx {
-	struct mm *child;
-	struct region *r, *child_r;
-	int err;
-};
-
-/* Give the child the parent's page: shared for images and MAP_SHARED, a copy otherwise. */
-static void pte_fork(struct mm *mm, uint64_t va, uint64_t *pte, void *arg)
+/*
+ * Share the parent's pages of region r with the child (region cr): program and MAP_SHARED
+ * pages as they are, private writable pages read-only and marked copy-on-write in both, so
+ * that fork copies nothing until one of them writes.  One page-table lookup per 2 MiB.
+ */
+static int fork_region(struct mm *parent, struct mm *child, struct region *r, struct region *cr)
 {
-	struct fork_ctx *fc = arg;
-	uint64_t pa = *pte & PTE_ADDR;
-	void *copy;
+	int cow = !(r->flags & (REGION_SHARED | REGION_IMAGE));
+	uint64_t va = r->lo;
 
-	(void)mm;
-	if (fc->err)
-		return;
-	if (fc->r->flags & (REGION_IMAGE | REGION_SHARED)) {
-		page_get(pa);
-	} else {
-		copy = page_alloc();
-		if (!copy) {
-			fc->err = -ENOMEM;
-			return;
+	while (va < r->hi) {
+		uint64_t next = (va | ((1ull << 21) - 1)) + 1, *ppt = pt_lookup(parent, va, 0),
+			 *cpt;
+
+		if (next > r->hi)
+			next = r->hi;
+		if (!ppt) {
+			va = next;
+			continue;
 		}
-		copy_page(copy, (void *)pa);
-		pa = (uint64_t)copy;
+		cpt = pt_lookup(child, va, 1);
+		if (!cpt)
+			return -ENOMEM;
+		for (; va < next; va += PAGE_SIZE) {
+			uint64_t *pe = &ppt[(va >> 12) & 511];
+
+			if (!(*pe & PTE_P))
+				continue;
+			if (cow && (*pe & PTE_W))
+				*pe = (*pe & ~PTE_W) | PTE_COW;
+			if (!(r->flags & REGION_IMAGE))
+				page_get(*pe & PTE_ADDR);
+			cpt[(va >> 12) & 511] = *pe;
+		}
 	}
-	fc->err = mm_map_in(fc->child, fc->child_r, va, pa);
-	if (fc->err && !(fc->r->flags & REGION_IMAGE))
-		page_put(pa);
+	cr->lo = r->lo;
+	cr->hi = r->hi;
+	return 0;
 }
 
+/* The child's copy of parent's address space; the caller flushes the parent's TLB. */
 struct mm *mm_fork(struct mm *parent)
 {
 	struct mm *child = mm_create();
-	struct fork_ctx fc = { child, NULL, NULL, 0 };
-	int i;
+	int i, err = 0;
 
 	if (!child)
 		return NULL;
-	for (i = 0; i < parent->nr_regions && !fc.err; i++) {
+	for (i = 0; i < parent->nr_regions && !err; i++) {
 		struct region *r = &parent->regions[i];
 
-		fc.err = mm_add_region(child, r->start, r->end, r->prot, r->flags);
-		fc.r = r;
-		fc.child_r = &child->regions[child->nr_regions - 1];
-		if (!fc.err && r->lo < r->hi)
-			for_each_pte(parent, r->lo, r->hi, pte_fork, &fc);
+		err = mm_add_region(child, r->start, r->end, r->prot, r->flags);
+		if (!err && r->lo < r->hi)
+			err = fork_region(parent, child, r, &child->regions[child->nr_regions - 1]);
 	}
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
 	child->mmap_top = parent->mmap_top;
-	if (fc.err) {
+	if (err) {
 		mm_put(child);
 		return NULL;
 	}
 	return child;
+}
+
+/* A write to a copy-on-write page: take it over if no one else has it, else copy it. */
+static int cow_break(struct mm *mm, struct region *r, uint64_t va)
+{
+	uint64_t *pt = pt_lookup(mm, va, 0), *pte, pa;
+	void *copy;
+
+	if (!pt || !(pt[(va >> 12) & 511] & PTE_COW))
+		return -EFAULT;
+	pte = &pt[(va >> 12) & 511];
+	pa = *pte & PTE_ADDR;
+	if (page_refs(pa) == 1) {
+		*pte = (*pte & ~PTE_COW) | PTE_W;
+	} else {
+		copy = page_alloc();
+		if (!copy)
+			return -ENOMEM;
+		copy_page(copy, (void *)pa);
+		page_put(pa);
+		*pte = (uint64_t)copy | pte_bits(r->prot);
+	}
+	invlpg(va);
+	return 0;
 }
 
 /*
@@ -292,11 +323,13 @@ int mm_fault(struct mm *mm, uint64_t va, uint64_t error)
 {
 	struct region *r = mm ? mm_find_region(mm, va) : NULL;
 
-	if (!r || (error & PF_PRESENT) || !(r->prot & PROT_READ) || (r->flags & REGION_IMAGE))
+	if (!r || !(r->prot & PROT_READ) || (r->flags & REGION_IMAGE))
 		return -EFAULT;
 	if (((error & PF_WRITE) && !(r->prot & PROT_WRITE)) ||
 	    ((error & PF_FETCH) && !(r->prot & PROT_EXEC)))
 		return -EFAULT;
+	if (error & PF_PRESENT)
+		return error & PF_WRITE ? cow_break(mm, r, va & PAGE_MASK) : -EFAULT;
 	return map_zero_pages(mm, r, va & PAGE_MASK, !(r->flags & REGION_SHARED));
 }
 

@@ -5,7 +5,8 @@
  * failure's; tsx takes the lock path when the kernel reports no RTM, and with RTM forced
  * either commits transactions (a CPU with RTM) or dies of #UD like SIGILL (one without);
  * two spinning processes share one vCPU by preemption and use both of two vCPUs; memwalk,
- * dirty and spin run to completion.
+ * dirty and spin run to completion; procs checks fork's copy-on-write, MAP_SHARED, wait4
+ * statuses and orphans.
  */
 #include "kernel_harness.h"
 
@@ -174,6 +175,24 @@ static int test_memory_programs(void)
 	return 0;
 }
 
+/* fork is copy-on-write and private, MAP_SHARED is shared, statuses, orphans, many children. */
+static int test_procs(void)
+{
+	struct kernel_run r;
+	int n;
+
+	for (n = 1; n <= 2; n++) {
+		if (kernel_boot("procs", n, &r))
+			return -1;
+		TEST_ASSERT(r.status == 0, "status %d:\n%s", r.status, r.out);
+		KERNEL_EXPECT(&r, "(procs): illegal instruction (#UD, vector 6)");
+		KERNEL_EXPECT(&r, "init: reaped orphan pid ");
+		KERNEL_EXPECT(&r, "procs: ok\n");
+		kernel_run_free(&r);
+	}
+	return 0;
+}
+
 int main(void)
 {
 	static const struct harness_case cases[] = {
@@ -184,7 +203,8 @@ int main(void)
 		{ "preemption_on_one_vcpu", test_preemption },
 		{ "two_vcpus_share_the_run_queue", test_smp },
 		{ "memwalk_and_dirty", test_memory_programs },
+		{ "process_semantics", test_procs },
 	};
 
-	return harness_main(cases, 7);
+	return harness_main(cases, 8);
 }
