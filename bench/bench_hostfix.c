@@ -120,10 +120,12 @@ static int one_run(int kind, double *rate)
 		int r;
 		for (r = 0; r < EXIT_REASON_MAX; r++)
 			if (vm.vcpus[0].stats.reason[r])
-				fprintf(stderr, "%s %llu\n", exit__reason_name(r), (unsigned long long)vm.vcpus[0].stats.reason[r]);
+				fprintf(stderr, "%s %llu\n", exit__reason_name(r),
+					(unsigned long long)vm.vcpus[0].stats.reason[r]);
 		for (r = 0; r < EXIT_X_MAX; r++)
 			if (vm.vcpus[0].stats.extra[r])
-				fprintf(stderr, "%s %llu\n", exit__extra_name(r), (unsigned long long)vm.vcpus[0].stats.extra[r]);
+				fprintf(stderr, "%s %llu\n", exit__extra_name(r),
+					(unsigned long long)vm.vcpus[0].stats.extra[r]);
 	}
 	vm__destroy(&vm);
 	return 0;

@@ -61,8 +61,9 @@ int cmd_caps(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1) {
-		fprintf(stderr, "vmscope caps: unexpected argument '%s'; see 'vmscope caps "
-				"--help'\n",
+		fprintf(stderr,
+			"vmscope caps: unexpected argument '%s'; see 'vmscope caps "
+			"--help'\n",
 			argv[1]);
 		return 2;
 	}

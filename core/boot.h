@@ -21,11 +21,11 @@ enum boot_mode {
 
 struct boot_params {
 	enum boot_mode mode;
-	int ring;	      /* 0 or 3 (3: user segments, user-accessible pages) */
-	uint64_t entry;	      /* RIP (real mode: CS:IP is derived from it) */
-	uint64_t stack;	      /* RSP */
-	uint64_t map_bytes;   /* long mode: identity-map [0, map_bytes) with 2 MiB pages */
-	int build_tables;     /* build GDT/TSS/page tables in guest memory */
+	int ring; /* 0 or 3 (3: user segments, user-accessible pages) */
+	uint64_t entry; /* RIP (real mode: CS:IP is derived from it) */
+	uint64_t stack; /* RSP */
+	uint64_t map_bytes; /* long mode: identity-map [0, map_bytes) with 2 MiB pages */
+	int build_tables; /* build GDT/TSS/page tables in guest memory */
 };
 
 /*
@@ -39,7 +39,7 @@ struct boot_params {
 #define BOOT_SEL_UCODE32 0x23 /* ring 3, RPL 3 */
 #define BOOT_SEL_UDATA 0x2b
 #define BOOT_SEL_UCODE64 0x33
-#define BOOT_SEL_TSS 0x38   /* 16-byte system descriptor */
+#define BOOT_SEL_TSS 0x38 /* 16-byte system descriptor */
 
 /* Parse "real", "protected", "long"; -EINVAL otherwise. */
 int boot__parse_mode(const char *s, enum boot_mode *mode);

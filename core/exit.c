@@ -17,14 +17,10 @@ static const char *const exit_names[EXIT_REASON_MAX] = {
 };
 
 static const char *const extra_names[EXIT_X_MAX] = {
-	[EXIT_X_PIO_UNHANDLED] = "io_unhandled",
-	[EXIT_X_MMIO_UNHANDLED] = "mmio_unhandled",
-	[EXIT_X_MSR_UNHANDLED] = "msr_unhandled",
-	[EXIT_X_SIGNAL] = "signal",
-	[EXIT_X_FIX_SYSCALL] = "fix_syscall",
-	[EXIT_X_FIX_INTN] = "fix_int_n",
-	[EXIT_X_FIX_EMULATE] = "fix_emulate",
-	[EXIT_X_FIX_STEP] = "fix_step",
+	[EXIT_X_PIO_UNHANDLED] = "io_unhandled",  [EXIT_X_MMIO_UNHANDLED] = "mmio_unhandled",
+	[EXIT_X_MSR_UNHANDLED] = "msr_unhandled", [EXIT_X_SIGNAL] = "signal",
+	[EXIT_X_FIX_SYSCALL] = "fix_syscall",	  [EXIT_X_FIX_INTN] = "fix_int_n",
+	[EXIT_X_FIX_EMULATE] = "fix_emulate",	  [EXIT_X_FIX_STEP] = "fix_step",
 	[EXIT_X_FIX_PASS] = "fix_passthrough",
 };
 
@@ -153,10 +149,10 @@ static int exit__debug(struct vcpu *v)
 	if (ret < 0)
 		return exit__hook_failed(v, "debug", "chain", ret);
 	vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1,
-				 "vCPU %d: debug exit (exception %u, pc 0x%llx, dr6 0x%llx) that no "
-				 "hook claimed",
-				 v->id, d->exception, (unsigned long long)d->pc,
-				 (unsigned long long)d->dr6);
+			 "vCPU %d: debug exit (exception %u, pc 0x%llx, dr6 0x%llx) that no "
+			 "hook claimed",
+			 v->id, d->exception, (unsigned long long)d->pc,
+			 (unsigned long long)d->dr6);
 	return EXIT_STOP;
 }
 
@@ -234,8 +230,7 @@ static int exit__system_event(struct vcpu *v)
 	else if (type == KVM_SYSTEM_EVENT_RESET)
 		vm__request_stop(v->vm, 0, 0, "guest asked for a reset");
 	else
-		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "guest system event %u",
-				 type);
+		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "guest system event %u", type);
 	return EXIT_STOP;
 }
 
@@ -277,8 +272,7 @@ static int exit__handle(struct vcpu *v, uint32_t reason)
 }
 
 /* Port, address or MSR, size, direction and data of an exit, for its trace record. */
-static void exit__trace_qual(const struct kvm_run *run, uint32_t reason,
-			     struct trace_exit_args *a)
+static void exit__trace_qual(const struct kvm_run *run, uint32_t reason, struct trace_exit_args *a)
 {
 	switch (reason) {
 	case KVM_EXIT_IO:

@@ -16,7 +16,7 @@ struct vcpu;
 /* What the vCPU loop does after an exit. */
 enum exit_action {
 	EXIT_RESUME = 0, /* enter the guest again */
-	EXIT_STOP = 1,	 /* the VM is stopping (status set with vm__request_stop) */
+	EXIT_STOP = 1, /* the VM is stopping (status set with vm__request_stop) */
 	EXIT_VCPU_DONE = 2, /* this vCPU has nothing more to run (HLT without an irqchip) */
 };
 
@@ -27,11 +27,11 @@ enum exit_extra {
 	EXIT_X_MSR_UNHANDLED,
 	EXIT_X_SIGNAL, /* KVM_RUN interrupted (EINTR) */
 	/* Host adaptation (docs/hosts.md): what vmscope completed that KVM did not. */
-	EXIT_X_FIX_SYSCALL,   /* SYSCALL from ring 3 completed to ring 0 */
-	EXIT_X_FIX_INTN,      /* int n delivered through the guest IDT */
-	EXIT_X_FIX_EMULATE,   /* an instruction KVM refused, executed by vmscope */
-	EXIT_X_FIX_STEP,      /* a ring-3 single step taken through the guest's #DB */
-	EXIT_X_FIX_PASS,      /* a genuine guest exception passed through an armed handler */
+	EXIT_X_FIX_SYSCALL, /* SYSCALL from ring 3 completed to ring 0 */
+	EXIT_X_FIX_INTN, /* int n delivered through the guest IDT */
+	EXIT_X_FIX_EMULATE, /* an instruction KVM refused, executed by vmscope */
+	EXIT_X_FIX_STEP, /* a ring-3 single step taken through the guest's #DB */
+	EXIT_X_FIX_PASS, /* a genuine guest exception passed through an armed handler */
 	EXIT_X_MAX
 };
 

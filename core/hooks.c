@@ -56,21 +56,20 @@ static int range__add(struct range_table *t, const char *kind, const struct rang
 	int i;
 
 	if (!n->len || n->base + n->len < n->base)
-		return err__set(EINVAL, "%s hook '%s': empty or wrapping range 0x%llx+0x%llx",
-				kind, n->name, (unsigned long long)n->base,
-				(unsigned long long)n->len);
+		return err__set(EINVAL, "%s hook '%s': empty or wrapping range 0x%llx+0x%llx", kind,
+				n->name, (unsigned long long)n->base, (unsigned long long)n->len);
 	i = range__upper(t, n->base);
 	if ((i > 0 && range__overlaps(&t->items[i - 1], n->base, n->len)) ||
 	    (i < t->nr && range__overlaps(&t->items[i], n->base, n->len))) {
 		const struct range_hook *o =
-			(i > 0 && range__overlaps(&t->items[i - 1], n->base, n->len)) ?
-				&t->items[i - 1] :
-				&t->items[i];
+			(i > 0 && range__overlaps(&t->items[i - 1], n->base, n->len))
+				? &t->items[i - 1]
+				: &t->items[i];
 
-		return err__set(EEXIST,
-				"%s hook '%s' at 0x%llx+0x%llx overlaps '%s' at 0x%llx+0x%llx", kind,
-				n->name, (unsigned long long)n->base, (unsigned long long)n->len,
-				o->name, (unsigned long long)o->base, (unsigned long long)o->len);
+		return err__set(
+			EEXIST, "%s hook '%s' at 0x%llx+0x%llx overlaps '%s' at 0x%llx+0x%llx",
+			kind, n->name, (unsigned long long)n->base, (unsigned long long)n->len,
+			o->name, (unsigned long long)o->base, (unsigned long long)o->len);
 	}
 	if (t->nr == t->cap) {
 		int cap = t->cap ? t->cap * 2 : 8;
@@ -110,16 +109,15 @@ int hooks__add_pio(struct hooks *h, uint16_t base, uint32_t len, const char *nam
 	return range__add(&h->pio, "port", &r);
 }
 
-int hooks__add_mmio(struct hooks *h, uint64_t base, uint64_t len, const char *name,
-		    mmio_hook_fn fn, void *opaque)
+int hooks__add_mmio(struct hooks *h, uint64_t base, uint64_t len, const char *name, mmio_hook_fn fn,
+		    void *opaque)
 {
 	struct range_hook r = { base, len, name, (void *)fn, opaque };
 
 	return range__add(&h->mmio, "MMIO", &r);
 }
 
-int hooks__add_msr(struct hooks *h, uint32_t index, const char *name, msr_hook_fn fn,
-		   void *opaque)
+int hooks__add_msr(struct hooks *h, uint32_t index, const char *name, msr_hook_fn fn, void *opaque)
 {
 	struct range_hook r = { index, 1, name, (void *)fn, opaque };
 

@@ -51,8 +51,8 @@ struct hooks {
 	struct range_table pio;
 	struct range_table mmio;
 	struct range_table msr;
-	struct exit_chain observe;   /* every exit, before dispatch (return value ignored) */
-	struct exit_chain debug;     /* KVM_EXIT_DEBUG */
+	struct exit_chain observe; /* every exit, before dispatch (return value ignored) */
+	struct exit_chain debug; /* KVM_EXIT_DEBUG */
 	struct exit_chain emulation; /* KVM_EXIT_INTERNAL_ERROR */
 };
 
@@ -61,11 +61,10 @@ void hooks__exit(struct hooks *h);
 
 int hooks__add_pio(struct hooks *h, uint16_t base, uint32_t len, const char *name, pio_hook_fn fn,
 		   void *opaque);
-int hooks__add_mmio(struct hooks *h, uint64_t base, uint64_t len, const char *name,
-		    mmio_hook_fn fn, void *opaque);
+int hooks__add_mmio(struct hooks *h, uint64_t base, uint64_t len, const char *name, mmio_hook_fn fn,
+		    void *opaque);
 /* Both directions go to fn; the VMM asks KVM to filter exactly the registered MSRs. */
-int hooks__add_msr(struct hooks *h, uint32_t index, const char *name, msr_hook_fn fn,
-		   void *opaque);
+int hooks__add_msr(struct hooks *h, uint32_t index, const char *name, msr_hook_fn fn, void *opaque);
 /* Observers see every exit before it is dispatched (cheap checks only: hot path). */
 int hooks__add_observer(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque);
 int hooks__add_debug(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque);

@@ -25,9 +25,9 @@
 
 struct hc_run {
 	struct hostcheck *hc;
-	int insn;	   /* instruction the guest is about to try (enum hc_insn) */
-	int stepping;	   /* KVM single-step armed at ring 3 */
-	int step_seen;	   /* a single-step exit arrived at ring 3 */
+	int insn; /* instruction the guest is about to try (enum hc_insn) */
+	int stepping; /* KVM single-step armed at ring 3 */
+	int step_seen; /* a single-step exit arrived at ring 3 */
 	int int_r0_seen;
 };
 
@@ -136,8 +136,9 @@ static int hc_setup(struct vm *vm, struct hc_run *r)
 
 int hostcheck__run(struct hostcheck *hc)
 {
-	struct vm_opts o = { .mem_size = 32ull << 20, .nr_vcpus = 1, .console_fd = -1,
-			     .input_fd = -1 };
+	struct vm_opts o = {
+		.mem_size = 32ull << 20, .nr_vcpus = 1, .console_fd = -1, .input_fd = -1
+	};
 	struct hc_run r = { .hc = hc };
 	struct host_caps caps;
 	struct vm vm;
@@ -214,8 +215,9 @@ static int hc_cache_load(struct hostcheck *hc, const char *boot_id)
 	f = fopen(path, "r");
 	if (!f)
 		return -ENOENT;
-	n = fscanf(f, "vmscope-hostcheck %d boot_id %63s flavour %u syscall %d int_r3 %d "
-		      "int_r0 %d step_r3 %d refused %u",
+	n = fscanf(f,
+		   "vmscope-hostcheck %d boot_id %63s flavour %u syscall %d int_r3 %d "
+		   "int_r0 %d step_r3 %d refused %u",
 		   &ver, id, (unsigned *)&hc->flavour, &hc->syscall_broken, &hc->int_r3_broken,
 		   &hc->int_r0_broken, &hc->step_r3_broken, &hc->refused);
 	fclose(f);
@@ -239,8 +241,9 @@ static void hc_cache_store(const struct hostcheck *hc, const char *boot_id)
 	f = fopen(tmp, "w");
 	if (!f)
 		return;
-	fprintf(f, "vmscope-hostcheck %d\nboot_id %s\nflavour %u\nsyscall %d\nint_r3 %d\n"
-		   "int_r0 %d\nstep_r3 %d\nrefused %u\n",
+	fprintf(f,
+		"vmscope-hostcheck %d\nboot_id %s\nflavour %u\nsyscall %d\nint_r3 %d\n"
+		"int_r0 %d\nstep_r3 %d\nrefused %u\n",
 		HC_CACHE_VERSION, boot_id, (unsigned)hc->flavour, hc->syscall_broken,
 		hc->int_r3_broken, hc->int_r0_broken, hc->step_r3_broken, hc->refused);
 	if (fclose(f) || rename(tmp, path))

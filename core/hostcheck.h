@@ -13,14 +13,14 @@
 
 struct hostcheck {
 	enum kvm_flavour flavour;
-	int ran;	    /* the self-test guest ran to completion */
-	int cached;	    /* the result came from the per-boot cache */
+	int ran; /* the self-test guest ran to completion */
+	int cached; /* the result came from the per-boot cache */
 	int syscall_broken; /* SYSCALL from ring 3 stays at ring 3 */
-	int int_r3_broken;  /* int n from ring 3 raises #UD */
-	int int_r0_broken;  /* int n at ring 0 is an emulation failure */
+	int int_r3_broken; /* int n from ring 3 raises #UD */
+	int int_r0_broken; /* int n at ring 0 is an emulation failure */
 	int step_r3_broken; /* KVM single-step does not reach the VMM at ring 3 */
 	unsigned int refused; /* bit per HC_I_* instruction KVM refused at ring 0 */
-	char error[512];      /* why the self-test could not run */
+	char error[512]; /* why the self-test could not run */
 };
 
 /* Run the self-test guest now (about a millisecond of guest time). */

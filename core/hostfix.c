@@ -56,10 +56,11 @@ int hostfix__parse(const char *s, unsigned int *fixups)
 		for (bit = 1; bit <= HOSTFIX_STEP3 && strcmp(tok, hostfix__name(bit)); bit <<= 1)
 			;
 		if (bit > HOSTFIX_STEP3)
-			return err__set(EINVAL,
-					"--fixups: unknown fixup '%s'; use auto, none, all or a list "
-					"of syscall, int-n, emulate, step-ring3",
-					tok);
+			return err__set(
+				EINVAL,
+				"--fixups: unknown fixup '%s'; use auto, none, all or a list "
+				"of syscall, int-n, emulate, step-ring3",
+				tok);
 		f |= bit;
 	}
 	*fixups = f;
@@ -341,8 +342,8 @@ static int hf_emulation(struct vcpu *v, void *opaque, struct kvm_run *run)
 		return 0;
 	vec = insn[0] == 0xcc ? 3 : insn[1];
 	len = insn[0] == 0xcc ? 1 : 2;
-	ctx = (struct hostfix_ctx){ r.rip + len, s.cs.selector, r.rflags, r.rsp, s.ss.selector,
-				    s.cs.dpl, len };
+	ctx = (struct hostfix_ctx){ r.rip + len,   s.cs.selector, r.rflags, r.rsp,
+				    s.ss.selector, s.cs.dpl,	  len };
 	ret = hostfix__deliver(v, vec, 1, 0, 0, &ctx);
 	if (ret) {
 		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "%s", err__msg(ret));

@@ -23,9 +23,9 @@ struct vcpu;
 
 /* Fixups, as bits. */
 #define HOSTFIX_SYSCALL (1u << 0) /* SYSCALL from ring 3 */
-#define HOSTFIX_INTN (1u << 1)	  /* int n / int3 from ring 3 and ring 0 */
+#define HOSTFIX_INTN (1u << 1) /* int n / int3 from ring 3 and ring 0 */
 #define HOSTFIX_EMULATE (1u << 2) /* instructions KVM's emulator refuses at ring 0 */
-#define HOSTFIX_STEP3 (1u << 3)	  /* single-step and RIP breakpoints at ring 3 */
+#define HOSTFIX_STEP3 (1u << 3) /* single-step and RIP breakpoints at ring 3 */
 #define HOSTFIX_ALL (HOSTFIX_SYSCALL | HOSTFIX_INTN | HOSTFIX_EMULATE | HOSTFIX_STEP3)
 
 /* Debug-register slots the fixups use; the step engine owns HOSTFIX_DR_DB. */

@@ -174,8 +174,9 @@ static int hf_fault(struct vcpu *v, int vector, int depth, const struct hostfix_
 	at_insn.rip -= ctx->insn_len;
 	at_insn.insn_len = 0;
 	if (depth > 1)
-		return err__set(EFAULT, "vCPU %d: cannot deliver vector %d nor the #GP it raises "
-					"(guest IDT unusable): a double fault",
+		return err__set(EFAULT,
+				"vCPU %d: cannot deliver vector %d nor the #GP it raises "
+				"(guest IDT unusable): a double fault",
 				v->id, vector);
 	return hf_deliver(v, VEC_GP, 0, 1, vector * 8 + 2, &at_insn, depth + 1);
 }

@@ -13,16 +13,16 @@ enum { HF_W_PF, HF_W_UD, HF_W_DB, HF_NR_WATCH };
 
 struct hf_vcpu {
 	uint64_t handler[HF_NR_WATCH]; /* guest #PF, #UD, #DB handler addresses (0: none) */
-	int passing;	    /* slot whose breakpoint is off while its handler's insn is stepped */
-	int want_db;	    /* step engine: breakpoint on the #DB handler */
+	int passing; /* slot whose breakpoint is off while its handler's insn is stepped */
+	int want_db; /* step engine: breakpoint on the #DB handler */
 	int want_singlestep; /* step engine: KVM single-step */
-	uint64_t extra_bp;  /* step engine: the free slot */
+	uint64_t extra_bp; /* step engine: the free slot */
 	/* The step engine's, called after a fixup moved the vCPU to another ring. */
 	void (*on_transition)(struct vcpu *v);
 	/* LSTAR, STAR, SFMASK as the guest last wrote them (filtered writes), valid for gen. */
 	uint64_t msr[3];
 	unsigned int msr_known; /* bit per msr[] slot */
-	uint64_t msr_gen;	/* vcpu->state_gen when cached */
+	uint64_t msr_gen; /* vcpu->state_gen when cached */
 	int applied;
 	uint32_t cur_flags;
 	uint64_t cur_dr[4];

@@ -48,8 +48,7 @@ int kvm_dev__open(struct kvm_dev *k, const char *path)
 	}
 	ret = ioctl(k->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret <= 0) {
-		ret = err__set(errno ? errno : EINVAL, "KVM_GET_VCPU_MMAP_SIZE failed on %s",
-			       path);
+		ret = err__set(errno ? errno : EINVAL, "KVM_GET_VCPU_MMAP_SIZE failed on %s", path);
 		goto out_close;
 	}
 	k->vcpu_mmap_size = ret;

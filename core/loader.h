@@ -14,7 +14,7 @@
 struct guest_mem;
 
 struct load_info {
-	uint64_t entry;	   /* entry point (flat: the load address) */
+	uint64_t entry; /* entry point (flat: the load address) */
 	uint64_t low, high; /* guest-physical extent written: [low, high) */
 	int is_elf;
 };

@@ -13,15 +13,15 @@
 #define MEM_MAX_REGIONS 2
 
 struct mem_region {
-	uint64_t gpa;	  /* first guest-physical address */
-	uint64_t size;	  /* bytes */
-	uint64_t offset;  /* offset in the memfd and in the host mapping */
+	uint64_t gpa; /* first guest-physical address */
+	uint64_t size; /* bytes */
+	uint64_t offset; /* offset in the memfd and in the host mapping */
 };
 
 struct guest_mem {
 	int memfd;
-	uint8_t *host;	   /* mapping of the whole memfd */
-	uint64_t size;	   /* total RAM bytes */
+	uint8_t *host; /* mapping of the whole memfd */
+	uint64_t size; /* total RAM bytes */
 	int nr_regions;
 	struct mem_region regions[MEM_MAX_REGIONS];
 };

@@ -25,12 +25,12 @@ struct guest_mem;
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 
 struct walk_result {
-	uint64_t gpa;	   /* translated address */
+	uint64_t gpa; /* translated address */
 	uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB */
-	int writable;	   /* W set at every level */
-	int user;	   /* U set at every level */
-	int nx;		   /* NX set at some level */
-	int fault_level;   /* on -EFAULT: 4 = PML4E ... 1 = PTE not present; 0 = table not in RAM */
+	int writable; /* W set at every level */
+	int user; /* U set at every level */
+	int nx; /* NX set at some level */
+	int fault_level; /* on -EFAULT: 4 = PML4E ... 1 = PTE not present; 0 = table not in RAM */
 };
 
 /*

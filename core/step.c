@@ -27,8 +27,8 @@ struct step_vcpu {
 	uint64_t count;
 	int active;
 	uint64_t target; /* break_at: 0 when stepping every instruction */
-	int target_cpl;	 /* break_at: the ring the target is executed at */
-	int tf_set;	 /* vmscope set the guest's TF for a ring-3 step */
+	int target_cpl; /* break_at: the ring the target is executed at */
+	int tf_set; /* vmscope set the guest's TF for a ring-3 step */
 };
 
 static struct step_vcpu *step_of(struct vcpu *v)
@@ -65,8 +65,9 @@ static int step__arm(struct vcpu *v)
 		return -EIO;
 	by_db = stepping && step__ring3_by_db(v, s.cs.dpl);
 	if (by_db && !hostfix__handler(v, 1))
-		return err__set(EOPNOTSUPP, "vCPU %d: cannot step ring-3 code on this host: the "
-					    "guest has no #DB handler in its IDT yet",
+		return err__set(EOPNOTSUPP,
+				"vCPU %d: cannot step ring-3 code on this host: the "
+				"guest has no #DB handler in its IDT yet",
 				v->id);
 	if (by_db && !(r.rflags & RFLAGS_TF)) {
 		r.rflags |= RFLAGS_TF;
@@ -74,8 +75,10 @@ static int step__arm(struct vcpu *v)
 		ret = vcpu__set_regs(v, &r);
 	}
 	if (!v->vm->fixups)
-		return vcpu__set_debug(v, stepping ? KVM_GUESTDBG_SINGLESTEP : KVM_GUESTDBG_USE_HW_BP,
-				       &bp, 1) ?: ret;
+		return vcpu__set_debug(v,
+				       stepping ? KVM_GUESTDBG_SINGLESTEP : KVM_GUESTDBG_USE_HW_BP,
+				       &bp, 1)
+			       ?: ret;
 	/* Once TF was set, a #DB may come back from ring 3 later (SYSRET restores TF). */
 	hostfix__set_db_breakpoint(v, by_db || st->tf_set);
 	((struct hf_vcpu *)v->priv[HF_PRIV])->extra_bp = bp;

@@ -20,8 +20,8 @@
 struct vcpu;
 
 struct step_info {
-	uint64_t rip;	/* the next instruction to execute */
-	int cpl;	/* its privilege level */
+	uint64_t rip; /* the next instruction to execute */
+	int cpl; /* its privilege level */
 	uint64_t count; /* instructions stepped so far (1 at the first call) */
 	int via_guest_db; /* 1: taken through the guest's #DB (ring 3 on emulating hosts) */
 };

@@ -13,10 +13,10 @@
 
 enum ucall_cmd {
 	UCALL_NONE = 0,
-	UCALL_SYNC = 1,	  /* args[0] = stage, args[1..3] = values for the host to check */
-	UCALL_PRINT = 2,  /* text in buf */
+	UCALL_SYNC = 1, /* args[0] = stage, args[1..3] = values for the host to check */
+	UCALL_PRINT = 2, /* text in buf */
 	UCALL_ASSERT = 3, /* failed guest assertion: text in buf, args[0] = line */
-	UCALL_DONE = 4,	  /* the guest finished; args[0] = status */
+	UCALL_DONE = 4, /* the guest finished; args[0] = status */
 	UCALL_MAX
 };
 

@@ -20,7 +20,10 @@ struct state_op {
 	int need_irqchip;
 };
 
-#define STATE_OP(n, g, s, field, irq) { n, g, s, offsetof(struct vcpu_state, field), irq }
+#define STATE_OP(n, g, s, field, irq)                                                              \
+	{                                                                                          \
+		n, g, s, offsetof(struct vcpu_state, field), irq                                   \
+	}
 
 static const struct state_op state_ops[] = {
 	STATE_OP("special registers", KVM_GET_SREGS, KVM_SET_SREGS, sregs, 0),
@@ -171,12 +174,11 @@ void vcpu__dump(struct vcpu *v, void *stream)
 		r.rdx);
 	fprintf(f, "  rsi %016llx rdi %016llx rbp %016llx rsp %016llx\n", r.rsi, r.rdi, r.rbp,
 		r.rsp);
-	fprintf(f, "  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n", r.r8, r.r9, r.r10,
-		r.r11);
+	fprintf(f, "  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n", r.r8, r.r9, r.r10, r.r11);
 	fprintf(f, "  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n", r.r12, r.r13, r.r14,
 		r.r15);
-	fprintf(f, "  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n", s.cr0,
-		s.cr2, s.cr3, s.cr4, s.efer);
+	fprintf(f, "  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n", s.cr0, s.cr2,
+		s.cr3, s.cr4, s.efer);
 	dump_seg(f, "cs", &s.cs);
 	dump_seg(f, "ss", &s.ss);
 	dump_seg(f, "tr", &s.tr);

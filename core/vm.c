@@ -45,13 +45,14 @@ static int vm__set_memory(struct vm *vm)
 			.slot = i,
 			.guest_phys_addr = vm->mem.regions[i].gpa,
 			.memory_size = vm->mem.regions[i].size,
-			.userspace_addr = (uint64_t)(uintptr_t)vm->mem.host +
-					  vm->mem.regions[i].offset,
+			.userspace_addr =
+				(uint64_t)(uintptr_t)vm->mem.host + vm->mem.regions[i].offset,
 		};
 
 		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-			return err__set(errno, "cannot give KVM guest RAM slot %d (%llu MiB): %s", i,
-					(unsigned long long)(r.memory_size >> 20), strerror(errno));
+			return err__set(errno, "cannot give KVM guest RAM slot %d (%llu MiB): %s",
+					i, (unsigned long long)(r.memory_size >> 20),
+					strerror(errno));
 	}
 	return 0;
 }
@@ -69,8 +70,9 @@ static int vm__setup_irqchip(struct vm *vm)
 
 	if (vm->opts.no_irqchip)
 		return 0;
-	if (kvm__require_cap(vm->kvm.fd, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP",
-			     "the in-kernel interrupt controller (use --no-irqchip to run without)"))
+	if (kvm__require_cap(
+		    vm->kvm.fd, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP",
+		    "the in-kernel interrupt controller (use --no-irqchip to run without)"))
 		return -EOPNOTSUPP;
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return err__set(errno, "KVM_CREATE_IRQCHIP failed: %s", strerror(errno));

@@ -4,14 +4,14 @@
 #define VMSCOPE_HOSTCHECK_GUEST_H
 
 enum hc_stage {
-	HC_SYSCALL = 1,	 /* SYSCALL from ring 3 reached ring 0: value OK or BROKEN */
-	HC_INT_R3,	 /* int 0x80 from ring 3 reached its DPL-3 gate */
-	HC_INT_R0,	 /* int 0x81 at ring 0 reached its gate (else an emulation failure) */
-	HC_STEP_R3_ARM,	 /* at this ring-3 exit the VMM enables single-step */
-	HC_STEP_R3,	 /* the step landed in the guest's #DB: BROKEN */
+	HC_SYSCALL = 1, /* SYSCALL from ring 3 reached ring 0: value OK or BROKEN */
+	HC_INT_R3, /* int 0x80 from ring 3 reached its DPL-3 gate */
+	HC_INT_R0, /* int 0x81 at ring 0 reached its gate (else an emulation failure) */
+	HC_STEP_R3_ARM, /* at this ring-3 exit the VMM enables single-step */
+	HC_STEP_R3, /* the step landed in the guest's #DB: BROKEN */
 	HC_STEP_R3_DONE, /* ring-3 stepping part over */
-	HC_INSN,	 /* the next ring-0 instruction to try: value = enum hc_insn */
-	HC_UNEXPECTED,	 /* an unexpected trap: value = vector, detail = rip */
+	HC_INSN, /* the next ring-0 instruction to try: value = enum hc_insn */
+	HC_UNEXPECTED, /* an unexpected trap: value = vector, detail = rip */
 };
 
 enum hc_result { HC_OK = 1, HC_BROKEN = 2 };

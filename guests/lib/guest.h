@@ -18,8 +18,8 @@
  * general-regs-only: KVM's instruction emulator refuses most SSE at ring 0, so guest code
  * never lets the compiler pick vector registers, even inside a host program built with them.
  */
-#define GUEST_ATTRS                                                                            \
-	no_sanitize_address, no_sanitize("undefined"), no_stack_protector,                     \
+#define GUEST_ATTRS                                                                                \
+	no_sanitize_address, no_sanitize("undefined"), no_stack_protector,                         \
 		target("general-regs-only")
 #define GUEST_CODE __attribute__((GUEST_ATTRS, noinline, section(".text.guest")))
 #define GUEST_INLINE __attribute__((GUEST_ATTRS, always_inline)) static inline
@@ -169,7 +169,8 @@ GUEST_INLINE void guest_ucall(uint64_t cmd, uint64_t a0, uint64_t a1, uint64_t a
 	guest_ucall_send(&uc);
 }
 
-static GUEST_CODE __attribute__((unused)) void guest_ucall_fmt(uint64_t cmd, uint64_t a0, const char *fmt, ...)
+static GUEST_CODE __attribute__((unused)) void guest_ucall_fmt(uint64_t cmd, uint64_t a0,
+							       const char *fmt, ...)
 {
 	struct ucall uc;
 	va_list ap;
@@ -186,18 +187,19 @@ static GUEST_CODE __attribute__((unused)) void guest_ucall_fmt(uint64_t cmd, uin
 #define GUEST_SYNC(stage, a, b) guest_ucall(UCALL_SYNC, (stage), (a), (b), 0)
 #define GUEST_DONE() guest_ucall(UCALL_DONE, 0, 0, 0, 0)
 #define GUEST_PRINTF(...) guest_ucall_fmt(UCALL_PRINT, 0, __VA_ARGS__)
-#define GUEST_ASSERT(cond)                                                                     \
-	do {                                                                                   \
-		if (!(cond))                                                                   \
-			guest_ucall_fmt(UCALL_ASSERT, __LINE__, "%s:%d: %s", __FILE__,         \
-					__LINE__, #cond);                                      \
+#define GUEST_ASSERT(cond)                                                                         \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			guest_ucall_fmt(UCALL_ASSERT, __LINE__, "%s:%d: %s", __FILE__, __LINE__,   \
+					#cond);                                                    \
 	} while (0)
-#define GUEST_ASSERT_EQ(a, b)                                                                  \
-	do {                                                                                   \
-		uint64_t __a = (uint64_t)(a), __b = (uint64_t)(b);                             \
-		if (__a != __b)                                                                \
-			guest_ucall_fmt(UCALL_ASSERT, __LINE__, "%s:%d: %s == %s (0x%lx != 0x%lx)", \
-					__FILE__, __LINE__, #a, #b, __a, __b);                 \
+#define GUEST_ASSERT_EQ(a, b)                                                                      \
+	do {                                                                                       \
+		uint64_t __a = (uint64_t)(a), __b = (uint64_t)(b);                                 \
+		if (__a != __b)                                                                    \
+			guest_ucall_fmt(UCALL_ASSERT, __LINE__,                                    \
+					"%s:%d: %s == %s (0x%lx != 0x%lx)", __FILE__, __LINE__,    \
+					#a, #b, __a, __b);                                         \
 	} while (0)
 
 /* Leave through the debug-exit port (ring 0). */

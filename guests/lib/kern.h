@@ -68,71 +68,71 @@ GUEST_INLINE uint64_t kern_read_cr3(void)
  * supervisor-only region, so a ring-3 fetch there faults as on any kernel with user pages
  * elsewhere; it is position-independent and finds its stack and handler in its own page.
  */
-#define KERN_DEFINE_ASM                                                                        \
-	__asm__(".section .text.guest, \"ax\"\n"                                               \
-		".macro kern_stub vec, err\n"                                                  \
-		"kern_stub_\\vec:\n"                                                           \
-		".if \\err == 0\n"                                                             \
-		"	push $0\n"                                                             \
-		".endif\n"                                                                     \
-		"	push $\\vec\n"                                                         \
-		"	jmp kern_trap_entry\n"                                                 \
-		".endm\n"                                                                      \
-		"kern_stub 0, 0\n kern_stub 1, 0\n kern_stub 3, 0\n kern_stub 6, 0\n"          \
-		"kern_stub 8, 1\n kern_stub 13, 1\n kern_stub 14, 1\n kern_stub 128, 0\n"      \
-		"kern_stub 129, 0\n"                                                           \
-		"kern_trap_entry:\n"                                                           \
-		"	push %rax; push %rbx; push %rcx; push %rdx; push %rsi; push %rdi\n"     \
-		"	push %rbp; push %r8; push %r9; push %r10; push %r11; push %r12\n"       \
-		"	push %r13; push %r14; push %r15\n"                                     \
-		"	mov %rsp, %rdi\n"                                                      \
-		"	call kern_trap_common\n"                                               \
-		"	pop %r15; pop %r14; pop %r13; pop %r12; pop %r11; pop %r10\n"           \
-		"	pop %r9; pop %r8; pop %rbp; pop %rdi; pop %rsi; pop %rdx\n"             \
-		"	pop %rcx; pop %rbx; pop %rax\n"                                        \
-		"	add $16, %rsp\n"                                                       \
-		"	iretq\n"                                                               \
-		".globl kern_syscall_blob, kern_syscall_blob_end\n"                            \
-		"kern_syscall_blob:\n"                                                         \
-		"	mov %rsp, 1f(%rip)\n"                                                  \
-		"	mov 2f(%rip), %rsp\n"                                                  \
-		"	pushfq\n"                                                              \
-		"	push %rax\n"                                                           \
-		"	mov %ss, %eax\n"                                                       \
-		"	xchg %rax, (%rsp)\n"                                                   \
-		"	push %rax\n"                                                           \
-		"	mov %cs, %eax\n"                                                       \
-		"	xchg %rax, (%rsp)\n"                                                   \
-		"	push %rax; push %rbx; push %rcx; push %rdx; push %rsi; push %rdi\n"     \
-		"	push %rbp; push %r8; push %r9; push %r10; push %r11; push %r12\n"       \
-		"	push %r13; push %r14; push %r15\n"                                     \
-		"	mov %rsp, %rdi\n"                                                      \
-		"	call *3f(%rip)\n"                                                      \
-		"	mov %rax, 14*8(%rsp)\n"                                                \
-		"	pop %r15; pop %r14; pop %r13; pop %r12; pop %r11; pop %r10\n"           \
-		"	pop %r9; pop %r8; pop %rbp; pop %rdi; pop %rsi; pop %rdx\n"             \
-		"	pop %rcx; pop %rbx; pop %rax\n"                                        \
-		"	mov 1f(%rip), %rsp\n"                                                  \
-		"	sysretq\n"                                                             \
-		"	.balign 8\n"                                                           \
-		"1:	.quad 0\n"                                                             \
-		"2:	.quad 0\n"                                                             \
-		"3:	.quad 0\n"                                                             \
-		"kern_syscall_blob_end:\n"                                                     \
-		".previous\n");                                                                \
-	void (*volatile kern_trap_fn)(struct kern_frame * f);                                  \
-	uint64_t (*volatile kern_syscall_fn)(struct kern_sysframe * f);                        \
-	GUEST_CODE void kern_trap_common(struct kern_frame *f)                                 \
-	{                                                                                      \
-		if (kern_trap_fn)                                                              \
-			kern_trap_fn(f);                                                       \
-		else                                                                           \
-			guest_ucall_fmt(UCALL_ASSERT, 0, "unexpected trap %lu at 0x%lx",       \
-					f->vector, f->rip);                                    \
-	}                                                                                      \
-	GUEST_CODE uint64_t kern_syscall_common(struct kern_sysframe *f)                       \
-	{                                                                                      \
-		return kern_syscall_fn ? kern_syscall_fn(f) : (uint64_t)-38;                   \
+#define KERN_DEFINE_ASM                                                                            \
+	__asm__(".section .text.guest, \"ax\"\n"                                                   \
+		".macro kern_stub vec, err\n"                                                      \
+		"kern_stub_\\vec:\n"                                                               \
+		".if \\err == 0\n"                                                                 \
+		"	push $0\n"                                                                       \
+		".endif\n"                                                                         \
+		"	push $\\vec\n"                                                                   \
+		"	jmp kern_trap_entry\n"                                                           \
+		".endm\n"                                                                          \
+		"kern_stub 0, 0\n kern_stub 1, 0\n kern_stub 3, 0\n kern_stub 6, 0\n"              \
+		"kern_stub 8, 1\n kern_stub 13, 1\n kern_stub 14, 1\n kern_stub 128, 0\n"          \
+		"kern_stub 129, 0\n"                                                               \
+		"kern_trap_entry:\n"                                                               \
+		"	push %rax; push %rbx; push %rcx; push %rdx; push %rsi; push %rdi\n"              \
+		"	push %rbp; push %r8; push %r9; push %r10; push %r11; push %r12\n"                \
+		"	push %r13; push %r14; push %r15\n"                                               \
+		"	mov %rsp, %rdi\n"                                                                \
+		"	call kern_trap_common\n"                                                         \
+		"	pop %r15; pop %r14; pop %r13; pop %r12; pop %r11; pop %r10\n"                    \
+		"	pop %r9; pop %r8; pop %rbp; pop %rdi; pop %rsi; pop %rdx\n"                      \
+		"	pop %rcx; pop %rbx; pop %rax\n"                                                  \
+		"	add $16, %rsp\n"                                                                 \
+		"	iretq\n"                                                                         \
+		".globl kern_syscall_blob, kern_syscall_blob_end\n"                                \
+		"kern_syscall_blob:\n"                                                             \
+		"	mov %rsp, 1f(%rip)\n"                                                            \
+		"	mov 2f(%rip), %rsp\n"                                                            \
+		"	pushfq\n"                                                                        \
+		"	push %rax\n"                                                                     \
+		"	mov %ss, %eax\n"                                                                 \
+		"	xchg %rax, (%rsp)\n"                                                             \
+		"	push %rax\n"                                                                     \
+		"	mov %cs, %eax\n"                                                                 \
+		"	xchg %rax, (%rsp)\n"                                                             \
+		"	push %rax; push %rbx; push %rcx; push %rdx; push %rsi; push %rdi\n"              \
+		"	push %rbp; push %r8; push %r9; push %r10; push %r11; push %r12\n"                \
+		"	push %r13; push %r14; push %r15\n"                                               \
+		"	mov %rsp, %rdi\n"                                                                \
+		"	call *3f(%rip)\n"                                                                \
+		"	mov %rax, 14*8(%rsp)\n"                                                          \
+		"	pop %r15; pop %r14; pop %r13; pop %r12; pop %r11; pop %r10\n"                    \
+		"	pop %r9; pop %r8; pop %rbp; pop %rdi; pop %rsi; pop %rdx\n"                      \
+		"	pop %rcx; pop %rbx; pop %rax\n"                                                  \
+		"	mov 1f(%rip), %rsp\n"                                                            \
+		"	sysretq\n"                                                                       \
+		"	.balign 8\n"                                                                     \
+		"1:	.quad 0\n"                                                                     \
+		"2:	.quad 0\n"                                                                     \
+		"3:	.quad 0\n"                                                                     \
+		"kern_syscall_blob_end:\n"                                                         \
+		".previous\n");                                                                    \
+	void (*volatile kern_trap_fn)(struct kern_frame * f);                                      \
+	uint64_t (*volatile kern_syscall_fn)(struct kern_sysframe * f);                            \
+	GUEST_CODE void kern_trap_common(struct kern_frame *f)                                     \
+	{                                                                                          \
+		if (kern_trap_fn)                                                                  \
+			kern_trap_fn(f);                                                           \
+		else                                                                               \
+			guest_ucall_fmt(UCALL_ASSERT, 0, "unexpected trap %lu at 0x%lx",           \
+					f->vector, f->rip);                                        \
+	}                                                                                          \
+	GUEST_CODE uint64_t kern_syscall_common(struct kern_sysframe *f)                           \
+	{                                                                                          \
+		return kern_syscall_fn ? kern_syscall_fn(f) : (uint64_t)-38;                       \
 	}
 
 extern char kern_syscall_blob[], kern_syscall_blob_end[];

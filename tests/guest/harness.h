@@ -30,15 +30,15 @@ static int harness_failed;
 
 #define HARNESS_FN static __attribute__((unused))
 
-#define TEST_ASSERT(cond, ...)                                                                 \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
-			fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond);       \
-			fprintf(stderr, __VA_ARGS__);                                          \
-			fprintf(stderr, "\n");                                                 \
-			harness_failed = 1;                                                    \
-			return -1;                                                             \
-		}                                                                              \
+#define TEST_ASSERT(cond, ...)                                                                     \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond);           \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fprintf(stderr, "\n");                                                     \
+			harness_failed = 1;                                                        \
+			return -1;                                                                 \
+		}                                                                                  \
 	} while (0)
 
 typedef void (*guest_fn)(uint64_t vcpu_id, uint64_t nr_vcpus);

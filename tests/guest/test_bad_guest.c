@@ -57,8 +57,9 @@ static GUEST_CODE void guest_bad_ucall(uint64_t id, uint64_t nr)
 {
 	(void)id;
 	(void)nr;
-	__asm__ volatile("outl %%eax, %%dx" : : "a"(0), "d"(PORT_HYPERCALL),
-			 "D"(0x7fffffff0000ull));
+	__asm__ volatile("outl %%eax, %%dx"
+			 :
+			 : "a"(0), "d"(PORT_HYPERCALL), "D"(0x7fffffff0000ull));
 	GUEST_DONE();
 }
 

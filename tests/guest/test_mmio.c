@@ -34,8 +34,9 @@ static uint64_t expected_write(uint64_t off, int len)
 static int mmio_hook(struct vcpu *v, void *opaque, uint64_t gpa, int len, int is_write,
 		     uint8_t *data)
 {
-	static const uint64_t reads[9] = { 0, 0x01, 0x0102, 0, 0x01020304, 0, 0, 0,
-					   0x0102030405060708ull };
+	static const uint64_t reads[9] = { 0, 0x01,	  0x0102,
+					   0, 0x01020304, 0,
+					   0, 0,	  0x0102030405060708ull };
 	struct mmio_log *log = opaque;
 	uint64_t off = gpa - TEST_MMIO, val = 0;
 
@@ -61,12 +62,11 @@ static int test_mmio(void)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hooks__add_mmio(&vm.hooks, TEST_MMIO, 0x1000, "test", mmio_hook, &log),
-		    "%s", err__msg(-1));
+	TEST_ASSERT(!hooks__add_mmio(&vm.hooks, TEST_MMIO, 0x1000, "test", mmio_hook, &log), "%s",
+		    err__msg(-1));
 	status = tvm_run(&vm, 60);
 	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);
-	TEST_ASSERT(log.writes == 4 && log.reads == 4, "writes %d reads %d", log.writes,
-		    log.reads);
+	TEST_ASSERT(log.writes == 4 && log.reads == 4, "writes %d reads %d", log.writes, log.reads);
 	TEST_ASSERT(!log.bad, "unexpected offset, size or value");
 	TEST_ASSERT(tvm_exits(&vm, KVM_EXIT_MMIO) == 8, "MMIO exits %llu",
 		    (unsigned long long)tvm_exits(&vm, KVM_EXIT_MMIO));

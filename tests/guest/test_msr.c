@@ -78,8 +78,7 @@ static int test_msr(void)
 	TEST_ASSERT(!vm__apply_msr_filter(&vm), "%s", err__msg(-1));
 	status = tvm_run(&vm, 60);
 	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);
-	TEST_ASSERT(log.writes == 2 && log.reads == 1, "writes %d reads %d", log.writes,
-		    log.reads);
+	TEST_ASSERT(log.writes == 2 && log.reads == 1, "writes %d reads %d", log.writes, log.reads);
 	TEST_ASSERT(log.test_val == 0x1234567890abcdefull, "value %llx",
 		    (unsigned long long)log.test_val);
 	TEST_ASSERT(log.lstar == 0xffffffff81000000ull, "LSTAR %llx",

@@ -84,8 +84,7 @@ static int test_overlap(void)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(hooks__add_pio(&vm.hooks, PORT_COM1 + 4, 2, "clash", pio_hook, NULL) ==
-			    -EEXIST,
+	TEST_ASSERT(hooks__add_pio(&vm.hooks, PORT_COM1 + 4, 2, "clash", pio_hook, NULL) == -EEXIST,
 		    "overlap with COM1 accepted");
 	TEST_ASSERT(strstr(err__msg(-EEXIST), "com1"), "message: %s", err__msg(-EEXIST));
 	vm__destroy(&vm);

@@ -39,8 +39,8 @@ static void on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
 	if (uc->cmd != UCALL_SYNC)
 		return;
 	pthread_mutex_lock(&log->lock);
-	log->bad |= uc->args[0] != (uint64_t)v->id || uc->args[1] != TARGET ||
-		    uc->args[2] != TARGET;
+	log->bad |=
+		uc->args[0] != (uint64_t)v->id || uc->args[1] != TARGET || uc->args[2] != TARGET;
 	if (v->id < 2)
 		log->seen[v->id]++;
 	pthread_mutex_unlock(&log->lock);

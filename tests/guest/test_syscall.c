@@ -4,8 +4,9 @@
  * program issues SYSCALL and reaches the kernel's LSTAR entry at ring 0 with RCX = the return
  * RIP, R11 = its RFLAGS, RFLAGS masked by SFMASK, CS/SS from STAR and its own RSP; SYSRET
  * brings it back with its flags.  `int 0x80` reaches a DPL-3 gate; `int 0x81` through a
- * DPL-0 gate raises #GP with the gate's error code, while at ring 0 the same gate is taken.  On hosts whose KVM gets these wrong,
- * vmscope completes them (core/hostfix.h); the guest knows nothing of it.
+ * DPL-0 gate raises #GP with the gate's error code, while at ring 0 the same gate is taken.
+ * On hosts whose KVM gets these wrong, vmscope completes them (core/hostfix.h); the guest
+ * knows nothing of it.
  */
 #include "harness.h"
 #include "../../core/hostfix.h"

@@ -118,7 +118,8 @@ static int test_lapic_timer(void)
 
 int main(void)
 {
-	static const struct harness_case cases[] = { { "lapic_timer_interrupts", test_lapic_timer } };
+	static const struct harness_case cases[] = { { "lapic_timer_interrupts",
+						       test_lapic_timer } };
 
 	return harness_main(cases, 1);
 }

@@ -32,7 +32,8 @@ static int test_triple_fault(void)
 
 int main(void)
 {
-	static const struct harness_case cases[] = { { "triple_fault_reported", test_triple_fault } };
+	static const struct harness_case cases[] = { { "triple_fault_reported",
+						       test_triple_fault } };
 
 	return harness_main(cases, 1);
 }
