@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "bench.h"
 #include "../../core/hostfix.h"
 #include "../../core/step.h"
 #include "../../guests/lib/kern.h"
@@ -66,14 +67,6 @@ struct bench_run {
 	int step;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int on_step(struct vcpu *v, void *opaque, const struct step_info *si)
 {
 	(void)v, (void)opaque;
@@ -87,11 +80,11 @@ static void on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
 	if (uc->cmd != UCALL_SYNC)
 		return;
 	if (uc->args[0] == 1) {
-		b->t0 = now();
+		b->t0 = bench_now();
 		if (b->step)
 			step__start(v, on_step, b);
 	} else {
-		b->t1 = now();
+		b->t1 = bench_now();
 		step__stop(v);
 	}
 }
@@ -131,13 +124,6 @@ static int one_run(int kind, double *rate)
 	return 0;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int main(void)
 {
 	static const char *const what[B_MAX] = {
@@ -155,7 +141,7 @@ int main(void)
 				fprintf(stderr, "bench_hostfix: %s failed\n", what[k]);
 				return 1;
 			}
-		qsort(rate, RUNS, sizeof(rate[0]), cmp);
+		bench_median(rate, RUNS);
 		printf("| %s, host fixups auto (median of %d runs, %d loop iterations) | %.0f /s | "
 		       "%.1f us each | min %.0f, max %.0f |\n",
 		       what[k], RUNS, NR_EVENTS, rate[RUNS / 2], 1e6 / rate[RUNS / 2], rate[0],

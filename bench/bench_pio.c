@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "bench.h"
 
 #define BENCH_PORT 0x700
 #define NR_EXITS 20000
@@ -30,14 +31,6 @@ static int null_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int 
 	return 0;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int one_run(double *rate)
 {
 	struct tvm_opts o = { .entry = guest_code };
@@ -48,20 +41,13 @@ static int one_run(double *rate)
 		return -1;
 	if (hooks__add_pio(&vm.hooks, BENCH_PORT, 4, "bench", null_hook, NULL))
 		return -1;
-	t0 = now();
+	t0 = bench_now();
 	if (tvm_run(&vm, 300) != 0)
 		return -1;
-	t1 = now();
+	t1 = bench_now();
 	*rate = vm.vcpus[0].stats.reason[KVM_EXIT_IO] / (t1 - t0);
 	vm__destroy(&vm);
 	return 0;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int main(void)
@@ -73,7 +59,7 @@ int main(void)
 	for (i = 0; i < RUNS; i++)
 		if (one_run(&rate[i]))
 			return 1;
-	qsort(rate, RUNS, sizeof(rate[0]), cmp);
+	bench_median(rate, RUNS);
 	printf("| port-I/O exit round trip, ring 0, no tracing (median of %d runs of %d exits) "
 	       "| %.0f exits/s | %.2f us/exit | min %.0f, max %.0f |\n",
 	       RUNS, NR_EXITS, rate[RUNS / 2], 1e6 / rate[RUNS / 2], rate[0], rate[RUNS - 1]);

@@ -15,6 +15,7 @@
 #include "../trace/catalogue.h"
 #include "../trace/trace.h"
 #include "harness.h"
+#include "bench.h"
 #if defined(BENCH_LTTNG) && defined(HAVE_LTTNG_UST)
 #include "lttng_tp.h"
 #endif
@@ -52,27 +53,6 @@ static int null_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int 
 {
 	(void)v, (void)opaque, (void)port, (void)size, (void)is_write, (void)data;
 	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(v[0]), cmp);
-	return v[n / 2];
 }
 
 static void new_dir(char *buf, size_t size)
@@ -168,14 +148,14 @@ static inline void fill_args(struct trace_exit_args *a, uint64_t i)
 static double emit_burst(struct trace_ring *r, uint64_t n)
 {
 	struct trace_exit_args a;
-	double t0 = now();
+	double t0 = bench_now();
 	uint64_t i;
 
 	for (i = 0; i < n; i++) {
 		fill_args(&a, i);
 		trace_emit_exit_ts(r, trace_clock__now(), &a);
 	}
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 /*
@@ -199,28 +179,28 @@ static double floor_rdtsc(void)
 {
 	volatile uint64_t sink;
 	uint64_t sum = 0;
-	double t0 = now();
+	double t0 = bench_now();
 	int i;
 
 	for (i = 0; i < FLOOR_LOOPS; i++)
 		sum += trace_clock__rdtsc();
 	sink = sum;
 	(void)sink;
-	return (now() - t0) * 1e9 / FLOOR_LOOPS;
+	return (bench_now() - t0) * 1e9 / FLOOR_LOOPS;
 }
 
 static double floor_gettime(void)
 {
 	volatile uint64_t sink;
 	uint64_t sum = 0;
-	double t0 = now();
+	double t0 = bench_now();
 	int i;
 
 	for (i = 0; i < FLOOR_LOOPS; i++)
 		sum += trace_clock__mono_ns();
 	sink = sum;
 	(void)sink;
-	return (now() - t0) * 1e9 / FLOOR_LOOPS;
+	return (bench_now() - t0) * 1e9 / FLOOR_LOOPS;
 }
 
 #if defined(BENCH_LTTNG) && defined(HAVE_LTTNG_UST)
@@ -231,12 +211,12 @@ static double lttng_run(uint64_t burst)
 	uint64_t done, i;
 
 	for (done = 0; done < BATCH; done += burst) {
-		t0 = now();
+		t0 = bench_now();
 		for (i = 0; i < burst; i++) {
 			fill_args(&a, i);
 			lttng_ust_tracepoint(vmscope_bench, exit, &a);
 		}
-		t += now() - t0;
+		t += bench_now() - t0;
 		usleep(burst >= BATCH ? 500000 : 3000); /* let the consumer daemon catch up */
 	}
 	return t * 1e9 / BATCH;
@@ -285,7 +265,7 @@ static int bench_emit_regime(const struct regime *g, double floor_ns, int quiet)
 		emit[i] = emit_run(b.ring, g->burst, g->total, g->hold);
 	if (bench_session_stop(&b))
 		fprintf(stderr, "bench_trace: the emit runs lost records; figures not valid\n");
-	med = median(emit, RUNS);
+	med = bench_median(emit, RUNS);
 	if (g->hold)
 		snprintf(f, sizeof(f), "trace emit of one exit event: %s (median of 5 x 200k)",
 			 g->name);
@@ -319,10 +299,10 @@ static int bench_emit(void)
 		gt[i] = floor_gettime();
 	}
 	bench_session_stop(&b);
-	tmed = median(tsc, RUNS);
+	tmed = bench_median(tsc, RUNS);
 	snprintf(v, sizeof(v), "%.1f ns", tmed);
 	row("rdtsc alone (median of 5 x 10M)", v, "", "");
-	snprintf(v, sizeof(v), "%.1f ns", median(gt, RUNS));
+	snprintf(v, sizeof(v), "%.1f ns", bench_median(gt, RUNS));
 	row("clock_gettime(CLOCK_MONOTONIC) alone (median of 5 x 10M)", v, "", "");
 	for (i = 0; i < NR_REGIMES; i++)
 		if (bench_emit_regime(&regimes[i], tmed, 0))
@@ -340,15 +320,15 @@ static int sustain(uint64_t ring, double rate, double *achieved, uint64_t *lost)
 
 	if (bench_session_start(&b, ring))
 		return -1;
-	t0 = now();
+	t0 = bench_now();
 	do {
 		for (step = 0; step < 1024; step++, i++) {
 			fill_args(&a, i);
 			trace_emit_exit_ts(b.ring, trace_clock__now(), &a);
 		}
-		t = now();
+		t = bench_now();
 		while (period > 0 && t - t0 < i * period)
-			t = now();
+			t = bench_now();
 	} while (t - t0 < SUSTAIN_SECONDS);
 	*achieved = i / (t - t0);
 	*lost = bench_session_stop(&b); /* after the final drain: the loss is final */
@@ -407,7 +387,7 @@ static int bench_lttng(const struct regime *g, double emit_ns)
 	}
 	for (i = 0; i < RUNS; i++)
 		t[i] = lttng_run(g->burst);
-	med = median(t, RUNS);
+	med = bench_median(t, RUNS);
 	snprintf(f, sizeof(f), "LTTng-UST tracepoint, same payload, active session: %s",
 		 g->burst >= BATCH ? "1M at once" : "bursts of 10k");
 	snprintf(v, sizeof(v), "%.1f ns/event", med);
@@ -445,10 +425,10 @@ static int round_trip(int traced, double *rate)
 	to.dir = dir;
 	if (traced && trace__start(&vm, &to, &s))
 		return -1;
-	t0 = now();
+	t0 = bench_now();
 	if (tvm_run(&vm, 300) != 0)
 		return -1;
-	t1 = now();
+	t1 = bench_now();
 	*rate = vm.vcpus[0].stats.reason[KVM_EXIT_IO] / (t1 - t0);
 	trace__free(s);
 	vm__destroy(&vm);
@@ -465,8 +445,8 @@ static int bench_round_trip(void)
 	for (i = 0; i < RUNS; i++)
 		if (round_trip(0, &off[i]) || round_trip(1, &on[i]))
 			return -1;
-	moff = median(off, RUNS);
-	mon = median(on, RUNS);
+	moff = bench_median(off, RUNS);
+	mon = bench_median(on, RUNS);
 	snprintf(v, sizeof(v), "%.3fx", moff / mon);
 	snprintf(p, sizeof(p), "%.2f us/exit traced, %.2f us/exit untraced", 1e6 / mon, 1e6 / moff);
 	snprintf(s, sizeof(s), "traced %.0f-%.0f, untraced %.0f-%.0f exits/s", on[0], on[RUNS - 1],

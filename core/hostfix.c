@@ -229,13 +229,15 @@ static int hf_get_msrs(struct vcpu *v, uint64_t *lstar, uint64_t *star, uint64_t
 	return 0;
 }
 
-static void hf_flat_seg(struct kvm_segment *seg, uint16_t sel, int code)
+/* A flat 64-bit code or data segment for a selector (DPL = its RPL), as SYSCALL loads them. */
+void hostfix__flat_seg(struct kvm_segment *seg, uint16_t sel, int code)
 {
 	memset(seg, 0, sizeof(*seg));
 	seg->selector = sel;
 	seg->limit = 0xffffffff;
 	seg->type = code ? 0xb : 0x3;
 	seg->s = 1;
+	seg->dpl = sel & 3;
 	seg->present = 1;
 	seg->l = code;
 	seg->db = !code;
@@ -274,8 +276,8 @@ static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 	n.rip = lstar;
 	n.rsp = f[4];
 	n.rflags = f[3] & ~RFLAGS_RF;
-	hf_flat_seg(&ns.cs, (star >> 32) & 0xfffc, 1);
-	hf_flat_seg(&ns.ss, ((star >> 32) + 8) & 0xfffc, 0);
+	hostfix__flat_seg(&ns.cs, (star >> 32) & 0xfffc, 1);
+	hostfix__flat_seg(&ns.ss, ((star >> 32) + 8) & 0xfffc, 0);
 	vcpu__set_sregs(v, &ns);
 	vcpu__set_regs(v, &n);
 	exit__fixup(v, EXIT_X_FIX_SYSCALL, r->rcx - 2, r->rax);

@@ -114,21 +114,26 @@ static int step__disarm(struct vcpu *v)
 	return vcpu__set_debug(v, 0, NULL, 0);
 }
 
-static void user_seg(struct kvm_segment *seg, uint16_t sel, int code)
+/* At the guest's #DB handler after a ring-3 TF trap: read and drop the frame. */
+/*
+ * Load the ring-3 state of an interrupt frame (RIP, CS, RFLAGS, RSP, SS) as IRETQ would:
+ * what unwinding the guest's #DB frame and performing an IRETQ or SYSRETQ have in common.
+ */
+static int step__load_user(struct vcpu *v, struct kvm_sregs *s, struct kvm_regs *r,
+			   const uint64_t *f, struct step_info *si)
 {
-	memset(seg, 0, sizeof(*seg));
-	seg->selector = sel;
-	seg->limit = 0xffffffff;
-	seg->type = code ? 0xb : 0x3;
-	seg->s = 1;
-	seg->dpl = sel & 3;
-	seg->present = 1;
-	seg->l = code;
-	seg->db = !code;
-	seg->g = 1;
+	r->rip = f[0];
+	r->rflags = f[2] & ~RFLAGS_RF;
+	r->rsp = f[3];
+	hostfix__flat_seg(&s->cs, f[1], 1);
+	hostfix__flat_seg(&s->ss, f[4], 0);
+	if (vcpu__set_sregs(v, s) || vcpu__set_regs(v, r))
+		return -EIO;
+	si->rip = f[0];
+	si->cpl = 3;
+	return 0;
 }
 
-/* At the guest's #DB handler after a ring-3 TF trap: read and drop the frame. */
 static int step__unwind_db(struct vcpu *v, struct step_info *si)
 {
 	struct kvm_sregs s;
@@ -138,15 +143,8 @@ static int step__unwind_db(struct vcpu *v, struct step_info *si)
 	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) ||
 	    paging__read_virt(&v->vm->mem, s.cr3, r.rsp, f, sizeof(f)) || (f[1] & 3) != 3)
 		return 0;
-	r.rip = f[0];
-	r.rflags = f[2] & ~RFLAGS_RF;
-	r.rsp = f[3];
-	user_seg(&s.cs, f[1], 1);
-	user_seg(&s.ss, f[4], 0);
-	if (vcpu__set_sregs(v, &s) || vcpu__set_regs(v, &r))
+	if (step__load_user(v, &s, &r, f, si))
 		return -EIO;
-	si->rip = f[0];
-	si->cpl = 3;
 	si->via_guest_db = 1;
 	exit__fixup(v, EXIT_X_FIX_STEP, f[0], 0);
 	return 1;
@@ -206,17 +204,8 @@ static int step__return_to_user(struct vcpu *v, struct step_info *si)
 	} else {
 		return 0;
 	}
-	r.rip = f[0];
-	r.rflags = f[2] & ~RFLAGS_RF;
-	r.rsp = f[3];
-	user_seg(&s.cs, f[1], 1);
-	user_seg(&s.ss, f[4], 0);
-	if (vcpu__set_sregs(v, &s) || vcpu__set_regs(v, &r))
-		return 0;
-	si->rip = f[0];
-	si->cpl = 3;
 	si->via_guest_db = 0;
-	return 1;
+	return !step__load_user(v, &s, &r, f, si);
 }
 
 /* Is this debug exit one of ours, and where are we now? 1 yes, 0 not ours. */
