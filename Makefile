@@ -37,7 +37,8 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,_start
 GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mno-red-zone \
 	-fno-stack-protector -fcf-protection=none -fno-tree-loop-distribute-patterns
 
-CORE_SRC := $(wildcard core/*.c) $(wildcard trace/*.c) $(wildcard analysis/*.c)
+CORE_SRC := $(wildcard core/*.c) $(wildcard trace/*.c) $(wildcard analysis/*.c) \
+	$(filter-out %.bpf.c,$(wildcard probes/*.c))
 CLI_SRC := $(wildcard cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -64,6 +65,41 @@ endif
 
 .PHONY: all test bench run clean deps check-deps unit-tests guest-tests
 all: $(BUILD)/vmscope
+
+# Kernel probes (probes/, docs/probes.md): kvm.bpf.c built with clang -target bpf against
+# the running kernel's BTF; vmlinux.h and the skeleton are generated into $(BUILD)/probes/.
+# Without libbpf, clang, bpftool or kernel BTF, probes.c builds its stub, which says so.
+comma := ,
+PROBES_MISSING := $(strip $(if $(filter 1,$(HAVE_LIBBPF)),,libbpf) \
+	$(if $(filter 1,$(HAVE_CLANG)),,clang) $(if $(filter 1,$(HAVE_BPFTOOL)),,bpftool) \
+	$(if $(filter 1,$(HAVE_BTF)),,kernel-BTF) \
+	$(if $(filter 1,$(HAVE_KVM_BTF))$(filter 0,$(HAVE_BTF) $(HAVE_BPFTOOL)),,KVM-BTF))
+ifeq ($(PROBES_MISSING),)
+PROBES_CFLAGS := -DHAVE_KVM_PROBES -I$(BUILD)/probes $(shell pkg-config --cflags libbpf)
+LDLIBS += $(shell pkg-config --libs --static libbpf)
+$(BUILD)/probes/probes.o: $(BUILD)/probes/kvm.skel.h
+else
+PROBES_CFLAGS := -DPROBES_BUILD_MISSING='"$(subst $() ,$(comma) ,$(PROBES_MISSING))"'
+endif
+$(BUILD)/probes/probes.o: CFLAGS += $(PROBES_CFLAGS)
+
+# KVM built in: vmlinux's BTF has its types; KVM a module: its BTF, split on vmlinux's.
+PROBES_BTF := $(firstword $(wildcard /sys/kernel/btf/kvm) /sys/kernel/btf/vmlinux)
+$(BUILD)/probes/vmlinux.h: $(PROBES_BTF)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BTF     $@")
+	$(Q)bpftool btf dump file $< $(if $(filter %/kvm,$<),base /sys/kernel/btf/vmlinux) \
+		format c >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/probes/kvm.bpf.o: probes/kvm.bpf.c probes/kvm.h $(BUILD)/probes/vmlinux.h
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)clang -g -O2 -target bpf -D__TARGET_ARCH_x86 $(WARN) -Wno-unused-parameter \
+		-I$(BUILD)/probes -Iprobes \
+		-c $< -o $@
+
+$(BUILD)/probes/kvm.skel.h: $(BUILD)/probes/kvm.bpf.o
+	@$(if $(Q),echo "  SKEL    $@")
+	$(Q)bpftool gen skeleton $< name kvm_bpf >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/config.mk: scripts/configure
 	@mkdir -p $(BUILD)
@@ -177,7 +213,7 @@ $(BUILD)/bench/bench_lttng: bench/bench_trace.c bench/lttng_tp.c bench/lttng_tp.
 		bench/bench_trace.c $(BENCH_LTTNG_EXTRA) $(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS) \
 		$(BENCH_LTTNG_LIBS)
 
-$(BUILD)/bench/%: bench/%.c tests/guest/harness.h guests/lib/guest.h $(BUILD)/libcore.a
+$(BUILD)/bench/%: bench/%.c bench/bench.h tests/guest/harness.h guests/lib/guest.h $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BENCH   $@")
 	$(Q)$(CC) $(GTEST_CFLAGS) -Icore -Itests/guest -o $@ $< $(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS)

@@ -35,6 +35,25 @@ int report__add_discarded(struct report *r, const char *stream, uint64_t count);
 /* The count of an in-band `lost` record (a ring that was full). */
 void report__add_lost(struct report *r, uint64_t count);
 
+/*
+ * One kernel event (a kvm_* event of `vmscope run --kernel-probes`, probes/): its name, vCPU
+ * and time, and the fields the report reads.  0, -ERANGE (vCPU id), -ENOMEM.
+ */
+struct report_kvm_ev {
+	const char *name;
+	uint32_t vcpu;
+	uint64_t ns;
+	uint32_t isa, reason; /* kvm_exit; kvm_userspace_exit: reason */
+	int32_t ret; /* kvm_userspace_exit */
+	uint32_t type; /* kvm_mmio */
+};
+
+int report__add_kvm(struct report *r, const struct report_kvm_ev *e);
+/* Records lost in the kernel streams (in-band lost records there). */
+void report__add_kvm_lost(struct report *r, uint64_t count);
+/* The trace's env.kernel_probes: the tracepoints the probes attached to. */
+void report__set_kvm_probes(struct report *r, const char *probes);
+
 /* Sort the values; call once after the last add and before printing. */
 int report__finish(struct report *r);
 

@@ -33,7 +33,7 @@ int report__read_ctf(struct report *r, const char *dir)
 
 #define MAX_CLASSES 64
 
-enum { EV_OTHER, EV_EXIT, EV_LOST };
+enum { EV_OTHER, EV_EXIT, EV_LOST, EV_KVM };
 
 /* What a sink knows about one event class: its kind and the payload members it reads. */
 struct ev_class {
@@ -41,6 +41,7 @@ struct ev_class {
 	int kind;
 	const char *name;
 	uint64_t vcpu, reason, guest_ns, vmm_ns, count; /* member indexes; UINT64_MAX: absent */
+	uint64_t isa, ret, type; /* kernel events */
 };
 
 struct reader {
@@ -48,6 +49,7 @@ struct reader {
 	struct ev_class classes[MAX_CLASSES];
 	int nr_classes;
 	int failed; /* our own error (message set with err__set) */
+	int env_read; /* the trace's env.kernel_probes was looked up */
 };
 
 static uint64_t member_index(const bt_field_class *payload, const char *name)
@@ -76,11 +78,16 @@ static int class_setup(struct reader *rd, struct ev_class *ec)
 		ec->kind = EV_EXIT;
 	else if (!strcmp(ec->name, "lost"))
 		ec->kind = EV_LOST;
+	else if (!strncmp(ec->name, "kvm_", 4) && strcmp(ec->name, "kvm_stats"))
+		ec->kind = EV_KVM; /* the kernel probes' events */
 	ec->vcpu = member_index(p, "vcpu");
 	ec->reason = member_index(p, "reason");
 	ec->guest_ns = member_index(p, "guest_ns");
 	ec->vmm_ns = member_index(p, "vmm_ns");
 	ec->count = member_index(p, "count");
+	ec->isa = member_index(p, "isa");
+	ec->ret = member_index(p, "ret");
+	ec->type = member_index(p, "type");
 	if (ec->kind == EV_EXIT && (ec->vcpu == UINT64_MAX || ec->reason == UINT64_MAX ||
 				    ec->guest_ns == UINT64_MAX || ec->vmm_ns == UINT64_MAX)) {
 		rd->failed = 1;
@@ -136,18 +143,68 @@ static const char *reason_label(const bt_field *payload, uint64_t index)
 	return labels[0];
 }
 
-static void event_time(struct reader *rd, const bt_message *msg)
+/* The event's time in ns from the clock's origin (0 if it has none). */
+static uint64_t event_time(struct reader *rd, const bt_message *msg)
 {
 	const bt_clock_snapshot *cs;
 	int64_t ns;
 
 	if (!bt_message_event_borrow_stream_class_default_clock_class_const(msg))
-		return;
+		return 0;
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
-	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) ==
-		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK &&
-	    ns >= 0)
-		report__add_time(rd->r, ns);
+	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) !=
+		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK ||
+	    ns < 0)
+		return 0;
+	report__add_time(rd->r, ns);
+	return ns;
+}
+
+static uint64_t field_opt(const bt_field *payload, uint64_t index)
+{
+	return index == UINT64_MAX ? 0 : field_u64(payload, index);
+}
+
+static int on_kvm(struct reader *rd, const struct ev_class *ec, const bt_field *p, uint64_t ns)
+{
+	struct report_kvm_ev e = {
+		.name = ec->name,
+		.vcpu = field_opt(p, ec->vcpu),
+		.ns = ns,
+		.isa = field_opt(p, ec->isa),
+		.reason = field_opt(p, ec->reason),
+		.ret = (int32_t)field_opt(p, ec->ret),
+		.type = field_opt(p, ec->type),
+	};
+	int ret = report__add_kvm(rd->r, &e);
+
+	if (ret == -ERANGE)
+		err__set(ERANGE, "a kernel event has vcpu %u; at most %d vCPUs are supported",
+			 e.vcpu, REPORT_MAX_VCPUS);
+	if (ret)
+		rd->failed = 1;
+	return ret;
+}
+
+/* What the kernel probes attached to, from the trace's environment (once). */
+static void read_env(struct reader *rd, const bt_event *ev)
+{
+	const bt_trace *t = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(ev));
+	const bt_value *v =
+		bt_trace_borrow_environment_entry_value_by_name_const(t, "kernel_probes");
+
+	rd->env_read = 1;
+	if (v && bt_value_is_string(v))
+		report__set_kvm_probes(rd->r, bt_value_string_get(v));
+}
+
+/* A lost record of a kernel stream (file kernel<N>) also counts in the kernel section. */
+static int stream_is_kernel(const bt_event *ev)
+{
+	const char *name = bt_stream_get_name(bt_event_borrow_stream_const(ev));
+	const char *base = name && strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+
+	return base && !strncmp(base, "kernel", 6);
 }
 
 static int on_event(struct reader *rd, const bt_message *msg)
@@ -155,15 +212,22 @@ static int on_event(struct reader *rd, const bt_message *msg)
 	const bt_event *ev = bt_message_event_borrow_event_const(msg);
 	const bt_field *p = bt_event_borrow_payload_field_const(ev);
 	struct ev_class *ec = class_of(rd, bt_event_borrow_class_const(ev));
+	uint64_t ns;
 	int ret;
 
 	if (!ec)
 		return -EPROTO;
-	event_time(rd, msg);
+	ns = event_time(rd, msg);
+	if (!rd->env_read)
+		read_env(rd, ev);
 	if (ec->kind == EV_LOST) {
 		report__add_lost(rd->r, field_u64(p, ec->count));
+		if (stream_is_kernel(ev))
+			report__add_kvm_lost(rd->r, field_u64(p, ec->count));
 		return 0;
 	}
+	if (ec->kind == EV_KVM)
+		return on_kvm(rd, ec, p, ns);
 	if (ec->kind == EV_OTHER)
 		return report__add_other(rd->r, ec->name);
 	ret = report__add_exit(rd->r, field_u64(p, ec->vcpu), field_u64(p, ec->reason),

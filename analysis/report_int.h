@@ -31,6 +31,7 @@ struct report {
 	uint64_t first_ns, last_ns;
 	struct named *named;
 	int nr_named;
+	struct report_kvm *kvm; /* kernel events (report_kvm.c); NULL: none */
 };
 
 struct summary {
@@ -40,5 +41,11 @@ struct summary {
 
 /* Statistics of the union of m cells' guest (vmm = 0) or vmm values.  0 or -ENOMEM. */
 int report__summary(struct cell *const *cells, int m, int vmm, struct summary *s);
+
+/* The kernel section (report_kvm.c). */
+void report_kvm__finish(struct report *r);
+void report_kvm__free(struct report *r);
+void report_kvm__print_text(struct report *r, FILE *f);
+void report_kvm__print_json(struct report *r, FILE *f);
 
 #endif

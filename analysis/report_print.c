@@ -197,14 +197,15 @@ void report__print_text(struct report *r, const char *trace, FILE *f)
 	fprintf(f, "\ndiscarded events: %llu", (unsigned long long)r->discarded);
 	print_named(f, r, 1);
 	fprintf(f, "; lost records: %llu\n", (unsigned long long)r->lost);
-	if (!r->exits)
-		return;
-	print_table(f, r, 0);
-	report__total_row(r, &total);
-	print_row(f, r, &total, "total");
-	if (nr_vcpus > 1 || r->nr_rows > 1)
-		print_table(f, r, 1);
-	free(total.cells);
+	if (r->exits) {
+		print_table(f, r, 0);
+		report__total_row(r, &total);
+		print_row(f, r, &total, "total");
+		if (nr_vcpus > 1 || r->nr_rows > 1)
+			print_table(f, r, 1);
+		free(total.cells);
+	}
+	report_kvm__print_text(r, f);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -309,6 +310,7 @@ void report__print_json(struct report *r, const char *trace, FILE *f)
 	report__total_row(r, &total);
 	fprintf(f, ",\"total\":");
 	json_row(f, r, &total, 0);
+	report_kvm__print_json(r, f);
 	fprintf(f, "}\n");
 	free(total.cells);
 }

@@ -50,6 +50,7 @@ void report__free(struct report *r)
 		free(r->named[i].name);
 	free(r->named);
 	free(r->rows);
+	report_kvm__free(r);
 	free(r);
 }
 
@@ -189,6 +190,7 @@ int report__finish(struct report *r)
 			qsort(c->guest.v, c->guest.n, sizeof(uint64_t), cmp_u64);
 			qsort(c->vmm.v, c->vmm.n, sizeof(uint64_t), cmp_u64);
 		}
+	report_kvm__finish(r);
 	return 0;
 }
 

@@ -27,6 +27,8 @@ struct run_opts {
 	uint64_t buffer_size;  /* --buffer-size: bytes per ring; 0: default */
 	int overwrite;	       /* --overwrite: flight-recorder mode */
 	const char *guest_cmd; /* --guest-cmd: the built-in kernel's command line */
+	int kernel_probes;     /* -1: with --trace when available; 0: off; 1: asked for */
+	uint32_t probe_mask;   /* --kernel-probes=LIST (probes/probes.h); 0: the default set */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */

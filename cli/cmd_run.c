@@ -15,6 +15,7 @@
 #include "../core/loader.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"
+#include "../probes/probes.h"
 #include "../trace/control.h"
 #include "../trace/trace.h"
 #include "cli.h"
@@ -107,43 +108,78 @@ static int run_wait(struct vm *vm, const struct run_opts *o)
 	return vm->exit_status;
 }
 
-static int run_trace_start(struct vm *vm, const struct run_opts *o, struct trace_session **s)
+/*
+ * Kernel probes for a trace (on unless --no-kernel-probes).  Where they cannot run, one line
+ * says what is missing and the run goes on without them.
+ */
+static struct probes *run_probes_open(struct vm *vm, const struct run_opts *o)
+{
+	struct probes_opts po = { .mask = o->probe_mask,
+				  .buffer_size = o->buffer_size * vm->nr_vcpus };
+	struct probes *p;
+
+	if (!o->trace_dir || !o->kernel_probes)
+		return NULL;
+	p = probes__open(vm, &po);
+	if (!p)
+		fprintf(stderr,
+			"vmscope: %s; the trace has the exits vmscope sees and KVM's statistics "
+			"only\n",
+			err__msg(-errno));
+	else
+		fprintf(stderr, "vmscope: kernel probes on %s\n", probes__attached(p));
+	return p;
+}
+
+static int run_trace_start(struct vm *vm, const struct run_opts *o, struct probes *probes,
+			   struct trace_session **s)
 {
 	struct trace_opts to = {
 		.dir = o->trace_dir,
 		.buffer_size = o->buffer_size,
 		.overwrite = o->overwrite,
+		.kernel_streams = probes != NULL,
+		.kernel_probes = probes ? probes__attached(probes) : NULL,
 	};
+	int ret;
 
 	*s = NULL;
 	if (!o->trace_dir)
 		return 0;
-	return err__wrap(trace__start(vm, &to, s), "cannot start tracing to %s", o->trace_dir);
+	ret = trace__start(vm, &to, s);
+	if (!ret && probes)
+		ret = probes__start(probes, *s);
+	return err__wrap(ret, "cannot start tracing to %s", o->trace_dir);
 }
 
 /*
  * Complete the trace (the VM has stopped) and say where it is.  1 on error.  The session
  * stays allocated (the control thread may still hold it) until trace__free().
  */
-static int run_trace_end(struct trace_session *s, const struct run_opts *o)
+static int run_trace_end(struct trace_session *s, struct probes *probes, const struct run_opts *o)
 {
-	struct trace_stream_stats st[VM_MAX_VCPUS + 1];
+	struct trace_stream_stats st[2 * VM_MAX_VCPUS + 1];
+	struct probes_stats ps;
 	uint64_t records = 0, lost = 0;
-	int i, n, ret;
+	int i, n, ret, pret = probes__stop(probes);
 
+	if (pret)
+		fprintf(stderr, "vmscope: warning: %s\n", err__msg(pret));
 	if (!s)
 		return 0;
 	ret = trace__stop(s);
-	n = trace__stream_stats(s, st, VM_MAX_VCPUS + 1);
+	n = trace__stream_stats(s, st, 2 * VM_MAX_VCPUS + 1);
 	if (ret) {
 		fprintf(stderr, "vmscope: error: the trace in %s is incomplete: %s\n", o->trace_dir,
 			err__msg(ret));
 		return 1;
 	}
-	for (i = 0; i < n && i < VM_MAX_VCPUS + 1; i++) {
+	for (i = 0; i < n && i < 2 * VM_MAX_VCPUS + 1; i++) {
 		records += st[i].records;
 		lost += st[i].lost + st[i].nested;
 	}
+	probes__stats(probes, &ps);
+	lost += ps.lost;
 	fprintf(stderr, "vmscope: trace written to %s (%llu records, %llu lost)\n", o->trace_dir,
 		(unsigned long long)records, (unsigned long long)lost);
 	return 0;
@@ -166,6 +202,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 {
 	struct control *ctl = NULL;
 	struct trace_session *trace = NULL;
+	struct probes *probes = NULL;
 	struct load_info li;
 	int ret;
 
@@ -175,7 +212,9 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	if (!ret)
 		ret = run_boot(vm, o, &li);
 	if (!ret)
-		ret = run_trace_start(vm, o, &trace);
+		probes = run_probes_open(vm, o);
+	if (!ret)
+		ret = run_trace_start(vm, o, probes, &trace);
 	if (!ret)
 		ret = vm__start(vm);
 	if (!ret)
@@ -186,18 +225,20 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		fprintf(stderr, "vmscope: %s\n", err__msg(ret));
 		vm__request_stop(vm, 1, 1, "%s", err__msg(ret));
 		vm__wait(vm, -1);
-		run_trace_end(trace, o);
+		run_trace_end(trace, probes, o);
 		control__stop(ctl);
 		trace__free(trace);
+		probes__free(probes);
 		return 1;
 	}
 	ret = run_wait(vm, o);
 	fprintf(stderr, "vmscope: %s%s (exit status %d)\n", vm->failed ? "error: " : "",
 		vm->stop_reason, ret);
-	if (run_trace_end(trace, o) && !ret)
+	if (run_trace_end(trace, probes, o) && !ret)
 		ret = 1;
 	control__stop(ctl); /* after the trace's last records reached the subscribers */
 	trace__free(trace); /* after the control thread, which may still hold the session */
+	probes__free(probes);
 	if (o->stats)
 		run_print_stats(vm, stderr);
 	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */

@@ -9,6 +9,7 @@
 #include "../core/hostfix.h"
 #include "../core/layout.h"
 #include "../core/mem.h"
+#include "../probes/probes.h"
 #include "cli.h"
 
 enum {
@@ -24,6 +25,8 @@ enum {
 	OPT_BUFFER_SIZE,
 	OPT_OVERWRITE,
 	OPT_GUEST_CMD,
+	OPT_KERNEL_PROBES,
+	OPT_NO_KERNEL_PROBES,
 };
 
 static const struct option run_longopts[] = {
@@ -43,6 +46,8 @@ static const struct option run_longopts[] = {
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 	{ "guest-cmd", required_argument, NULL, OPT_GUEST_CMD },
+	{ "kernel-probes", optional_argument, NULL, OPT_KERNEL_PROBES },
+	{ "no-kernel-probes", no_argument, NULL, OPT_NO_KERNEL_PROBES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,6 +81,12 @@ void cli__run_usage(FILE *f)
 		"                        suffix K or M, rounded up to a power of two (default 4M)\n"
 		"      --overwrite       flight recorder: keep the newest records in the rings and\n"
 		"                        write them at the end or on SIGUSR2\n"
+		"      --kernel-probes[=LIST]  with --trace (on by default where BPF and BTF\n"
+		"                        allow): KVM's tracepoints, seen by BPF programs, in a\n"
+		"                        kernel stream per vCPU; LIST: default, all (adds the\n"
+		"                        opt-in kvm_emulate_insn), none, or tracepoint names\n"
+		"                        (docs/probes.md)\n"
+		"      --no-kernel-probes  trace without them\n"
 		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: programs\n"
 		"                        with arguments, separated by ; (in turn) or & (at once),\n"
 		"                        e.g. \"memwalk 1M random\"; leading name=value words are\n"
@@ -194,6 +205,16 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 					strlen(arg), BOOTINFO_CMDLINE_MAX - 1);
 		o->guest_cmd = arg;
 		return 0;
+	case OPT_KERNEL_PROBES:
+		o->kernel_probes = 1;
+		if (arg && probes__parse(arg, &o->probe_mask))
+			return -EINVAL;
+		if (arg && !o->probe_mask)
+			o->kernel_probes = 0; /* --kernel-probes=none */
+		return 0;
+	case OPT_NO_KERNEL_PROBES:
+		o->kernel_probes = 0;
+		return 0;
 	case 'h':
 		return 1;
 	default:
@@ -209,6 +230,7 @@ static void run_defaults(struct run_opts *o)
 	o->mode = BOOT_LONG;
 	o->load_addr = GPA_DEFAULT_LOAD;
 	o->fixups = HOSTFIX_AUTO;
+	o->kernel_probes = -1;
 }
 
 static int check_run(const struct run_opts *o, int argc, char **argv)
@@ -221,6 +243,8 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 	if ((o->buffer_size || o->overwrite) && !o->trace_dir)
 		return err__set(EINVAL, "%s only applies to a trace; add --trace DIR",
 				o->overwrite ? "--overwrite" : "--buffer-size");
+	if (o->kernel_probes == 1 && !o->trace_dir)
+		return err__set(EINVAL, "--kernel-probes records into a trace; add --trace DIR");
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../probes/probes.h"
 #include "caps.h"
 #include "err.h"
 #include "kvm.h"
@@ -120,6 +121,8 @@ void caps__probe(struct host_caps *caps, const char *root)
 	}
 	caps->bpf = probe_bpf();
 	caps->pmu = probe_pmu();
+	caps->probes = !probes__check(caps->probes_tps, sizeof(caps->probes_tps), caps->probes_why,
+				      sizeof(caps->probes_why));
 }
 
 const char *caps__flavour_name(enum kvm_flavour f)
@@ -178,6 +181,16 @@ static void caps__print_features(FILE *f, const struct host_caps *c, int fd)
 		"KVM_CAP_BINARY_STATS_FD missing (Linux 5.14+)");
 	feature(f, "BPF", c->bpf, "bpf() refused: run as root (CAP_BPF and CAP_PERFMON)");
 	feature(f, "BTF", c->btf, "/sys/kernel/btf/vmlinux missing: kernel without DEBUG_INFO_BTF");
+	feature(f, "kernel probes", c->probes, c->probes_why);
+	if (c->probes)
+		fprintf(f,
+			"    tracepoints: %s\n    (kvm_emulate_insn only when asked for: "
+			"--kernel-probes=all)%s\n",
+			c->probes_tps,
+			c->flavour == KVM_FLAVOUR_PVM
+				? "\n    (emulating KVM: kvm_exit and kvm_entry never fire; "
+				  "docs/probes.md)"
+				: "");
 	feature(f, "hardware PMU", c->pmu,
 		"perf_event_open(cycles) failed: no PMU (virtualised host, or kvm.enable_pmu=N)");
 	feature(f, "RAPL energy", c->rapl, "/sys/class/powercap/intel-rapl missing");

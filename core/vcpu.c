@@ -125,6 +125,9 @@ static void *vcpu__thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	v->tid = gettid();
+	if (v->vm->on_vcpu_thread)
+		v->vm->on_vcpu_thread(v, v->vm->vcpu_thread_opaque);
 	while (action == EXIT_RESUME) {
 		/*
 		 * Clear the kick before reading the flags: a kick that lands after this store

@@ -44,6 +44,7 @@ struct vcpu {
 	int sync_valid; /* the sync area holds this exit's REGS and SREGS (vCPU thread only) */
 	pthread_t thread;
 	int thread_started;
+	int tid; /* the vCPU thread's kernel thread id (gettid), once it has started */
 	struct exit_stats stats;
 	struct trace_ring *trace; /* this vCPU's trace ring (trace/trace.h); NULL: tracing off */
 	uint64_t trace_t_entry;	  /* trace clock at KVM_RUN entry and return (tracing on) */

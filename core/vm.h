@@ -58,6 +58,10 @@ struct vm {
 	ucall_fn on_ucall;
 	void *ucall_opaque;
 
+	/* Called in each vCPU thread before its first KVM_RUN (the kernel probes map tids). */
+	void (*on_vcpu_thread)(struct vcpu *v, void *opaque);
+	void *vcpu_thread_opaque;
+
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stopping;	  /* set once; read by vCPU threads */

@@ -46,12 +46,14 @@ const int trace_nr_enums = sizeof(trace_enums) / sizeof(trace_enums[0]);
 #define F(t, n) { #n, TRACE_FT_##t, sizeof(TRACE_T_##t), 0, NULL },
 #define FE(t, n, e) { #n, TRACE_FT_##t, sizeof(TRACE_T_##t), 0, &trace_enum_##e },
 #define FA(n, len) { #n, TRACE_FT_bytes, len, 0, NULL },
+#define FH(n, len) { #n, TRACE_FT_hex, len, 0, NULL },
 #define EVENT(name, id, desc, fields) static struct trace_field_desc fields_##name[] = { fields };
 #include "events.def"
 #undef EVENT
 #undef F
 #undef FE
 #undef FA
+#undef FH
 
 const struct trace_event_desc trace_events[] = {
 #define EVENT(name, id, desc, fields)                                                              \

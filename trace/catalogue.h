@@ -42,6 +42,7 @@ enum trace_event_id {
 #define F(t, n) TRACE_T_##t n;
 #define FE(t, n, e) TRACE_T_##t n;
 #define FA(n, len) uint8_t n[len];
+#define FH(n, len) uint8_t n[len];
 #define EVENT(name, id, desc, fields)                                                              \
 	struct trace_##name##_args {                                                               \
 		fields                                                                             \
@@ -57,11 +58,13 @@ enum trace_event_id {
 #undef F
 #undef FE
 #undef FA
+#undef FH
 
 /* The layout rule of events.def: no padding anywhere, records a multiple of 8 bytes. */
 #define F(t, n) +sizeof(TRACE_T_##t)
 #define FE(t, n, e) +sizeof(TRACE_T_##t)
 #define FA(n, len) +(len)
+#define FH(n, len) +(len)
 #define EVENT(name, id, desc, fields)                                                              \
 	_Static_assert(sizeof(struct trace_ev_##name) == sizeof(struct trace_rec_hdr) fields &&    \
 			       sizeof(struct trace_ev_##name) % 8 == 0,                            \
@@ -71,6 +74,7 @@ enum trace_event_id {
 #undef F
 #undef FE
 #undef FA
+#undef FH
 
 _Static_assert(TRACE_EV_lost == TRACE_LOST_ID, "ring.h's LOST id differs from events.def");
 _Static_assert(sizeof(struct trace_rec_hdr) == 16, "record header must be 16 bytes");
@@ -83,6 +87,7 @@ _Static_assert(sizeof(struct trace_rec_hdr) == 16, "record header must be 16 byt
 #define F(t, n) d->n = a->n;
 #define FE(t, n, e) d->n = a->n;
 #define FA(n, len) memcpy(d->n, a->n, len);
+#define FH(n, len) memcpy(d->n, a->n, len);
 #define EVENT(name, id, desc, fields)                                                              \
 	static inline void trace__copy_##name(struct trace_ev_##name *d,                           \
 					      const struct trace_##name##_args *a)                 \
@@ -94,6 +99,7 @@ _Static_assert(sizeof(struct trace_rec_hdr) == 16, "record header must be 16 byt
 #undef F
 #undef FE
 #undef FA
+#undef FH
 
 #define EVENT(name, id, desc, fields)                                                              \
 	static inline void trace__emit_##name(struct trace_ring *r, uint64_t ts,                   \
@@ -143,7 +149,8 @@ enum trace_field_type {
 	TRACE_FT_x64, /* u64 shown in hex */
 	TRACE_FT_s32,
 	TRACE_FT_s64,
-	TRACE_FT_bytes, /* FA: fixed array of bytes */
+	TRACE_FT_bytes, /* FA: fixed array of bytes (text) */
+	TRACE_FT_hex, /* FH: fixed array of bytes shown in hex (instruction bytes) */
 };
 
 struct trace_enum_val {

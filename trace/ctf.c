@@ -116,7 +116,7 @@ static void tsdl_stream(struct sbuf *sb, uint32_t class_id)
 		  "\t/* The record's size (bytes 4-7) is alignment padding to CTF readers. */\n"
 		  "\tevent.header := struct {\n\t\tuint32_t id;\n"
 		  "\t\tuint64_clock_t timestamp;\n\t} align(64);\n};\n\n",
-		  class_id, class_id == CTF_CLASS_VCPU ? "\t\tuint64_t cpu_id;\n" : "");
+		  class_id, class_id != CTF_CLASS_HOST ? "\t\tuint64_t cpu_id;\n" : "");
 }
 
 static void tsdl_field(struct sbuf *sb, const struct trace_field_desc *f)
@@ -128,6 +128,13 @@ static void tsdl_field(struct sbuf *sb, const struct trace_field_desc *f)
 			  "\t\tinteger { size = 8; align = 8; signed = false; encoding = UTF8; "
 			  "} %s[%u];\n",
 			  f->name, f->size);
+		return;
+	}
+	if (f->type == TRACE_FT_hex) {
+		sb_printf(
+			sb,
+			"\t\tinteger { size = 8; align = 8; signed = false; base = 16; } %s[%u];\n",
+			f->name, f->size);
 		return;
 	}
 	if (!f->enm) {
@@ -159,7 +166,7 @@ static void tsdl_events(struct sbuf *sb, uint32_t class_id)
 }
 
 int ctf__metadata(char *buf, size_t size, const struct trace_clock_info *ci, int nr_vcpus,
-		  const char *extra_env)
+		  int kernel, const char *extra_env)
 {
 	struct sbuf sb = { buf, size, 0 };
 
@@ -172,6 +179,10 @@ int ctf__metadata(char *buf, size_t size, const struct trace_clock_info *ci, int
 	tsdl_stream(&sb, CTF_CLASS_HOST);
 	tsdl_events(&sb, CTF_CLASS_VCPU);
 	tsdl_events(&sb, CTF_CLASS_HOST);
+	if (kernel) {
+		tsdl_stream(&sb, CTF_CLASS_KERNEL);
+		tsdl_events(&sb, CTF_CLASS_KERNEL);
+	}
 	return (int)sb.len;
 }
 
@@ -193,16 +204,16 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 int ctf__write_metadata(const char *dir, const struct trace_clock_info *ci, int nr_vcpus,
-			const char *extra_env)
+			int kernel, const char *extra_env)
 {
 	char path[4096], *buf;
-	int len = ctf__metadata(NULL, 0, ci, nr_vcpus, extra_env);
+	int len = ctf__metadata(NULL, 0, ci, nr_vcpus, kernel, extra_env);
 	int fd, ret;
 
 	buf = malloc(len + 1);
 	if (!buf)
 		return err__set(ENOMEM, "out of memory building the trace metadata");
-	ctf__metadata(buf, len + 1, ci, nr_vcpus, extra_env);
+	ctf__metadata(buf, len + 1, ci, nr_vcpus, kernel, extra_env);
 	snprintf(path, sizeof(path), "%s/metadata", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -223,6 +234,8 @@ void ctf__stream_name(uint32_t stream_id, char *buf, size_t size)
 {
 	if (stream_id == TRACE_STREAM_HOST)
 		snprintf(buf, size, "host");
+	else if (trace__stream_is_kernel(stream_id))
+		snprintf(buf, size, "kernel%u", stream_id - TRACE_STREAM_KERNEL_BASE);
 	else
 		snprintf(buf, size, "vcpu%u", stream_id);
 }
@@ -235,7 +248,7 @@ int ctf_stream__open(struct ctf_stream *st, const char *dir, uint32_t stream_id,
 	ctf__stream_name(stream_id, name, sizeof(name));
 	snprintf(st->path, sizeof(st->path), "%s/%s", dir, name);
 	st->stream_id = stream_id;
-	st->class_id = stream_id == TRACE_STREAM_HOST ? CTF_CLASS_HOST : CTF_CLASS_VCPU;
+	st->class_id = ctf__class_of(stream_id);
 	st->max_packet = CTF_DEFAULT_PACKET;
 	/* Not O_APPEND: packets are completed with pwrite, which O_APPEND would misplace. */
 	st->fd = open(st->path, O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
@@ -259,14 +272,14 @@ static void stream_fill_hdr(const struct ctf_stream *st, struct ctf_packet_hdr *
 	memset(h, 0, sizeof(*h));
 	h->magic = CTF_MAGIC;
 	h->stream_id = st->class_id;
-	h->stream_instance_id = st->stream_id == TRACE_STREAM_HOST ? 0 : st->stream_id;
+	h->stream_instance_id = ctf__stream_cpu(st->stream_id);
 	h->timestamp_begin = st->ts_begin;
 	h->timestamp_end = final ? st->ts_end : st->ts_begin;
 	h->content_size = final ? st->content * 8 : 0;
 	h->packet_size = final ? st->content * 8 : 0;
 	h->packet_seq_num = st->seq;
 	h->events_discarded = st->discarded;
-	h->cpu_id = st->stream_id == TRACE_STREAM_HOST ? 0 : st->stream_id;
+	h->cpu_id = ctf__stream_cpu(st->stream_id);
 }
 
 static int stream_open_packet(struct ctf_stream *st, uint64_t ts)

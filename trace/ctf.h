@@ -18,6 +18,7 @@
 #define CTF_MAGIC 0xc1fc1fc1u
 #define CTF_CLASS_VCPU 0u
 #define CTF_CLASS_HOST 1u
+#define CTF_CLASS_KERNEL 2u /* a vCPU's kernel events (probes/): packet context as vCPU streams */
 #define CTF_DEFAULT_PACKET (1u << 20) /* bytes of a packet before it is closed */
 
 /* Packet header + context as written (the host class has no cpu_id). */
@@ -31,7 +32,7 @@ struct ctf_packet_hdr {
 	uint64_t packet_size; /* bits */
 	uint64_t packet_seq_num;
 	uint64_t events_discarded;
-	uint64_t cpu_id; /* 64 bits, so an empty packet ends where its context does */
+	uint64_t cpu_id; /* the vCPU; 64 bits, so an empty packet ends where its context does */
 };
 
 #define CTF_HDR_LEN_HOST 64u
@@ -39,7 +40,23 @@ struct ctf_packet_hdr {
 
 static inline uint32_t ctf_hdr_len(uint32_t class_id)
 {
-	return class_id == CTF_CLASS_VCPU ? CTF_HDR_LEN_VCPU : CTF_HDR_LEN_HOST;
+	return class_id == CTF_CLASS_HOST ? CTF_HDR_LEN_HOST : CTF_HDR_LEN_VCPU;
+}
+
+static inline uint32_t ctf__class_of(uint32_t stream_id)
+{
+	if (stream_id == TRACE_STREAM_HOST)
+		return CTF_CLASS_HOST;
+	return trace__stream_is_kernel(stream_id) ? CTF_CLASS_KERNEL : CTF_CLASS_VCPU;
+}
+
+/* The vCPU of a stream (its stream_instance_id and cpu_id); 0 for the host stream. */
+static inline uint32_t ctf__stream_cpu(uint32_t stream_id)
+{
+	if (stream_id == TRACE_STREAM_HOST)
+		return 0;
+	return trace__stream_is_kernel(stream_id) ? stream_id - TRACE_STREAM_KERNEL_BASE
+						  : stream_id;
 }
 
 /* Called for each record written (the session's sinks); lost is > 0 for LOST records. */
@@ -49,7 +66,7 @@ struct ctf_stream {
 	int fd;
 	char path[4096];
 	uint32_t class_id;
-	uint32_t stream_id; /* trace.h numbering: vCPU index or TRACE_STREAM_HOST */
+	uint32_t stream_id; /* trace.h numbering: vCPU, TRACE_STREAM_KERNEL(vCPU), or HOST */
 	uint64_t max_packet;
 	uint64_t seq; /* packet_seq_num of the next packet */
 	uint64_t discarded; /* cumulative, from LOST records */
@@ -67,13 +84,13 @@ struct ctf_stream {
 	int error; /* first write error (-errno, message set) */
 };
 
-/* Write DIR/metadata for nr_vcpus vCPU streams and the host stream. */
+/* Write DIR/metadata for nr_vcpus vCPU streams, the host stream and (kernel) kernel streams. */
 int ctf__write_metadata(const char *dir, const struct trace_clock_info *ci, int nr_vcpus,
-			const char *extra_env);
+			int kernel, const char *extra_env);
 
 /* The metadata text (for tests and tools); returns bytes written as snprintf does. */
 int ctf__metadata(char *buf, size_t size, const struct trace_clock_info *ci, int nr_vcpus,
-		  const char *extra_env);
+		  int kernel, const char *extra_env);
 
 /* Create (truncate) or, with append, open the stream file DIR/<name>. */
 int ctf_stream__open(struct ctf_stream *st, const char *dir, uint32_t stream_id, int append);
@@ -91,7 +108,7 @@ int ctf_stream__close_packet(struct ctf_stream *st, uint64_t ts);
 /* Close the open packet and the file; a stream without packets gets an empty one. */
 int ctf_stream__finish(struct ctf_stream *st, uint64_t ts);
 
-/* "vcpu3" or "host". */
+/* "vcpu3", "kernel3" or "host". */
 void ctf__stream_name(uint32_t stream_id, char *buf, size_t size);
 
 #endif

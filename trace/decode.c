@@ -74,14 +74,26 @@ static void out_string(struct out *o, const uint8_t *p, uint32_t n)
 	out_printf(o, "\"");
 }
 
+/* FH: the bytes in hex, in memory order ("0f01d9"), quoted as a string. */
+static void out_hex(struct out *o, const uint8_t *p, uint32_t n)
+{
+	uint32_t i;
+
+	out_printf(o, "\"");
+	for (i = 0; i < n; i++)
+		out_printf(o, "%02x", p[i]);
+	out_printf(o, "\"");
+}
+
 static void text_field(struct out *o, const void *rec, const struct trace_field_desc *f)
 {
 	int64_t v;
 	const char *name;
 
 	out_printf(o, "%s = ", f->name);
-	if (f->type == TRACE_FT_bytes) {
-		out_string(o, (const uint8_t *)rec + f->offset, f->size);
+	if (f->type == TRACE_FT_bytes || f->type == TRACE_FT_hex) {
+		(f->type == TRACE_FT_hex ? out_hex : out_string)(
+			o, (const uint8_t *)rec + f->offset, f->size);
 		return;
 	}
 	v = trace_field_get(rec, f);
@@ -126,8 +138,9 @@ static void json_field(struct out *o, const void *rec, const struct trace_field_
 	const char *name;
 
 	out_printf(o, "\"%s\":", f->name);
-	if (f->type == TRACE_FT_bytes) {
-		out_string(o, (const uint8_t *)rec + f->offset, f->size);
+	if (f->type == TRACE_FT_bytes || f->type == TRACE_FT_hex) {
+		(f->type == TRACE_FT_hex ? out_hex : out_string)(
+			o, (const uint8_t *)rec + f->offset, f->size);
 		return;
 	}
 	v = trace_field_get(rec, f);

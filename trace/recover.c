@@ -94,13 +94,13 @@ static int scan_packet(struct scan *sc, uint64_t off, int allow, uint64_t *next)
 	memcpy(&h, sc->p + off, left < 16 ? left : 16);
 	/* Recover: a packet header cut short at the end of the file (the write it was in
 	 * never completed) is dropped. */
-	if (allow && h.magic == CTF_MAGIC && h.stream_id <= CTF_CLASS_HOST &&
+	if (allow && h.magic == CTF_MAGIC && h.stream_id <= CTF_CLASS_KERNEL &&
 	    left < ctf_hdr_len(h.stream_id)) {
 		sc->cut = off;
 		*next = sc->len;
 		return 0;
 	}
-	if (left < 16 || h.magic != CTF_MAGIC || h.stream_id > CTF_CLASS_HOST)
+	if (left < 16 || h.magic != CTF_MAGIC || h.stream_id > CTF_CLASS_KERNEL)
 		return err__set(EBADMSG,
 				"stream file %s: %s at byte %llu; the file is corrupt or "
 				"not a vmscope stream",
@@ -184,18 +184,26 @@ static int check_metadata(const char *dir)
 	return 0;
 }
 
-/* Stream id of a stream file name ("host", "vcpu<N>"), or -1. */
+/* Stream id of a stream file name ("host", "vcpu<N>", "kernel<N>"), or -1. */
 static long stream_id_of(const char *name)
 {
+	long n, base = 0, max = TRACE_STREAM_KERNEL_BASE;
+	const char *digits = name + 4;
 	char *end;
-	long n;
 
 	if (!strcmp(name, "host"))
 		return TRACE_STREAM_HOST;
-	if (strncmp(name, "vcpu", 4) || !name[4])
+	if (!strncmp(name, "kernel", 6)) {
+		digits = name + 6;
+		base = TRACE_STREAM_KERNEL_BASE;
+		max = TRACE_STREAM_HOST - TRACE_STREAM_KERNEL_BASE;
+	} else if (strncmp(name, "vcpu", 4)) {
 		return -1;
-	n = strtol(name + 4, &end, 10);
-	return *end || n < 0 || n >= TRACE_STREAM_HOST ? -1 : n;
+	}
+	if (*digits < '0' || *digits > '9')
+		return -1;
+	n = strtol(digits, &end, 10);
+	return *end || n >= max ? -1 : base + n;
 }
 
 static int check_rings_dir(const char *dir)
@@ -234,7 +242,7 @@ int trace__check_dir(const char *dir)
 		if (stream_id_of(e->d_name) < 0)
 			ret = err__set(EBADMSG,
 				       "%s is not a vmscope stream file; a trace directory "
-				       "holds only metadata, host, vcpu<N> and rings/",
+				       "holds only metadata, host, vcpu<N>, kernel<N> and rings/",
 				       path);
 		else
 			ret = scan_file(&sc, path, 0);

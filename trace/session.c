@@ -317,8 +317,9 @@ static int session_finish_streams(struct trace_session *s)
 	uint64_t ts = trace_clock__now();
 	int i, ret = 0;
 
-	for (i = 0; i < s->nr_vcpus; i++)
-		trace_ring__flush_lost(&s->streams[i].ring, ts);
+	for (i = 0; i < s->nr_streams; i++)
+		if (i != s->nr_vcpus) /* the kernel streams' producer has stopped too */
+			trace_ring__flush_lost(&s->streams[i].ring, ts);
 	/* The host ring may still have a producer in flight (a lifecycle event). */
 	pthread_mutex_lock(&s->host_lock);
 	trace_ring__flush_lost(session_host_ring(s), trace_clock__now());

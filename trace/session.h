@@ -33,7 +33,7 @@ struct trace_session {
 	char dir[4096];
 	uint64_t ring_size;
 	int nr_vcpus;
-	int nr_streams; /* vCPUs, then the host stream */
+	int nr_streams; /* vCPUs, then the host stream, then the vCPUs' kernel streams */
 	struct trace_stream *streams;
 	struct kvm_stats_reader *stats; /* per vCPU */
 	uint8_t *dump_buf; /* overwrite mode: one ring's worth */

@@ -41,19 +41,25 @@ static int trace_mkdir(const char *path)
 	return 0;
 }
 
-/* Names a previous trace may have left: metadata, host, vcpu<N>, rings. */
-static int trace_own_name(const char *n)
+/* "<prefix><digits>" */
+static int trace_numbered(const char *n, const char *prefix)
 {
-	size_t i;
+	size_t i, len = strlen(prefix);
 
-	if (!strcmp(n, "metadata") || !strcmp(n, "host") || !strcmp(n, "rings"))
-		return 1;
-	if (strncmp(n, "vcpu", 4) || !n[4])
+	if (strncmp(n, prefix, len) || !n[len])
 		return 0;
-	for (i = 4; n[i]; i++)
+	for (i = len; n[i]; i++)
 		if (n[i] < '0' || n[i] > '9')
 			return 0;
 	return 1;
+}
+
+/* Names a previous trace may have left: metadata, host, vcpu<N>, kernel<N>, rings. */
+static int trace_own_name(const char *n)
+{
+	if (!strcmp(n, "metadata") || !strcmp(n, "host") || !strcmp(n, "rings"))
+		return 1;
+	return trace_numbered(n, "vcpu") || trace_numbered(n, "kernel");
 }
 
 static void trace_clear_rings(const char *dir)
@@ -127,7 +133,12 @@ static int trace_open_stream(struct trace_session *s, int i)
 	char path[4200], name[32];
 	int ret;
 
-	t->stream_id = i < s->nr_vcpus ? (uint32_t)i : TRACE_STREAM_HOST;
+	if (i < s->nr_vcpus)
+		t->stream_id = i;
+	else if (i == s->nr_vcpus)
+		t->stream_id = TRACE_STREAM_HOST;
+	else
+		t->stream_id = TRACE_STREAM_KERNEL(i - s->nr_vcpus - 1);
 	ctf__stream_name(t->stream_id, name, sizeof(name));
 	snprintf(path, sizeof(path), "%s/rings/%s.ring", s->dir, name);
 	t->ring.fd = -1;
@@ -160,7 +171,7 @@ static void trace_free(struct trace_session *s)
 
 static int trace_setup(struct trace_session *s)
 {
-	char env[256];
+	char env[512];
 	int i, ret;
 
 	s->streams = calloc(s->nr_streams, sizeof(*s->streams));
@@ -178,9 +189,13 @@ static int trace_setup(struct trace_session *s)
 		if (ret)
 			return ret;
 	}
-	snprintf(env, sizeof(env), "\tbuffer_size = %llu;\n\toverwrite = %d;\n",
-		 (unsigned long long)s->ring_size, s->opts.overwrite);
-	ret = ctf__write_metadata(s->dir, &trace_clock.info, s->nr_vcpus, env);
+	snprintf(env, sizeof(env), "\tbuffer_size = %llu;\n\toverwrite = %d;\n%s%s%s",
+		 (unsigned long long)s->ring_size, s->opts.overwrite,
+		 s->opts.kernel_probes ? "\tkernel_probes = \"" : "",
+		 s->opts.kernel_probes ? s->opts.kernel_probes : "",
+		 s->opts.kernel_probes ? "\";\n" : "");
+	ret = ctf__write_metadata(s->dir, &trace_clock.info, s->nr_vcpus, s->opts.kernel_streams,
+				  env);
 	for (i = 0; !ret && i < s->nr_vcpus; i++)
 		if (kvm_stats__open(&s->stats[i], s->vm->vcpus[i].fd))
 			s->stats[i].fd =
@@ -224,7 +239,7 @@ int trace__start(struct vm *vm, const struct trace_opts *o, struct trace_session
 	s->vm = vm;
 	s->opts = *o;
 	s->nr_vcpus = vm->nr_vcpus;
-	s->nr_streams = vm->nr_vcpus + 1;
+	s->nr_streams = vm->nr_vcpus + 1 + (o->kernel_streams ? vm->nr_vcpus : 0);
 	snprintf(s->dir, sizeof(s->dir), "%s", o->dir);
 	s->opts.dir = s->dir;
 	hold = getenv("VMSCOPE_TRACE_HOLD");
@@ -264,6 +279,13 @@ int trace__stop(struct trace_session *s)
 	else
 		trace_clear_rings(s->dir);
 	return ret;
+}
+
+struct trace_ring *trace__kernel_ring(struct trace_session *s, int vcpu)
+{
+	if (!s || !s->opts.kernel_streams || vcpu < 0 || vcpu >= s->nr_vcpus)
+		return NULL;
+	return &s->streams[s->nr_vcpus + 1 + vcpu].ring;
 }
 
 void trace__free(struct trace_session *s)

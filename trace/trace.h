@@ -21,8 +21,19 @@
 struct vm;
 struct trace_session;
 
-/* Stream ids: 0 .. nr_vcpus - 1 are the vCPUs' streams; the host stream has this id. */
+/*
+ * Stream ids: 0 .. nr_vcpus - 1 are the vCPUs' streams; the host stream has this id; with
+ * kernel probes (probes/probes.h), vCPU N's kernel events are in stream TRACE_STREAM_KERNEL(N)
+ * (file DIR/kernel<N>).
+ */
 #define TRACE_STREAM_HOST 0xffffu
+#define TRACE_STREAM_KERNEL_BASE 0x8000u
+#define TRACE_STREAM_KERNEL(vcpu) (TRACE_STREAM_KERNEL_BASE + (uint32_t)(vcpu))
+
+static inline int trace__stream_is_kernel(uint32_t stream_id)
+{
+	return stream_id >= TRACE_STREAM_KERNEL_BASE && stream_id < TRACE_STREAM_HOST;
+}
 
 /* The header of every record (ring and CTF stream file alike). */
 struct trace_rec_hdr {
@@ -36,6 +47,8 @@ struct trace_opts {
 	uint64_t buffer_size; /* bytes per ring (power of two, rounded up); 0: default */
 	int overwrite; /* flight recorder: keep the newest records, dump on request */
 	int hold; /* testing: drain only when the session ends (also VMSCOPE_TRACE_HOLD=1) */
+	int kernel_streams; /* 1: one kernel stream (and ring) per vCPU for the kernel probes */
+	const char *kernel_probes; /* metadata env.kernel_probes: what the probes attached to */
 };
 
 #define TRACE_DEFAULT_BUFFER_SIZE (4ull << 20)
@@ -57,6 +70,12 @@ int trace__start(struct vm *vm, const struct trace_opts *o, struct trace_session
  */
 int trace__stop(struct trace_session *s);
 void trace__free(struct trace_session *s);
+
+/*
+ * The ring of vCPU vcpu's kernel stream (NULL without kernel_streams).  Its one producer is
+ * the kernel probes' drain thread, which must stop before trace__stop().
+ */
+struct trace_ring *trace__kernel_ring(struct trace_session *s, int vcpu);
 
 /* Flight-recorder mode: write the rings' current contents to the stream files now. */
 int trace__dump(struct trace_session *s);

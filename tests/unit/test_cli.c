@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../cli/cli.h"
+#include "../probes/probes.h"
 #include "err.h"
 #include "layout.h"
 
@@ -282,6 +283,32 @@ static void test_missing_value(void **state)
 								"'--timeout'");
 }
 
+/* --kernel-probes[=LIST] and --no-kernel-probes (docs/probes.md); they need --trace. */
+static void test_kernel_probes(void **state)
+{
+	struct run_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&o, ARGV("run", "--trace", "t")), 0);
+	assert_int_equal(o.kernel_probes, -1);
+	assert_int_equal(o.probe_mask, 0);
+	assert_int_equal(parse(&o, ARGV("run", "--trace", "t", "--kernel-probes")), 0);
+	assert_int_equal(o.kernel_probes, 1);
+	assert_int_equal(parse(&o, ARGV("run", "--trace", "t", "--kernel-probes=all")), 0);
+	assert_int_equal(o.kernel_probes, 1);
+	assert_true(o.probe_mask & (1u << probes__tp_index("kvm_emulate_insn")));
+	assert_int_equal(parse(&o, ARGV("run", "--trace", "t", "--kernel-probes=pio,mmio")), 0);
+	assert_int_equal(o.probe_mask, (1u << probes__tp_index("kvm_pio")) |
+					       (1u << probes__tp_index("kvm_mmio")));
+	assert_int_equal(parse(&o, ARGV("run", "--trace", "t", "--kernel-probes=none")), 0);
+	assert_int_equal(o.kernel_probes, 0);
+	assert_int_equal(parse(&o, ARGV("run", "--trace", "t", "--no-kernel-probes")), 0);
+	assert_int_equal(o.kernel_probes, 0);
+	assert_parse_fails(ARGV("run", "--trace", "t", "--kernel-probes=kvm_bogus"),
+			   "unknown tracepoint 'kvm_bogus'");
+	assert_parse_fails(ARGV("run", "--kernel-probes"), "add --trace DIR");
+}
+
 static void test_two_guests(void **state)
 {
 	(void)state;
@@ -438,6 +465,7 @@ int main(void)
 		T(test_bad_mode_and_numbers),
 		T(test_unknown_option),
 		T(test_missing_value),
+		T(test_kernel_probes),
 		T(test_two_guests),
 		T(test_options_after_guest),
 		T(test_unknown_option_in_cluster_named),

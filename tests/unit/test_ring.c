@@ -415,7 +415,7 @@ static void write_trace(const char *dir)
 	struct ctf_stream st;
 
 	mkdir(dir, 0755);
-	assert_int_equal(ctf__write_metadata(dir, &ci, 1, NULL), 0);
+	assert_int_equal(ctf__write_metadata(dir, &ci, 1, 0, NULL), 0);
 	assert_int_equal(ctf_stream__open(&st, dir, TRACE_STREAM_HOST, 0), 0);
 	assert_int_equal(ctf_stream__feed(&st, (const uint8_t *)l, sizeof(l)), 0);
 	assert_int_equal(ctf_stream__finish(&st, 30), 0);
@@ -493,7 +493,7 @@ static void test_recover_unfinished(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/killed", tmpdir);
 	mkdir(dir, 0755);
-	assert_int_equal(ctf__write_metadata(dir, &ci, 1, NULL), 0);
+	assert_int_equal(ctf__write_metadata(dir, &ci, 1, 0, NULL), 0);
 	assert_int_equal(ctf_stream__open(&st, dir, TRACE_STREAM_HOST, 0), 0);
 	assert_int_equal(ctf_stream__feed(&st, (const uint8_t *)l, sizeof(l)), 0);
 	close(st.fd); /* killed: the packet stays unfinished */

@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel probes' loader: checks what the host offers (kernel BTF, BPF privileges, the
+ * tracepoints and their prototypes), loads kvm.bpf.c through its generated skeleton, attaches
+ * the programs, maps each vCPU thread to its vCPU, and drains the BPF ring buffer into the
+ * trace's kernel streams from a thread of its own.
+ *
+ * A build without clang, bpftool, libbpf or the build host's BTF compiles the stub at the
+ * end instead, which says what the build lacked.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/err.h"
+#include "../core/vcpu.h"
+#include "../core/vm.h"
+#include "../trace/catalogue.h"
+#include "probes_int.h"
+
+#define PROBES_BTF_PATH "/sys/kernel/btf/vmlinux"
+
+#ifdef HAVE_KVM_PROBES
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include "kvm.skel.h"
+
+#define PROBES_POLL_MS 2 /* the drain thread's period when no wake-up comes */
+#define PROBES_RB_PER_VCPU (4ull << 20)
+#define PROBES_RB_MAX (64ull << 20)
+
+struct probes {
+	struct kvm_bpf *skel;
+	struct bpf_link *links[KP_NR];
+	struct ring_buffer *rb;
+	struct vm *vm;
+	int nr_vcpus;
+	uint32_t mask; /* attached */
+	char attached[512];
+	int map_fd; /* vcpu_of_tid */
+	int map_errors; /* vCPU threads that could not be mapped */
+
+	struct trace_ring **rings; /* per vCPU: its kernel stream's ring */
+	uint64_t *last_ts; /* per vCPU: the last timestamp written (kept monotonic) */
+	uint64_t *lost_seen; /* per vCPU: loss[].count already reported */
+	struct probes_clock clock;
+	struct probes_stats stats;
+
+	pthread_t thread;
+	int thread_started;
+	int stop;
+	int efd, epfd;
+};
+
+/*
+ * libbpf's messages: the first warning is kept for an error message; they are printed only
+ * with VMSCOPE_PROBES_DEBUG=1 (with the verifier's log), for whoever works on kvm.bpf.c.
+ */
+static char probes_libbpf_msg[256];
+
+static int probes_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	const char *debug = getenv("VMSCOPE_PROBES_DEBUG");
+	char buf[sizeof(probes_libbpf_msg)];
+	va_list aq;
+	size_t n;
+
+	if (debug && *debug && strcmp(debug, "0")) {
+		va_copy(aq, ap);
+		vfprintf(stderr, fmt, aq);
+		va_end(aq);
+	}
+	if (level == LIBBPF_DEBUG || probes_libbpf_msg[0])
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strcspn(buf, "\n");
+	buf[n] = '\0';
+	if (n)
+		memcpy(probes_libbpf_msg, buf, n + 1);
+	return 0;
+}
+
+/* CAP_BPF and CAP_PERFMON in the effective set, or CAP_SYS_ADMIN: what tp_btf needs. */
+static const char *probes_missing_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int bpf, perfmon, admin;
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d))
+		return NULL; /* cannot tell: let the load decide */
+#define HAS_CAP(c) (!!(d[(c) / 32].effective & (1u << ((c) % 32))))
+	bpf = HAS_CAP(39); /* CAP_BPF */
+	perfmon = HAS_CAP(38); /* CAP_PERFMON */
+	admin = HAS_CAP(21); /* CAP_SYS_ADMIN */
+#undef HAS_CAP
+	if (admin || (bpf && perfmon))
+		return NULL;
+	if (!bpf && !perfmon)
+		return "CAP_BPF and CAP_PERFMON";
+	return bpf ? "CAP_PERFMON" : "CAP_BPF";
+}
+
+/* The prototype of btf_trace_<tp> is what kvm.bpf.c expects: ctx, then nr_args arguments. */
+static int probes_tp_usable(const struct btf *btf, int i)
+{
+	const struct probes_tp *tp = &probes_tps[i];
+	const struct btf_type *t;
+	const struct btf_param *args;
+	char name[64];
+	int id, n;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp->name);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return 0;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (!t || !btf_is_ptr(t))
+		return 0;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return 0;
+	n = btf_vlen(t) - 1;
+	args = btf_params(t);
+	if (n < tp->nr_args || (n > tp->nr_args && !tp->more_ok))
+		return 0;
+	if (tp->vcpu_arg) {
+		const struct btf_type *a = btf__type_by_id(btf, args[1].type);
+
+		if (!a || !btf_is_ptr(a) || !(a = btf__type_by_id(btf, a->type)) ||
+		    !btf_is_struct(a) || strcmp(btf__name_by_offset(btf, a->name_off), "kvm_vcpu"))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The tracepoints of mask this kernel has with the expected prototypes: in vmlinux's BTF when
+ * KVM is built in, in the kvm module's (split) BTF when it is a module.
+ */
+static int probes_usable_mask(uint32_t mask, uint32_t *usable)
+{
+	struct btf *btf = btf__load_vmlinux_btf(), *mod = NULL;
+	int i;
+
+	*usable = 0;
+	if (!btf)
+		return err__set(ENOENT,
+				"cannot read the kernel's BTF (%s): %s; the kernel needs "
+				"CONFIG_DEBUG_INFO_BTF",
+				PROBES_BTF_PATH, strerror(errno));
+	if (!access("/sys/kernel/btf/kvm", R_OK))
+		mod = btf__load_module_btf("kvm", btf);
+	for (i = 0; i < KP_NR; i++)
+		if ((mask & (1u << i)) &&
+		    (probes_tp_usable(btf, i) || (mod && probes_tp_usable(mod, i))))
+			*usable |= 1u << i;
+	btf__free(mod);
+	btf__free(btf);
+	return 0;
+}
+
+static void probes_names(uint32_t mask, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	if (size)
+		buf[0] = '\0';
+	for (i = 0; i < KP_NR && off < size; i++)
+		if (mask & (1u << i))
+			off += snprintf(buf + off, size - off, "%s%s", off ? " " : "",
+					probes_tps[i].name);
+}
+
+/* What stops probes here before anything is loaded: BTF and capabilities. */
+static int probes_host_check(void)
+{
+	const char *caps;
+
+	if (access(PROBES_BTF_PATH, R_OK))
+		return err__set(ENOENT,
+				"the kernel has no BTF (%s is missing), which CO-RE "
+				"relocation needs; boot a kernel built with "
+				"CONFIG_DEBUG_INFO_BTF",
+				PROBES_BTF_PATH);
+	caps = probes_missing_caps();
+	if (caps)
+		return err__set(EPERM,
+				"loading BPF programs needs %s (or CAP_SYS_ADMIN), which "
+				"this process lacks; run vmscope as root",
+				caps);
+	return 0;
+}
+
+int probes__check(char *present, size_t present_size, char *why, size_t why_size)
+{
+	uint32_t usable;
+	int ret = probes_host_check();
+
+	if (!ret)
+		ret = probes_usable_mask((1u << KP_NR) - 1, &usable);
+	if (!ret && !usable)
+		ret = err__set(ENOENT, "none of KVM's tracepoints is in the kernel's BTF");
+	if (ret) {
+		snprintf(why, why_size, "%s", err__msg(ret));
+		if (present_size)
+			present[0] = '\0';
+		return ret;
+	}
+	probes_names(usable, present, present_size);
+	if (why_size)
+		why[0] = '\0';
+	return 0;
+}
+
+static struct bpf_program *probes_prog(struct probes *p, int i)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "on_%s", probes_tps[i].name);
+	return bpf_object__find_program_by_name(p->skel->obj, name);
+}
+
+static uint64_t probes_rb_size(const struct probes_opts *o, int nr_vcpus)
+{
+	uint64_t want = o->buffer_size ? o->buffer_size : PROBES_RB_PER_VCPU * nr_vcpus;
+	uint64_t size = 4096;
+
+	while (size < want && size < PROBES_RB_MAX)
+		size <<= 1;
+	return size;
+}
+
+static int probes_load_error(int ret)
+{
+	if (ret == -EPERM)
+		return err__set(EPERM,
+				"the kernel refused the BPF programs (%s); loading them "
+				"needs CAP_BPF and CAP_PERFMON, or root",
+				probes_libbpf_msg[0] ? probes_libbpf_msg : strerror(-ret));
+	return err__set(-ret, "cannot load the kernel probes: %s",
+			probes_libbpf_msg[0] ? probes_libbpf_msg : strerror(-ret));
+}
+
+/* Open the skeleton, choose the programs, load them.  0 or -errno (message set). */
+static int probes_load(struct probes *p, const struct probes_opts *o, uint32_t usable)
+{
+	uint64_t size = probes_rb_size(o, p->nr_vcpus);
+	int i, ret;
+
+	p->skel = kvm_bpf__open();
+	if (!p->skel)
+		return err__set(errno, "cannot open the kernel probes' BPF object: %s",
+				probes_libbpf_msg[0] ? probes_libbpf_msg : strerror(errno));
+	p->skel->rodata->target_tgid = getpid();
+	p->skel->rodata->wake_bytes = size / 4;
+	ret = bpf_map__set_max_entries(p->skel->maps.events, size);
+	for (i = 0; !ret && i < KP_NR; i++) {
+		struct bpf_program *prog = probes_prog(p, i);
+
+		if (!prog)
+			return err__set(ENOENT, "the BPF object has no program for %s",
+					probes_tps[i].name);
+		ret = bpf_program__set_autoload(prog, !!(usable & (1u << i)));
+	}
+	if (!ret)
+		ret = kvm_bpf__load(p->skel);
+	return ret ? probes_load_error(ret) : 0;
+}
+
+static int probes_attach(struct probes *p, uint32_t usable)
+{
+	int i;
+
+	for (i = 0; i < KP_NR; i++) {
+		if (!(usable & (1u << i)))
+			continue;
+		p->links[i] = bpf_program__attach(probes_prog(p, i));
+		if (!p->links[i])
+			return err__set(errno, "cannot attach a BPF program to tracepoint %s: %s",
+					probes_tps[i].name,
+					probes_libbpf_msg[0] ? probes_libbpf_msg : strerror(errno));
+		p->mask |= 1u << i;
+	}
+	probes_names(p->mask, p->attached, sizeof(p->attached));
+	return 0;
+}
+
+static int probes_on_rec(void *ctx, void *data, size_t size);
+
+static int probes_setup(struct probes *p, const struct probes_opts *o)
+{
+	uint32_t want = o->mask ? o->mask : probes__default_mask(), usable;
+	int ret = probes_host_check();
+
+	if (!ret)
+		ret = probes_usable_mask(want, &usable);
+	if (!ret && !usable)
+		ret = err__set(ENOENT, "this kernel has none of the tracepoints asked for in its "
+				       "BTF (or their prototypes differ from what vmscope knows)");
+	if (!ret)
+		ret = probes_load(p, o, usable);
+	if (!ret)
+		ret = probes_attach(p, usable);
+	if (ret)
+		return ret;
+	p->map_fd = bpf_map__fd(p->skel->maps.vcpu_of_tid);
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), probes_on_rec, p, NULL);
+	if (!p->rb)
+		return err__set(errno, "cannot map the BPF ring buffer: %s", strerror(errno));
+	return 0;
+}
+
+struct probes *probes__open(struct vm *vm, const struct probes_opts *o)
+{
+	struct probes *p = calloc(1, sizeof(*p));
+	libbpf_print_fn_t old;
+	int ret;
+
+	if (!p) {
+		err__set(ENOMEM, "out of memory loading the kernel probes");
+		return NULL;
+	}
+	p->vm = vm;
+	p->nr_vcpus = vm->nr_vcpus;
+	p->efd = p->epfd = -1;
+	probes_libbpf_msg[0] = '\0';
+	old = libbpf_set_print(probes_libbpf_print);
+	ret = probes_setup(p, o);
+	libbpf_set_print(old);
+	if (ret) {
+		probes__free(p);
+		errno = -err__wrap(ret, "kernel probes unavailable");
+		return NULL;
+	}
+	return p;
+}
+
+const char *probes__attached(const struct probes *p)
+{
+	return p ? p->attached : "";
+}
+
+/* vm->on_vcpu_thread: runs in the vCPU thread before its first KVM_RUN. */
+static void probes_on_vcpu_thread(struct vcpu *v, void *opaque)
+{
+	struct probes *p = opaque;
+	__u32 tid = v->tid, id = v->id;
+
+	if (bpf_map_update_elem(p->map_fd, &tid, &id, BPF_ANY))
+		__atomic_fetch_add(&p->map_errors, 1, __ATOMIC_RELAXED);
+}
+
+static int probes_on_rec(void *ctx, void *data, size_t size)
+{
+	struct probes *p = ctx;
+	const struct kvm_probe_rec *k = data;
+	uint64_t ts;
+
+	if (size < sizeof(*k) || k->vcpu >= (uint32_t)p->nr_vcpus || k->tp >= KP_NR)
+		return 0;
+	ts = probes_clock__to_ts(&p->clock, k->ts);
+	/* The anchor moves between batches: keep each stream's time from going back. */
+	if (ts < p->last_ts[k->vcpu])
+		ts = p->last_ts[k->vcpu];
+	p->last_ts[k->vcpu] = ts;
+	if (!probes__emit(p->rings[k->vcpu], ts, k)) {
+		p->stats.records++;
+		p->stats.by_tp[k->tp]++;
+	}
+	return 0;
+}
+
+/* Records the BPF side dropped: an in-band lost record in the vCPU's kernel stream. */
+static void probes_report_loss(struct probes *p)
+{
+	int v;
+
+	for (v = 0; v < p->nr_vcpus; v++) {
+		struct kvm_probe_loss *l = &p->skel->bss->loss[v];
+		uint64_t n = __atomic_load_n(&l->count, __ATOMIC_RELAXED), first;
+		struct trace_lost_args a;
+
+		if (n == p->lost_seen[v])
+			continue;
+		first = __atomic_exchange_n(&l->first_ns, 0, __ATOMIC_RELAXED);
+		if (!p->last_ts[v])
+			p->last_ts[v] = probes_clock__to_ts(&p->clock, trace_clock__mono_ns());
+		a.count = n - p->lost_seen[v];
+		a.first_ts = first ? probes_clock__to_ts(&p->clock, first) : p->last_ts[v];
+		if (a.first_ts > p->last_ts[v])
+			a.first_ts = p->last_ts[v];
+		trace_emit_lost_ts(p->rings[v], p->last_ts[v], &a);
+		p->stats.lost += a.count;
+		p->lost_seen[v] = n;
+	}
+}
+
+static void probes_drain(struct probes *p)
+{
+	probes_clock__anchor(&p->clock);
+	ring_buffer__consume(p->rb);
+	probes_report_loss(p);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void *probes_thread(void *arg)
+{
+	struct probes *p = arg;
+	struct epoll_event ev[2];
+
+	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		epoll_wait(p->epfd, ev, 2, PROBES_POLL_MS);
+		probes_drain(p);
+	}
+	p->stats.drain_cpu_ns += thread_cpu_ns();
+	return NULL;
+}
+
+static int probes_make_poll(struct probes *p)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->efd < 0 || p->epfd < 0)
+		return err__set(errno, "cannot set up the kernel probes' drain: %s",
+				strerror(errno));
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->efd, &ev) ||
+	    epoll_ctl(p->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(p->rb), &ev))
+		return err__set(errno, "cannot poll the BPF ring buffer: %s", strerror(errno));
+	return 0;
+}
+
+int probes__start(struct probes *p, struct trace_session *s)
+{
+	struct trace_clock_info ci;
+	int i, ret;
+
+	p->rings = calloc(p->nr_vcpus, sizeof(*p->rings));
+	p->last_ts = calloc(p->nr_vcpus, sizeof(*p->last_ts));
+	p->lost_seen = calloc(p->nr_vcpus, sizeof(*p->lost_seen));
+	if (!p->rings || !p->last_ts || !p->lost_seen)
+		return err__set(ENOMEM, "out of memory starting the kernel probes");
+	for (i = 0; i < p->nr_vcpus; i++) {
+		p->rings[i] = trace__kernel_ring(s, i);
+		if (!p->rings[i])
+			return err__set(EINVAL, "the trace has no kernel streams; start it with "
+						"trace_opts.kernel_streams");
+	}
+	trace__clock_info(&ci);
+	probes_clock__init(&p->clock, &ci);
+	ret = probes_make_poll(p);
+	if (ret)
+		return ret;
+	ret = pthread_create(&p->thread, NULL, probes_thread, p);
+	if (ret)
+		return err__set(ret, "cannot start the kernel probes' drain thread: %s",
+				strerror(ret));
+	p->thread_started = 1;
+	p->vm->vcpu_thread_opaque = p;
+	p->vm->on_vcpu_thread = probes_on_vcpu_thread;
+	return 0;
+}
+
+int probes__stop(struct probes *p)
+{
+	uint64_t one = 1, cpu;
+
+	if (!p || !p->thread_started)
+		return 0;
+	p->vm->on_vcpu_thread = NULL;
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	/* If the write fails the thread still wakes within PROBES_POLL_MS. */
+	(void)!write(p->efd, &one, sizeof(one));
+	pthread_join(p->thread, NULL);
+	p->thread_started = 0;
+	/* The vCPU threads have ended: every record they made is in the buffer now. */
+	cpu = thread_cpu_ns();
+	probes_drain(p);
+	p->stats.drain_cpu_ns += thread_cpu_ns() - cpu;
+	if (p->map_errors)
+		return err__set(EIO,
+				"%d vCPU thread(s) could not be given to the kernel probes; "
+				"their kernel events are missing",
+				p->map_errors);
+	return 0;
+}
+
+void probes__free(struct probes *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	probes__stop(p);
+	ring_buffer__free(p->rb);
+	for (i = 0; i < KP_NR; i++)
+		bpf_link__destroy(p->links[i]);
+	kvm_bpf__destroy(p->skel);
+	if (p->efd >= 0)
+		close(p->efd);
+	if (p->epfd >= 0)
+		close(p->epfd);
+	free(p->rings);
+	free(p->last_ts);
+	free(p->lost_seen);
+	free(p);
+}
+
+void probes__stats(const struct probes *p, struct probes_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (p)
+		*st = p->stats;
+}
+
+#else /* !HAVE_KVM_PROBES */
+
+#ifndef PROBES_BUILD_MISSING
+#define PROBES_BUILD_MISSING "libbpf, clang, bpftool or kernel BTF"
+#endif
+
+static int probes_unavailable(void)
+{
+	return err__set(EOPNOTSUPP,
+			"%s missing at build time; run scripts/install-deps and rebuild (make "
+			"clean && make)",
+			PROBES_BUILD_MISSING);
+}
+
+int probes__check(char *present, size_t present_size, char *why, size_t why_size)
+{
+	int ret = probes_unavailable();
+
+	if (present_size)
+		present[0] = '\0';
+	snprintf(why, why_size, "%s", err__msg(ret));
+	return ret;
+}
+
+struct probes *probes__open(struct vm *vm, const struct probes_opts *o)
+{
+	(void)vm;
+	(void)o;
+	errno = -err__wrap(probes_unavailable(), "kernel probes unavailable");
+	return NULL;
+}
+
+const char *probes__attached(const struct probes *p)
+{
+	(void)p;
+	return "";
+}
+
+int probes__start(struct probes *p, struct trace_session *s)
+{
+	(void)p;
+	(void)s;
+	return probes_unavailable();
+}
+
+int probes__stop(struct probes *p)
+{
+	(void)p;
+	return 0;
+}
+
+void probes__free(struct probes *p)
+{
+	(void)p;
+}
+
+void probes__stats(const struct probes *p, struct probes_stats *st)
+{
+	(void)p;
+	memset(st, 0, sizeof(*st));
+}
+
+#endif
