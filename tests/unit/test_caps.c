@@ -289,6 +289,9 @@ static void test_print_without_kvm(void **state)
 	c.kvm_fd_ok = 0;
 	c.bpf = 0;
 	c.pmu = 0;
+	c.probes = 0; /* not part of the sysfs probe: set as caps__probe() would */
+	snprintf(c.probes_why, sizeof(c.probes_why), "test: no BPF");
+	c.probes_tps[0] = '\0';
 	snprintf(c.kvm_error, sizeof(c.kvm_error), "cannot open /dev/kvm: test");
 	f = open_memstream(&buf, &size);
 	assert_non_null(f);
