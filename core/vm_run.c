@@ -16,6 +16,8 @@
 #include "vcpu.h"
 #include "vm.h"
 
+#define VM_REKICK_MS 20 /* how often a stop or pause kicks vCPUs that have not come out */
+
 static void vm__kick_all(struct vm *vm)
 {
 	int i;
@@ -94,6 +96,40 @@ static void vm__deadline(struct timespec *ts, int timeout_ms)
 	}
 }
 
+/* a before b */
+static int vm__ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * Wait on vm->cond (lock held) until woken, deadline (NULL: none) or VM_REKICK_MS, whichever
+ * is first; returns ETIMEDOUT only for the deadline.  Callers kick the vCPUs again after
+ * each tick: on emulating hosts a signal that lands as a vCPU enters the guest has been seen
+ * to leave it in KVM_RUN, and a stop or a pause must not depend on one signal.
+ */
+static int vm__wait_tick(struct vm *vm, const struct timespec *deadline)
+{
+	struct timespec tick;
+
+	vm__deadline(&tick, VM_REKICK_MS);
+	if (deadline && vm__ts_before(deadline, &tick)) {
+		if (pthread_cond_timedwait(&vm->cond, &vm->lock, deadline) == ETIMEDOUT)
+			return ETIMEDOUT;
+		return 0;
+	}
+	pthread_cond_timedwait(&vm->cond, &vm->lock, &tick);
+	return 0;
+}
+
+/* Kick every vCPU again without the lock (called with it held). */
+static void vm__rekick(struct vm *vm)
+{
+	pthread_mutex_unlock(&vm->lock);
+	vm__kick_all(vm);
+	pthread_mutex_lock(&vm->lock);
+}
+
 int vm__wait(struct vm *vm, int timeout_ms)
 {
 	struct timespec ts;
@@ -102,10 +138,9 @@ int vm__wait(struct vm *vm, int timeout_ms)
 	vm__deadline(&ts, timeout_ms < 0 ? 0 : timeout_ms);
 	pthread_mutex_lock(&vm->lock);
 	while (vm->nr_running > 0 && ret != ETIMEDOUT) {
-		if (timeout_ms < 0)
-			pthread_cond_wait(&vm->cond, &vm->lock);
-		else
-			ret = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+		ret = vm__wait_tick(vm, timeout_ms < 0 ? NULL : &ts);
+		if (vm->stopping && vm->nr_running > 0)
+			vm__rekick(vm);
 	}
 	pthread_mutex_unlock(&vm->lock);
 	if (ret == ETIMEDOUT)
@@ -144,8 +179,11 @@ int vm__pause(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	vm__kick_all(vm);
 	pthread_mutex_lock(&vm->lock);
-	while (vm->nr_paused < vm->nr_running && !vm->stopping)
-		pthread_cond_wait(&vm->cond, &vm->lock);
+	while (vm->nr_paused < vm->nr_running && !vm->stopping) {
+		vm__wait_tick(vm, NULL);
+		if (vm->nr_paused < vm->nr_running && !vm->stopping)
+			vm__rekick(vm);
+	}
 	pthread_mutex_unlock(&vm->lock);
 	trace__lifecycle(vm->trace, TRACE_LC_PAUSE, 0, 0);
 	return 0;
