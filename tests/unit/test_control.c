@@ -282,8 +282,11 @@ static void test_sub_queue_threads(void **state)
 	}
 	print_message("%llu records received, %llu announced lost\n", (unsigned long long)received,
 		      (unsigned long long)lost);
+	/*
+	 * Exact accounting is the invariant; how many records arrive depends on scheduling (a
+	 * consumer preempted under load can let every push fail), so it is not asserted.
+	 */
 	assert_int_equal(received + lost, STRESS_RECORDS);
-	assert_true(received > 0);
 	sub_queue__free(&q);
 }
 
