@@ -16,20 +16,20 @@
 
 #include "../trace/catalogue.h"
 
-LTTNG_UST_TRACEPOINT_EVENT(vmscope_bench, exit,
-	LTTNG_UST_TP_ARGS(const struct trace_exit_args *, a),
+LTTNG_UST_TRACEPOINT_EVENT(
+	vmscope_bench, exit, LTTNG_UST_TP_ARGS(const struct trace_exit_args *, a),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(uint32_t, reason, a->reason)
-		lttng_ust_field_integer(uint32_t, vcpu, a->vcpu)
-		lttng_ust_field_integer_hex(uint64_t, rip, a->rip)
-		lttng_ust_field_integer_hex(uint64_t, qual, a->qual)
-		lttng_ust_field_integer(uint32_t, size, a->size)
-		lttng_ust_field_integer(uint32_t, dir, a->dir)
-		lttng_ust_field_integer_hex(uint64_t, data, a->data)
-		lttng_ust_field_integer(uint64_t, guest_ns, a->guest_ns)
-		lttng_ust_field_integer(uint64_t, vmm_ns, a->vmm_ns)
-	)
-)
+		lttng_ust_field_integer(uint32_t, reason, a->reason) lttng_ust_field_integer(
+			uint32_t, vcpu, a->vcpu) lttng_ust_field_integer_hex(uint64_t, rip, a->rip)
+			lttng_ust_field_integer_hex(uint64_t, qual, a->qual)
+				lttng_ust_field_integer(uint32_t, size, a->size)
+					lttng_ust_field_integer(uint32_t, dir, a->dir)
+						lttng_ust_field_integer_hex(uint64_t, data, a->data)
+							lttng_ust_field_integer(uint64_t, guest_ns,
+										a->guest_ns)
+								lttng_ust_field_integer(uint64_t,
+											vmm_ns,
+											a->vmm_ns)))
 
 #endif
 

@@ -12,23 +12,23 @@ struct run_opts {
 	uint64_t mem_size;
 	int nr_vcpus;
 	const char *console; /* NULL: stdout */
-	double timeout;	     /* seconds; 0: none */
-	const char *guest;   /* NULL: the built-in guest */
+	double timeout; /* seconds; 0: none */
+	const char *guest; /* NULL: the built-in guest */
 	enum boot_mode mode;
 	int ring;
 	uint64_t load_addr;
-	uint64_t entry;	     /* 0: from the image */
+	uint64_t entry; /* 0: from the image */
 	int entry_set;
 	int no_irqchip;
 	int no_input;
-	int stats;	     /* print exit statistics at the end */
+	int stats; /* print exit statistics at the end */
 	unsigned int fixups; /* host adaptation (core/hostfix.h): HOSTFIX_AUTO by default */
 	const char *trace_dir; /* --trace DIR; NULL: tracing off */
-	uint64_t buffer_size;  /* --buffer-size: bytes per ring; 0: default */
-	int overwrite;	       /* --overwrite: flight-recorder mode */
+	uint64_t buffer_size; /* --buffer-size: bytes per ring; 0: default */
+	int overwrite; /* --overwrite: flight-recorder mode */
 	const char *guest_cmd; /* --guest-cmd: the built-in kernel's command line */
-	int kernel_probes;     /* -1: with --trace when available; 0: off; 1: asked for */
-	uint32_t probe_mask;   /* --kernel-probes=LIST (probes/probes.h); 0: the default set */
+	int kernel_probes; /* -1: with --trace when available; 0: off; 1: asked for */
+	uint32_t probe_mask; /* --kernel-probes=LIST (probes/probes.h); 0: the default set */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */

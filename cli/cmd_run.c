@@ -65,8 +65,8 @@ static int run_open_console(const struct run_opts *o)
 		return dup(STDOUT_FILENO);
 	fd = open(o->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return err__set(errno, "cannot open console file %s: %s; check the path", o->console,
-				strerror(errno));
+		return err__set(errno, "cannot open console file %s: %s; check the path",
+				o->console, strerror(errno));
 	return fd;
 }
 
@@ -103,7 +103,8 @@ static int run_wait(struct vm *vm, const struct run_opts *o)
 					 (int)run_signal);
 		else if (o->timeout > 0 && waited >= o->timeout)
 			vm__request_stop(vm, VM_STATUS_TIMEOUT, 1,
-					 "timeout: the guest ran for %.1f s (--timeout)", o->timeout);
+					 "timeout: the guest ran for %.1f s (--timeout)",
+					 o->timeout);
 	}
 	return vm->exit_status;
 }

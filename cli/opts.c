@@ -65,7 +65,8 @@ void cli__run_usage(FILE *f)
 		"  -c, --vcpus N         number of vCPUs (default 1)\n"
 		"  -o, --console FILE    write guest serial output (COM1) to FILE, not stdout\n"
 		"  -t, --timeout SEC     stop the guest after SEC seconds (exit status 124)\n"
-		"      --mode MODE       start vCPUs in real, protected or long mode (default long)\n"
+		"      --mode MODE       start vCPUs in real, protected or long mode (default "
+		"long)\n"
 		"      --ring N          start at ring 0 or 3 (long mode only; default 0)\n"
 		"      --load-addr ADDR  guest-physical address of a flat binary (default 0x%x)\n"
 		"      --entry ADDR      start here instead of the ELF entry or the load address\n"
@@ -79,7 +80,8 @@ void cli__run_usage(FILE *f)
 		"                        DIR as CTF 1.8 (read it with 'babeltrace2 DIR')\n"
 		"      --buffer-size SIZE  bytes per trace ring (one per vCPU, one for the host),\n"
 		"                        suffix K or M, rounded up to a power of two (default 4M)\n"
-		"      --overwrite       flight recorder: keep the newest records in the rings and\n"
+		"      --overwrite       flight recorder: keep the newest records in the rings "
+		"and\n"
 		"                        write them at the end or on SIGUSR2\n"
 		"      --kernel-probes[=LIST]  with --trace (on by default where BPF and BTF\n"
 		"                        allow): KVM's tracepoints, seen by BPF programs, in a\n"
@@ -87,7 +89,8 @@ void cli__run_usage(FILE *f)
 		"                        opt-in kvm_emulate_insn), none, or tracepoint names\n"
 		"                        (docs/probes.md)\n"
 		"      --no-kernel-probes  trace without them\n"
-		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: programs\n"
+		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: "
+		"programs\n"
 		"                        with arguments, separated by ; (in turn) or & (at once),\n"
 		"                        e.g. \"memwalk 1M random\"; leading name=value words are\n"
 		"                        kernel options (tsx=on); with a GUEST, CMD goes to its\n"
@@ -120,8 +123,8 @@ int cli__parse_u64(const char *s, const char *what, uint64_t *out)
 		goto bad;
 	return 0;
 bad:
-	return err__set(EINVAL, "%s '%s' is not a number; give a value such as 4 or 0x100000",
-			what, s ? s : "");
+	return err__set(EINVAL, "%s '%s' is not a number; give a value such as 4 or 0x100000", what,
+			s ? s : "");
 }
 
 static int parse_vcpus(const char *s, int *n)
@@ -143,10 +146,11 @@ static int parse_timeout(const char *s, double *t)
 	errno = 0;
 	*t = strtod(s, &end);
 	if (errno || *end || !*s || !(*t > 0) || *t > 1e6)
-		return err__set(EINVAL,
-				"--timeout '%s' is not a positive number of seconds; e.g. --timeout "
-				"10 or 0.5",
-				s);
+		return err__set(
+			EINVAL,
+			"--timeout '%s' is not a positive number of seconds; e.g. --timeout "
+			"10 or 0.5",
+			s);
 	return 0;
 }
 
@@ -195,8 +199,9 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 		return 0;
 	case OPT_BUFFER_SIZE:
 		if (mem__parse_size(arg, &o->buffer_size))
-			return err__set(EINVAL, "--buffer-size '%s' is not a size; give bytes with "
-						"an optional K or M suffix, e.g. --buffer-size 4M",
+			return err__set(EINVAL,
+					"--buffer-size '%s' is not a size; give bytes with "
+					"an optional K or M suffix, e.g. --buffer-size 4M",
 					arg);
 		return o->buffer_size ? 0 : err__set(EINVAL, "--buffer-size must not be 0");
 	case OPT_OVERWRITE:

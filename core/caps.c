@@ -61,8 +61,8 @@ void caps__probe_sysfs(struct host_caps *caps, const char *root)
 	else if (path_exists(root, "/sys/module/kvm_pvm"))
 		caps->flavour = KVM_FLAVOUR_PVM;
 	else
-		caps->flavour = path_exists(root, "/sys/module/kvm") ? KVM_FLAVOUR_UNKNOWN :
-								      KVM_FLAVOUR_NONE;
+		caps->flavour = path_exists(root, "/sys/module/kvm") ? KVM_FLAVOUR_UNKNOWN
+								     : KVM_FLAVOUR_NONE;
 	caps->btf = path_exists(root, "/sys/kernel/btf/vmlinux");
 	caps->rapl = path_exists(root, "/sys/class/powercap/intel-rapl:0") ||
 		     path_exists(root, "/sys/class/powercap/intel-rapl");

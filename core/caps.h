@@ -9,10 +9,10 @@
 #include <stdio.h>
 
 enum kvm_flavour {
-	KVM_FLAVOUR_NONE,    /* no usable /dev/kvm */
-	KVM_FLAVOUR_VMX,     /* Intel VT-x */
-	KVM_FLAVOUR_SVM,     /* AMD-V */
-	KVM_FLAVOUR_PVM,     /* KVM emulating guest ring 0 (PVM) */
+	KVM_FLAVOUR_NONE, /* no usable /dev/kvm */
+	KVM_FLAVOUR_VMX, /* Intel VT-x */
+	KVM_FLAVOUR_SVM, /* AMD-V */
+	KVM_FLAVOUR_PVM, /* KVM emulating guest ring 0 (PVM) */
 	KVM_FLAVOUR_UNKNOWN, /* /dev/kvm works, the backend module is not one we know */
 };
 
@@ -20,12 +20,12 @@ struct host_caps {
 	enum kvm_flavour flavour;
 	int kvm_fd_ok;
 	char kvm_error[512];
-	int btf;	  /* <root>/sys/kernel/btf/vmlinux present */
-	int bpf;	  /* a BPF map could be created */
-	int pmu;	  /* a hardware cycles counter could be opened */
-	int rapl;	  /* <root>/sys/class/powercap/intel-rapl:0 present */
-	int numa_nodes;	  /* <root>/sys/devices/system/node/nodeN count (0: unknown) */
-	int probes;	  /* kernel probes can load here (probes/probes.h) */
+	int btf; /* <root>/sys/kernel/btf/vmlinux present */
+	int bpf; /* a BPF map could be created */
+	int pmu; /* a hardware cycles counter could be opened */
+	int rapl; /* <root>/sys/class/powercap/intel-rapl:0 present */
+	int numa_nodes; /* <root>/sys/devices/system/node/nodeN count (0: unknown) */
+	int probes; /* kernel probes can load here (probes/probes.h) */
 	char probes_tps[512]; /* ... on these tracepoints */
 	char probes_why[512]; /* ... or what is missing */
 };

@@ -50,8 +50,8 @@ int vcpu__init(struct vcpu *v, struct vm *vm, int id)
 		ret = err__set(errno, "cannot map kvm_run of vCPU %d: %s", id, strerror(errno));
 		goto out_close;
 	}
-	v->sync_regs = (kvm__check_cap(vm->fd, KVM_CAP_SYNC_REGS) & VCPU_SYNC_MASK) ==
-		       VCPU_SYNC_MASK;
+	v->sync_regs =
+		(kvm__check_cap(vm->fd, KVM_CAP_SYNC_REGS) & VCPU_SYNC_MASK) == VCPU_SYNC_MASK;
 	ret = vcpu__set_cpuid(v);
 	if (ret)
 		goto out_unmap;

@@ -40,14 +40,14 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
-	int sync_regs;	/* KVM supports kvm_run sync regs */
+	int sync_regs; /* KVM supports kvm_run sync regs */
 	int sync_valid; /* the sync area holds this exit's REGS and SREGS (vCPU thread only) */
 	pthread_t thread;
 	int thread_started;
 	int tid; /* the vCPU thread's kernel thread id (gettid), once it has started */
 	struct exit_stats stats;
 	struct trace_ring *trace; /* this vCPU's trace ring (trace/trace.h); NULL: tracing off */
-	uint64_t trace_t_entry;	  /* trace clock at KVM_RUN entry and return (tracing on) */
+	uint64_t trace_t_entry; /* trace clock at KVM_RUN entry and return (tracing on) */
 	uint64_t trace_t_exit;
 	void *priv[4]; /* per-vCPU state of subsystems (host adaptation, tracing ...) */
 	uint64_t state_gen; /* bumped by vcpu__restore: caches of vCPU state are stale */

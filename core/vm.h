@@ -28,9 +28,9 @@ struct trace_session;
 struct vm_opts {
 	uint64_t mem_size;
 	int nr_vcpus;
-	int console_fd;	 /* guest serial output; -1 to discard */
-	int input_fd;	 /* guest serial input; -1 for none */
-	int no_irqchip;	 /* 1: no in-kernel irqchip and PIT (tests of bare exits) */
+	int console_fd; /* guest serial output; -1 to discard */
+	int input_fd; /* guest serial input; -1 for none */
+	int no_irqchip; /* 1: no in-kernel irqchip and PIT (tests of bare exits) */
 	int verbose;
 };
 
@@ -46,7 +46,7 @@ struct vm {
 	int nr_vcpus;
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, patched per vCPU */
-	uint32_t *msr_indices;	  /* KVM_GET_MSR_INDEX_LIST: what vcpu__save saves */
+	uint32_t *msr_indices; /* KVM_GET_MSR_INDEX_LIST: what vcpu__save saves */
 	uint32_t nr_msr_indices;
 	struct devices *dev;
 	int has_irqchip;
@@ -64,13 +64,13 @@ struct vm {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int stopping;	  /* set once; read by vCPU threads */
+	int stopping; /* set once; read by vCPU threads */
 	int pausing;
 	int nr_paused;
-	int nr_running;	  /* vCPU threads not yet returned */
+	int nr_running; /* vCPU threads not yet returned */
 	int exit_status;
 	char stop_reason[256];
-	int failed;	  /* stopped by an error, not by the guest */
+	int failed; /* stopped by an error, not by the guest */
 };
 
 /* Create the VM: memory, irqchip/PIT, devices, vCPUs (not started).  0 or -errno. */
