@@ -123,7 +123,8 @@ $(BUILD)/libcore.a: $(CORE_OBJ) $(BUILD)/guests/builtin.o
 GK_PROGS := $(shell sed -n 's/^PROGRAM.\([a-z0-9_]*\),.*/\1/p' guests/user/programs.def)
 GK_HDRS := $(wildcard guests/kernel/*.h guests/kernel/*.def guests/libc/*.h guests/user/*.h \
 	guests/user/*.def) core/bootinfo.h core/layout.h
-GK_KOBJ := $(patsubst %.c,$(BUILD)/%.k.o,$(wildcard guests/kernel/*.c) guests/libc/fmt.c) \
+GK_KOBJ := $(patsubst %.c,$(BUILD)/%.k.o,$(wildcard guests/kernel/*.c) guests/libc/fmt.c \
+	guests/libc/str.c) \
 	$(BUILD)/guests/kernel/entry.k.o $(BUILD)/guests/kernel/programs.k.o
 GK_LIBC := $(patsubst %.c,$(BUILD)/%.u.o,$(wildcard guests/libc/*.c))
 GK_UFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fpie -fno-stack-protector \

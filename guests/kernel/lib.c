@@ -41,45 +41,6 @@ void *memmove(void *d, const void *s, size_t n)
 	return d;
 }
 
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const uint8_t *x = a, *y = b;
-
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x - *y;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return (uint8_t)*a - (uint8_t)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-	for (; n; n--, a++, b++) {
-		if (*a != *b)
-			return (uint8_t)*a - (uint8_t)*b;
-		if (!*a)
-			return 0;
-	}
-	return 0;
-}
-
 char *strncpy0(char *d, const char *s, size_t size)
 {
 	size_t i;
