@@ -19,6 +19,9 @@ command -v babeltrace2 >/dev/null 2>&1 || skip "the babeltrace2 command is not i
 
 tmp=$(mktemp -d /tmp/vmscope-test-sh-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# Control sockets of the VMMs this script kills with -9 stay in its own directory.
+mkdir -m 700 "$tmp/ctl"
+export VMSCOPE_CONTROL_DIR="$tmp/ctl"
 # A guest that never stops: 1: out %al, $0x80; jmp 1b  (every out is an IO exit)
 printf '\346\200\353\374' >"$tmp/loop.bin"
 
