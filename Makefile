@@ -214,7 +214,7 @@ $(BUILD)/bench/bench_lttng: bench/bench_trace.c bench/lttng_tp.c bench/lttng_tp.
 		bench/bench_trace.c $(BENCH_LTTNG_EXTRA) $(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS) \
 		$(BENCH_LTTNG_LIBS)
 
-$(BUILD)/bench/%: bench/%.c bench/bench.h tests/guest/harness.h guests/lib/guest.h $(BUILD)/libcore.a
+$(BUILD)/bench/%: bench/%.c bench/bench.h bench/bench_pio_guest.h tests/guest/harness.h guests/lib/guest.h $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BENCH   $@")
 	$(Q)$(CC) $(GTEST_CFLAGS) -Icore -Itests/guest -o $@ $< $(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS)

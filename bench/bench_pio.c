@@ -8,38 +8,19 @@
 
 #include "harness.h"
 #include "bench.h"
+#include "bench_pio_guest.h"
 
-#define BENCH_PORT 0x700
-#define NR_EXITS 20000
 #define RUNS 5
-
-static GUEST_CODE void guest_code(uint64_t id, uint64_t nr)
-{
-	uint32_t i;
-
-	(void)id;
-	(void)nr;
-	for (i = 0; i < NR_EXITS; i++)
-		guest_outl(BENCH_PORT, i);
-	GUEST_DONE();
-}
-
-static int null_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int is_write,
-		     uint8_t *data)
-{
-	(void)v, (void)opaque, (void)port, (void)size, (void)is_write, (void)data;
-	return 0;
-}
 
 static int one_run(double *rate)
 {
-	struct tvm_opts o = { .entry = guest_code };
+	struct tvm_opts o = { .entry = bench_pio_guest };
 	struct vm vm;
 	double t0, t1;
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	if (hooks__add_pio(&vm.hooks, BENCH_PORT, 4, "bench", null_hook, NULL))
+	if (hooks__add_pio(&vm.hooks, BENCH_PORT, 4, "bench", bench_null_hook, NULL))
 		return -1;
 	t0 = bench_now();
 	if (tvm_run(&vm, 300) != 0)

@@ -16,25 +16,14 @@
 #include "../probes/probes.h"
 #include "../trace/trace.h"
 #include "harness.h"
+#include "bench.h"
+#include "bench_pio_guest.h"
 
 #define RUNS 5
-#define BENCH_PORT 0x700
-#define NR_EXITS 20000
 #define SPIN_LOOPS 200000 /* ring-0 loop rounds of the event-rate guest (about 4 insns) */
 
 static char tmpdir[] = "/dev/shm/vmscope-bench-probes-XXXXXX";
 static int dir_seq;
-
-static GUEST_CODE void guest_pio(uint64_t id, uint64_t nr)
-{
-	uint32_t i;
-
-	(void)id;
-	(void)nr;
-	for (i = 0; i < NR_EXITS; i++)
-		guest_outl(BENCH_PORT, i);
-	GUEST_DONE();
-}
 
 static volatile uint32_t spin_done;
 
@@ -53,28 +42,6 @@ static GUEST_CODE void guest_spin(uint64_t id, uint64_t nr)
 	}
 	for (;;)
 		__asm__ volatile("hlt");
-}
-
-static int null_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int is_write,
-		     uint8_t *data)
-{
-	(void)v, (void)opaque, (void)port, (void)size, (void)is_write, (void)data;
-	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void row(const char *figure, const char *value, const char *per, const char *spread)
@@ -100,7 +67,7 @@ static int traced_start(struct traced_run *t, guest_fn fn, int nr, uint32_t mask
 	snprintf(t->dir, sizeof(t->dir), "%s/t%d", tmpdir, dir_seq++);
 	if (tvm_create(&t->vm, &o))
 		return -1;
-	if (hooks__add_pio(&t->vm.hooks, BENCH_PORT, 4, "bench", null_hook, NULL))
+	if (hooks__add_pio(&t->vm.hooks, BENCH_PORT, 4, "bench", bench_null_hook, NULL))
 		return -1;
 	if (mask && !(t->p = probes__open(&t->vm, &po))) {
 		fprintf(stderr, "bench_probes: %s\n", err__msg(-errno));
@@ -139,12 +106,12 @@ static int round_trip(uint32_t mask, double *rate)
 	struct traced_run t;
 	double t0, t1;
 
-	if (traced_start(&t, guest_pio, 1, mask))
+	if (traced_start(&t, bench_pio_guest, 1, mask))
 		return -1;
-	t0 = now();
+	t0 = bench_now();
 	if (tvm_run(&t.vm, 300) != 0)
 		return -1;
-	t1 = now();
+	t1 = bench_now();
 	*rate = t.vm.vcpus[0].stats.reason[KVM_EXIT_IO] / (t1 - t0);
 	return traced_end(&t, &ps);
 }
@@ -158,8 +125,8 @@ static int bench_round_trip(void)
 	for (i = 0; i < RUNS; i++)
 		if (round_trip(0, &off[i]) || round_trip(probes__default_mask(), &on[i]))
 			return -1;
-	qsort(off, RUNS, sizeof(off[0]), cmp);
-	qsort(on, RUNS, sizeof(on[0]), cmp);
+	bench_median(off, RUNS);
+	bench_median(on, RUNS);
 	moff = off[RUNS / 2];
 	mon = on[RUNS / 2];
 	snprintf(v, sizeof(v), "%.3fx", moff / mon);
@@ -189,10 +156,10 @@ static int bench_event_rate(int nr)
 		if (traced_start(&t, guest_spin, nr, all))
 			return -1;
 		spin_done = 0;
-		t0 = now();
+		t0 = bench_now();
 		if (tvm_run(&t.vm, 300) != 0)
 			return -1;
-		t1 = now();
+		t1 = bench_now();
 		if (traced_end(&t, &ps))
 			return -1;
 		rate[i] = ps.records / (t1 - t0);
@@ -200,7 +167,7 @@ static int bench_event_rate(int nr)
 		events += ps.records;
 		cpu += ps.drain_cpu_ns;
 	}
-	qsort(rate, RUNS, sizeof(rate[0]), cmp);
+	bench_median(rate, RUNS);
 	snprintf(fig, sizeof(fig),
 		 "kernel events drained, every tracepoint, ring-0 loop on %d vCPU%s (median of %d "
 		 "runs)",

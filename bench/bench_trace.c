@@ -16,6 +16,7 @@
 #include "../trace/trace.h"
 #include "harness.h"
 #include "bench.h"
+#include "bench_pio_guest.h"
 #if defined(BENCH_LTTNG) && defined(HAVE_LTTNG_UST)
 #include "lttng_tp.h"
 #endif
@@ -30,30 +31,10 @@
 #define RUNS 5
 #define BATCH 1000000
 #define FLOOR_LOOPS 10000000
-#define BENCH_PORT 0x700
-#define NR_EXITS 20000
 #define SUSTAIN_SECONDS 0.4
 
 static char tmpdir[] = "/dev/shm/vmscope-bench-XXXXXX";
 static int dir_seq;
-
-static GUEST_CODE void guest_code(uint64_t id, uint64_t nr)
-{
-	uint32_t i;
-
-	(void)id;
-	(void)nr;
-	for (i = 0; i < NR_EXITS; i++)
-		guest_outl(BENCH_PORT, i);
-	GUEST_DONE();
-}
-
-static int null_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int is_write,
-		     uint8_t *data)
-{
-	(void)v, (void)opaque, (void)port, (void)size, (void)is_write, (void)data;
-	return 0;
-}
 
 static void new_dir(char *buf, size_t size)
 {
@@ -80,7 +61,7 @@ static void remove_dir(const char *dir)
 
 static int bench_session_start_hold(struct bench_session *b, uint64_t buffer_size, int hold)
 {
-	struct tvm_opts o = { .entry = guest_code };
+	struct tvm_opts o = { .entry = bench_pio_guest };
 	struct trace_opts to = { .buffer_size = buffer_size, .hold = hold };
 	int ret;
 
@@ -410,7 +391,7 @@ static int bench_lttng(const struct regime *g, double emit_ns)
 /* One guest run of NR_EXITS port-I/O exits; exits per second. */
 static int round_trip(int traced, double *rate)
 {
-	struct tvm_opts o = { .entry = guest_code };
+	struct tvm_opts o = { .entry = bench_pio_guest };
 	struct trace_opts to = { 0 };
 	struct trace_session *s = NULL;
 	char dir[256];
@@ -419,7 +400,7 @@ static int round_trip(int traced, double *rate)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	if (hooks__add_pio(&vm.hooks, BENCH_PORT, 4, "bench", null_hook, NULL))
+	if (hooks__add_pio(&vm.hooks, BENCH_PORT, 4, "bench", bench_null_hook, NULL))
 		return -1;
 	new_dir(dir, sizeof(dir));
 	to.dir = dir;

@@ -17,24 +17,7 @@
 #include "../core/err.h"
 #include "catalogue.h"
 #include "ctf.h"
-
-struct sbuf {
-	char *buf;
-	size_t size, len;
-};
-
-static void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *sb, const char *fmt, ...)
-{
-	size_t room = sb->len < sb->size ? sb->size - sb->len : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb->len += n;
-}
+#include "strbuf.h"
 
 static const char *const tsdl_types[] = {
 	[TRACE_FT_u8] = "uint8_t",   [TRACE_FT_u16] = "uint16_t",     [TRACE_FT_u32] = "uint32_t",
@@ -42,7 +25,7 @@ static const char *const tsdl_types[] = {
 	[TRACE_FT_s64] = "int64_t",
 };
 
-static void tsdl_prologue(struct sbuf *sb)
+static void tsdl_prologue(struct strbuf *sb)
 {
 	static const struct {
 		int bits, sign, hex;
@@ -54,35 +37,37 @@ static void tsdl_prologue(struct sbuf *sb)
 	};
 	size_t i;
 
-	sb_printf(sb, "/* CTF 1.8 */\n\n");
+	strbuf__printf(sb, "/* CTF 1.8 */\n\n");
 	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-		sb_printf(sb,
-			  "typealias integer { size = %d; align = %d; signed = %s;%s } := %s;\n",
-			  ints[i].bits, ints[i].bits, ints[i].sign ? "true" : "false",
-			  ints[i].hex ? " base = 16;" : "", ints[i].name);
-	sb_printf(sb, "\ntrace {\n\tmajor = 1;\n\tminor = 8;\n\tbyte_order = le;\n"
-		      "\tpacket.header := struct {\n\t\tuint32_t magic;\n"
-		      "\t\tuint32_t stream_id;\n\t\tuint64_t stream_instance_id;\n\t};\n};\n\n");
+		strbuf__printf(
+			sb, "typealias integer { size = %d; align = %d; signed = %s;%s } := %s;\n",
+			ints[i].bits, ints[i].bits, ints[i].sign ? "true" : "false",
+			ints[i].hex ? " base = 16;" : "", ints[i].name);
+	strbuf__printf(sb,
+		       "\ntrace {\n\tmajor = 1;\n\tminor = 8;\n\tbyte_order = le;\n"
+		       "\tpacket.header := struct {\n\t\tuint32_t magic;\n"
+		       "\t\tuint32_t stream_id;\n\t\tuint64_t stream_instance_id;\n\t};\n};\n\n");
 }
 
-static void tsdl_env(struct sbuf *sb, const struct trace_clock_info *ci, int nr_vcpus,
+static void tsdl_env(struct strbuf *sb, const struct trace_clock_info *ci, int nr_vcpus,
 		     const char *extra_env)
 {
 	char host[256] = "unknown";
 
 	gethostname(host, sizeof(host) - 1);
-	sb_printf(sb,
-		  "env {\n\tdomain = \"vmscope\";\n\ttracer_name = \"vmscope\";\n"
-		  "\thostname = \"%s\";\n\tnr_vcpus = %d;\n\tclock_source = \"%s\";\n"
-		  "\tclock_freq = %llu;\n\tclock_ts0 = %llu;\n\tclock_monotonic0_ns = %llu;\n"
-		  "\tclock_realtime0_ns = %llu;\n%s};\n\n",
-		  host, nr_vcpus, ci->is_tsc ? "tsc" : "monotonic", (unsigned long long)ci->freq,
-		  (unsigned long long)ci->ts0, (unsigned long long)ci->mono0_ns,
-		  (unsigned long long)ci->real0_ns, extra_env ? extra_env : "");
+	strbuf__printf(sb,
+		       "env {\n\tdomain = \"vmscope\";\n\ttracer_name = \"vmscope\";\n"
+		       "\thostname = \"%s\";\n\tnr_vcpus = %d;\n\tclock_source = \"%s\";\n"
+		       "\tclock_freq = %llu;\n\tclock_ts0 = %llu;\n\tclock_monotonic0_ns = %llu;\n"
+		       "\tclock_realtime0_ns = %llu;\n%s};\n\n",
+		       host, nr_vcpus, ci->is_tsc ? "tsc" : "monotonic",
+		       (unsigned long long)ci->freq, (unsigned long long)ci->ts0,
+		       (unsigned long long)ci->mono0_ns, (unsigned long long)ci->real0_ns,
+		       extra_env ? extra_env : "");
 }
 
 /* The clock class: offset_s/offset place tick 0 on the Unix epoch (from CLOCK_REALTIME). */
-static void tsdl_clock(struct sbuf *sb, const struct trace_clock_info *ci)
+static void tsdl_clock(struct strbuf *sb, const struct trace_clock_info *ci)
 {
 	__int128 epoch0 = (__int128)ci->real0_ns - (__int128)ci->ts0 * 1000000000 / ci->freq;
 	__int128 sec = epoch0 / 1000000000;
@@ -92,83 +77,86 @@ static void tsdl_clock(struct sbuf *sb, const struct trace_clock_info *ci)
 		sec--;
 		rem += 1000000000;
 	}
-	sb_printf(sb,
-		  "clock {\n\tname = \"%s\";\n\tdescription = \"%s\";\n\tfreq = %llu;\n"
-		  "\tprecision = 1;\n\toffset_s = %lld;\n\toffset = %llu;\n\tabsolute = FALSE;\n"
-		  "};\n\n"
-		  "typealias integer { size = 64; align = 64; signed = false; "
-		  "map = clock.%s.value; } := uint64_clock_t;\n\n",
-		  ci->is_tsc ? "tsc" : "monotonic",
-		  ci->is_tsc ? "TSC, calibrated against CLOCK_MONOTONIC (env.clock_*)"
-			     : "CLOCK_MONOTONIC",
-		  (unsigned long long)ci->freq, (long long)sec,
-		  (unsigned long long)(rem * ci->freq / 1000000000),
-		  ci->is_tsc ? "tsc" : "monotonic");
+	strbuf__printf(
+		sb,
+		"clock {\n\tname = \"%s\";\n\tdescription = \"%s\";\n\tfreq = %llu;\n"
+		"\tprecision = 1;\n\toffset_s = %lld;\n\toffset = %llu;\n\tabsolute = FALSE;\n"
+		"};\n\n"
+		"typealias integer { size = 64; align = 64; signed = false; "
+		"map = clock.%s.value; } := uint64_clock_t;\n\n",
+		ci->is_tsc ? "tsc" : "monotonic",
+		ci->is_tsc ? "TSC, calibrated against CLOCK_MONOTONIC (env.clock_*)"
+			   : "CLOCK_MONOTONIC",
+		(unsigned long long)ci->freq, (long long)sec,
+		(unsigned long long)(rem * ci->freq / 1000000000),
+		ci->is_tsc ? "tsc" : "monotonic");
 }
 
-static void tsdl_stream(struct sbuf *sb, uint32_t class_id)
+static void tsdl_stream(struct strbuf *sb, uint32_t class_id)
 {
-	sb_printf(sb,
-		  "stream {\n\tid = %u;\n\tpacket.context := struct {\n"
-		  "\t\tuint64_clock_t timestamp_begin;\n\t\tuint64_clock_t timestamp_end;\n"
-		  "\t\tuint64_t content_size;\n\t\tuint64_t packet_size;\n"
-		  "\t\tuint64_t packet_seq_num;\n\t\tuint64_t events_discarded;\n%s\t};\n"
-		  "\t/* The record's size (bytes 4-7) is alignment padding to CTF readers. */\n"
-		  "\tevent.header := struct {\n\t\tuint32_t id;\n"
-		  "\t\tuint64_clock_t timestamp;\n\t} align(64);\n};\n\n",
-		  class_id, class_id != CTF_CLASS_HOST ? "\t\tuint64_t cpu_id;\n" : "");
+	strbuf__printf(
+		sb,
+		"stream {\n\tid = %u;\n\tpacket.context := struct {\n"
+		"\t\tuint64_clock_t timestamp_begin;\n\t\tuint64_clock_t timestamp_end;\n"
+		"\t\tuint64_t content_size;\n\t\tuint64_t packet_size;\n"
+		"\t\tuint64_t packet_seq_num;\n\t\tuint64_t events_discarded;\n%s\t};\n"
+		"\t/* The record's size (bytes 4-7) is alignment padding to CTF readers. */\n"
+		"\tevent.header := struct {\n\t\tuint32_t id;\n"
+		"\t\tuint64_clock_t timestamp;\n\t} align(64);\n};\n\n",
+		class_id, class_id != CTF_CLASS_HOST ? "\t\tuint64_t cpu_id;\n" : "");
 }
 
-static void tsdl_field(struct sbuf *sb, const struct trace_field_desc *f)
+static void tsdl_field(struct strbuf *sb, const struct trace_field_desc *f)
 {
 	int i;
 
 	if (f->type == TRACE_FT_bytes) {
-		sb_printf(sb,
-			  "\t\tinteger { size = 8; align = 8; signed = false; encoding = UTF8; "
-			  "} %s[%u];\n",
-			  f->name, f->size);
+		strbuf__printf(
+			sb,
+			"\t\tinteger { size = 8; align = 8; signed = false; encoding = UTF8; "
+			"} %s[%u];\n",
+			f->name, f->size);
 		return;
 	}
 	if (f->type == TRACE_FT_hex) {
-		sb_printf(
+		strbuf__printf(
 			sb,
 			"\t\tinteger { size = 8; align = 8; signed = false; base = 16; } %s[%u];\n",
 			f->name, f->size);
 		return;
 	}
 	if (!f->enm) {
-		sb_printf(sb, "\t\t%s %s;\n", tsdl_types[f->type], f->name);
+		strbuf__printf(sb, "\t\t%s %s;\n", tsdl_types[f->type], f->name);
 		return;
 	}
-	sb_printf(sb, "\t\tenum : %s {", tsdl_types[f->type]);
+	strbuf__printf(sb, "\t\tenum : %s {", tsdl_types[f->type]);
 	for (i = 0; i < f->enm->nr; i++)
-		sb_printf(sb, "%s\"%s\" = %lld", i ? ", " : " ", f->enm->vals[i].name,
-			  (long long)f->enm->vals[i].value);
-	sb_printf(sb, " } %s;\n", f->name);
+		strbuf__printf(sb, "%s\"%s\" = %lld", i ? ", " : " ", f->enm->vals[i].name,
+			       (long long)f->enm->vals[i].value);
+	strbuf__printf(sb, " } %s;\n", f->name);
 }
 
-static void tsdl_events(struct sbuf *sb, uint32_t class_id)
+static void tsdl_events(struct strbuf *sb, uint32_t class_id)
 {
 	int i, j;
 
 	for (i = 0; i < trace_nr_events; i++) {
 		const struct trace_event_desc *d = &trace_events[i];
 
-		sb_printf(sb,
-			  "event {\n\tname = \"%s\";\n\tid = %u;\n\tstream_id = %u;\n"
-			  "\tfields := struct {\n",
-			  d->name, d->id, class_id);
+		strbuf__printf(sb,
+			       "event {\n\tname = \"%s\";\n\tid = %u;\n\tstream_id = %u;\n"
+			       "\tfields := struct {\n",
+			       d->name, d->id, class_id);
 		for (j = 0; j < d->nr_fields; j++)
 			tsdl_field(sb, &d->fields[j]);
-		sb_printf(sb, "\t};\n};\n\n");
+		strbuf__printf(sb, "\t};\n};\n\n");
 	}
 }
 
 int ctf__metadata(char *buf, size_t size, const struct trace_clock_info *ci, int nr_vcpus,
 		  int kernel, const char *extra_env)
 {
-	struct sbuf sb = { buf, size, 0 };
+	struct strbuf sb = { buf, size, 0 };
 
 	if (size)
 		buf[0] = '\0';

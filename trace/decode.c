@@ -10,6 +10,7 @@
 
 #include "catalogue.h"
 #include "decode.h"
+#include "strbuf.h"
 
 static struct trace_clock_info decode_clock;
 static int decode_clock_set;
@@ -18,24 +19,6 @@ void trace__decode_set_clock(const struct trace_clock_info *ci)
 {
 	decode_clock = *ci;
 	decode_clock_set = ci->freq != 0;
-}
-
-struct out {
-	char *buf;
-	size_t size, len;
-};
-
-static void __attribute__((format(printf, 2, 3))) out_printf(struct out *o, const char *fmt, ...)
-{
-	size_t room = o->len < o->size ? o->size - o->len : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += n;
 }
 
 void trace_decode__time(uint64_t ts, char *buf, size_t size)
@@ -56,41 +39,41 @@ void trace_decode__time(uint64_t ts, char *buf, size_t size)
 }
 
 /* Bytes of a text field up to its first NUL, escaped for a quoted string (JSON rules). */
-static void out_string(struct out *o, const uint8_t *p, uint32_t n)
+static void out_string(struct strbuf *o, const uint8_t *p, uint32_t n)
 {
 	uint32_t i;
 
-	out_printf(o, "\"");
+	strbuf__printf(o, "\"");
 	for (i = 0; i < n && p[i]; i++) {
 		if (p[i] == '"' || p[i] == '\\')
-			out_printf(o, "\\%c", p[i]);
+			strbuf__printf(o, "\\%c", p[i]);
 		else if (p[i] == '\n')
-			out_printf(o, "\\n");
+			strbuf__printf(o, "\\n");
 		else if (p[i] < 0x20 || p[i] >= 0x7f)
-			out_printf(o, "\\u%04x", p[i]);
+			strbuf__printf(o, "\\u%04x", p[i]);
 		else
-			out_printf(o, "%c", p[i]);
+			strbuf__printf(o, "%c", p[i]);
 	}
-	out_printf(o, "\"");
+	strbuf__printf(o, "\"");
 }
 
 /* FH: the bytes in hex, in memory order ("0f01d9"), quoted as a string. */
-static void out_hex(struct out *o, const uint8_t *p, uint32_t n)
+static void out_hex(struct strbuf *o, const uint8_t *p, uint32_t n)
 {
 	uint32_t i;
 
-	out_printf(o, "\"");
+	strbuf__printf(o, "\"");
 	for (i = 0; i < n; i++)
-		out_printf(o, "%02x", p[i]);
-	out_printf(o, "\"");
+		strbuf__printf(o, "%02x", p[i]);
+	strbuf__printf(o, "\"");
 }
 
-static void text_field(struct out *o, const void *rec, const struct trace_field_desc *f)
+static void text_field(struct strbuf *o, const void *rec, const struct trace_field_desc *f)
 {
 	int64_t v;
 	const char *name;
 
-	out_printf(o, "%s = ", f->name);
+	strbuf__printf(o, "%s = ", f->name);
 	if (f->type == TRACE_FT_bytes || f->type == TRACE_FT_hex) {
 		(f->type == TRACE_FT_hex ? out_hex : out_string)(
 			o, (const uint8_t *)rec + f->offset, f->size);
@@ -99,20 +82,21 @@ static void text_field(struct out *o, const void *rec, const struct trace_field_
 	v = trace_field_get(rec, f);
 	if (f->enm) {
 		name = trace_enum_name(f->enm, v);
-		out_printf(o, "( \"%s\" : container = %" PRId64 " )", name ? name : "<unknown>", v);
+		strbuf__printf(o, "( \"%s\" : container = %" PRId64 " )", name ? name : "<unknown>",
+			       v);
 	} else if (f->type == TRACE_FT_x64) {
-		out_printf(o, "0x%" PRIx64, (uint64_t)v);
+		strbuf__printf(o, "0x%" PRIx64, (uint64_t)v);
 	} else if (f->type == TRACE_FT_s32 || f->type == TRACE_FT_s64) {
-		out_printf(o, "%" PRId64, v);
+		strbuf__printf(o, "%" PRId64, v);
 	} else {
-		out_printf(o, "%" PRIu64, (uint64_t)v);
+		strbuf__printf(o, "%" PRIu64, (uint64_t)v);
 	}
 }
 
 int trace__decode_text(const void *rec, size_t len, char *buf, size_t size)
 {
 	const struct trace_event_desc *d = trace_event_check(rec, len);
-	struct out o = { buf, size, 0 };
+	struct strbuf o = { buf, size, 0 };
 	struct trace_rec_hdr h;
 	char t[40];
 	int i;
@@ -123,21 +107,21 @@ int trace__decode_text(const void *rec, size_t len, char *buf, size_t size)
 		return -EINVAL;
 	memcpy(&h, rec, sizeof(h));
 	trace_decode__time(h.ts, t, sizeof(t));
-	out_printf(&o, "[%s] %s: {", t, d->name);
+	strbuf__printf(&o, "[%s] %s: {", t, d->name);
 	for (i = 0; i < d->nr_fields; i++) {
-		out_printf(&o, i ? ", " : " ");
+		strbuf__printf(&o, i ? ", " : " ");
 		text_field(&o, rec, &d->fields[i]);
 	}
-	out_printf(&o, " }");
+	strbuf__printf(&o, " }");
 	return (int)o.len;
 }
 
-static void json_field(struct out *o, const void *rec, const struct trace_field_desc *f)
+static void json_field(struct strbuf *o, const void *rec, const struct trace_field_desc *f)
 {
 	int64_t v;
 	const char *name;
 
-	out_printf(o, "\"%s\":", f->name);
+	strbuf__printf(o, "\"%s\":", f->name);
 	if (f->type == TRACE_FT_bytes || f->type == TRACE_FT_hex) {
 		(f->type == TRACE_FT_hex ? out_hex : out_string)(
 			o, (const uint8_t *)rec + f->offset, f->size);
@@ -146,19 +130,19 @@ static void json_field(struct out *o, const void *rec, const struct trace_field_
 	v = trace_field_get(rec, f);
 	name = f->enm ? trace_enum_name(f->enm, v) : NULL;
 	if (name)
-		out_printf(o, "\"%s\"", name);
+		strbuf__printf(o, "\"%s\"", name);
 	else if (f->type == TRACE_FT_x64)
-		out_printf(o, "\"0x%" PRIx64 "\"", (uint64_t)v);
+		strbuf__printf(o, "\"0x%" PRIx64 "\"", (uint64_t)v);
 	else if (f->type == TRACE_FT_s32 || f->type == TRACE_FT_s64)
-		out_printf(o, "%" PRId64, v);
+		strbuf__printf(o, "%" PRId64, v);
 	else
-		out_printf(o, "%" PRIu64, (uint64_t)v);
+		strbuf__printf(o, "%" PRIu64, (uint64_t)v);
 }
 
 int trace__decode_json(const void *rec, size_t len, char *buf, size_t size)
 {
 	const struct trace_event_desc *d = trace_event_check(rec, len);
-	struct out o = { buf, size, 0 };
+	struct strbuf o = { buf, size, 0 };
 	struct trace_rec_hdr h;
 	int i;
 
@@ -167,15 +151,16 @@ int trace__decode_json(const void *rec, size_t len, char *buf, size_t size)
 	if (!d)
 		return -EINVAL;
 	memcpy(&h, rec, sizeof(h));
-	out_printf(&o, "{\"event\":\"%s\",\"id\":%u,\"ts\":%" PRIu64, d->name, d->id, h.ts);
+	strbuf__printf(&o, "{\"event\":\"%s\",\"id\":%u,\"ts\":%" PRIu64, d->name, d->id, h.ts);
 	if (decode_clock_set)
-		out_printf(&o, ",\"mono_ns\":%" PRIu64, trace__ts_to_mono_ns(&decode_clock, h.ts));
-	out_printf(&o, ",\"fields\":{");
+		strbuf__printf(&o, ",\"mono_ns\":%" PRIu64,
+			       trace__ts_to_mono_ns(&decode_clock, h.ts));
+	strbuf__printf(&o, ",\"fields\":{");
 	for (i = 0; i < d->nr_fields; i++) {
 		if (i)
-			out_printf(&o, ",");
+			strbuf__printf(&o, ",");
 		json_field(&o, rec, &d->fields[i]);
 	}
-	out_printf(&o, "}}");
+	strbuf__printf(&o, "}}");
 	return (int)o.len;
 }

@@ -157,6 +157,17 @@ GUEST_INLINE void kern_set_gate(int vec, void (*fn)(void), int dpl, int ist)
 	kern_idt[vec].zero = 0;
 }
 
+/* Load kern_idt into IDTR (kern_init does it; tests with their own handlers call it alone). */
+GUEST_INLINE void kern_load_idt(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(kern_idt) - 1, (uint64_t)kern_idt };
+
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
 /*
  * Make the identity map of the low 4 GiB user-accessible (ring-3 test code, and the MMIO
  * ucall doorbell, live there) except the 2 MiB page at KERN_SUPERVISOR_REGION.
@@ -184,10 +195,6 @@ GUEST_INLINE void kern_setup_pages(void)
 /* IDT with the stubs, a ring-0 stack in the TSS, SYSCALL MSRs and the entry blob. */
 GUEST_INLINE void kern_init(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof(kern_idt) - 1, (uint64_t)kern_idt };
 	uint64_t *blob_slots, n = kern_syscall_blob_end - kern_syscall_blob, i;
 	uint8_t *dst = (uint8_t *)KERN_SYSCALL_ENTRY;
 
@@ -200,7 +207,7 @@ GUEST_INLINE void kern_init(void)
 	kern_set_gate(14, kern_stub_14, 0, 0);
 	kern_set_gate(128, kern_stub_128, 3, 0);
 	kern_set_gate(129, kern_stub_129, 0, 0);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	kern_load_idt();
 	/* TSS.RSP0: traps from ring 3 land on the kernel's own stack. */
 	*(volatile uint64_t *)(GPA_BOOT_TSS + 4) = (uint64_t)(kern_stack + sizeof(kern_stack));
 	kern_setup_pages();

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "harness.h"
+#include "../../guests/lib/kern.h"
 #include "../../core/emulate.h"
 #include "../../core/hooks.h"
 
@@ -30,14 +31,6 @@
 #define SYNC_OSXSAVE 3 /* args: 1 when the guest could set CR4.OSXSAVE */
 #define SYNC_XINUSE 4 /* args: 1 when xgetbv(1) worked, XINUSE */
 
-struct idt_entry {
-	uint16_t off0, sel;
-	uint8_t ist, type;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
-
-static struct idt_entry idt[32] __attribute__((aligned(16)));
 /* The last exception the guest took, and where its handler resumes (set before each try). */
 static volatile uint64_t fault_vector __attribute__((used));
 static volatile uint64_t fault_error __attribute__((used));
@@ -83,30 +76,12 @@ void pf_isr(void);
 /* Run insn with a fault handler armed: an exception resumes at the end of the asm. */
 #define TRY(insn) "lea 1f(%%rip), %%r11\n\tmov %%r11, fault_resume(%%rip)\n\t" insn "\n1:\n\t"
 
-static GUEST_CODE void set_gate(int vec, void (*fn)(void))
-{
-	uint64_t a = (uint64_t)fn;
-
-	idt[vec].off0 = a;
-	idt[vec].sel = BOOT_SEL_CODE64;
-	idt[vec].ist = 0;
-	idt[vec].type = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
-	idt[vec].off1 = a >> 16;
-	idt[vec].off2 = a >> 32;
-	idt[vec].zero = 0;
-}
-
 static GUEST_CODE void install_idt(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
-
-	set_gate(6, ud_isr);
-	set_gate(13, gp_isr);
-	set_gate(14, pf_isr);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	kern_set_gate(6, ud_isr, 0, 0);
+	kern_set_gate(13, gp_isr, 0, 0);
+	kern_set_gate(14, pf_isr, 0, 0);
+	kern_load_idt();
 }
 
 /*

@@ -4,6 +4,7 @@
  * LAPIC timer (one-shot, then periodic) and takes its interrupts, waking from HLT each time.
  */
 #include "harness.h"
+#include "../../guests/lib/kern.h"
 
 #define TIMER_VECTOR 0x40
 #define LAPIC_SVR 0xf0
@@ -13,14 +14,6 @@
 #define LAPIC_TIMER_DIV 0x3e0
 #define LVT_PERIODIC (1u << 17)
 
-struct idt_entry {
-	uint16_t off0, sel;
-	uint8_t ist, type;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
-
-static struct idt_entry idt[256] __attribute__((aligned(16)));
 static volatile uint64_t ticks;
 
 /* Interrupt handler: count, end the interrupt at the LAPIC, return. */
@@ -40,19 +33,6 @@ GUEST_INLINE void lapic_write(uint32_t reg, uint32_t v)
 	guest_mmio_write32(GPA_LAPIC + reg, v);
 }
 
-static GUEST_CODE void set_gate(int vec, void (*fn)(void))
-{
-	uint64_t a = (uint64_t)fn;
-
-	idt[vec].off0 = a;
-	idt[vec].sel = BOOT_SEL_CODE64;
-	idt[vec].ist = 0;
-	idt[vec].type = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
-	idt[vec].off1 = a >> 16;
-	idt[vec].off2 = a >> 32;
-	idt[vec].zero = 0;
-}
-
 static GUEST_CODE void wait_ticks(uint64_t n)
 {
 	while (ticks < n)
@@ -61,15 +41,10 @@ static GUEST_CODE void wait_ticks(uint64_t n)
 
 static GUEST_CODE void guest_code(uint64_t id, uint64_t nr)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
-
 	(void)id;
 	(void)nr;
-	set_gate(TIMER_VECTOR, timer_isr);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	kern_set_gate(TIMER_VECTOR, timer_isr, 0, 0);
+	kern_load_idt();
 	lapic_write(LAPIC_SVR, 0x1ff);
 	lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
 	lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR);
