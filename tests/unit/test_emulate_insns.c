@@ -9,6 +9,7 @@
 #include <nmmintrin.h>
 
 #include "emulate_fixture.h"
+#include "hostcpu.h"
 
 #ifdef HAVE_CAPSTONE
 
@@ -436,10 +437,14 @@ static void check_bmi(struct fx *f, const struct bmi_case *c, const struct bmi_i
 		want.rbx = in->rbx;
 	if (native) {
 		struct bmi_io n = *in;
+		uint64_t host_flags = flags;
 
+		/* A known deviation of QEMU's software CPU: BLSI's CF comes out inverted. */
+		if (c->ref == ref_blsi && hostcpu__is_tcg())
+			host_flags ^= CF;
 		c->native(&n);
 		if (n.rcx != want.rcx || n.rbx != want.rbx ||
-		    ((n.rflags ^ (flags | (in->rflags & ~c->defined))) & c->defined))
+		    ((n.rflags ^ (host_flags | (in->rflags & ~c->defined))) & c->defined))
 			fail_msg("%s: the reference disagrees with the host CPU", c->name);
 	}
 	if (regs(f)->rcx != want.rcx || regs(f)->rbx != want.rbx)
@@ -462,6 +467,9 @@ static void test_bmi(void **state)
 
 	if (!native)
 		fprintf(stderr, "note: the host lacks BMI1/BMI2; checking against C only\n");
+	else if (hostcpu__is_tcg())
+		fprintf(stderr, "note: expected deviation: QEMU's software CPU inverts BLSI's CF; "
+				"the reference keeps the SDM's\n");
 	for (c = 0; c < sizeof(bmi_cases) / sizeof(bmi_cases[0]); c++) {
 		for (i = 0; i < 400; i++) {
 			struct bmi_io in;
