@@ -101,7 +101,10 @@ $(BUILD)/probes/kvm.skel.h: $(BUILD)/probes/kvm.bpf.o
 	@$(if $(Q),echo "  SKEL    $@")
 	$(Q)bpftool gen skeleton $< name kvm_bpf >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/config.mk: scripts/configure
+# The configuration follows the installed packages: dpkg's database changes whenever a package
+# is installed or removed (scripts/install-deps included), and the probe runs again.
+DPKG_STATUS ?= $(wildcard /var/lib/dpkg/status)
+$(BUILD)/config.mk: scripts/configure $(DPKG_STATUS)
 	@mkdir -p $(BUILD)
 	$(Q)sh scripts/configure $@
 
@@ -225,19 +228,23 @@ guest-tests: $(GUEST_TEST_BIN)
 check-deps:
 	$(Q)sh scripts/install-deps
 
+# Guests run natively where /dev/kvm is usable, otherwise inside the emulated SVM host
+# (scripts/kvmhost, docs/hosts.md); KVMHOST=1 forces the emulated host, KVMHOST=0 forbids it.
+ON_KVM = scripts/kvmhost --auto --share $(CURDIR) --timeout
+
 test: check-deps
 	$(Q)$(MAKE) --no-print-directory all unit-tests guest-tests
-	$(Q)sh tests/run-tests $(BUILD)
+	$(Q)$(ON_KVM) 1500 -- sh tests/run-tests $(BUILD)
 
 bench: check-deps
-	$(Q)$(MAKE) --no-print-directory $(BENCH_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN) unit-tests guest-tests
 	$(Q)sh bench/run-bench $(BUILD)
 
 # make run: the built-in guest, traced to $(BUILD)/demo-trace (CTF: babeltrace2 that dir),
 # then the trace's report.
 run: check-deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(BUILD)/vmscope run --trace $(BUILD)/demo-trace
+	$(Q)$(ON_KVM) 300 -- $(BUILD)/vmscope run --trace $(BUILD)/demo-trace
 	@# The report of the trace (vmscope report: cli/cmd_report.c, analysis/).
 	$(Q)$(BUILD)/vmscope report $(BUILD)/demo-trace
 
