@@ -2,9 +2,14 @@
 /*
  * Debug exits through KVM_SET_GUEST_DEBUG: single-stepping ring-0 code exits once per
  * instruction with a RIP that moves forward, and a hardware execute breakpoint stops at the
- * first instruction of a chosen function.  Both arrive at a debug hook.
+ * first instruction of a chosen function.  Both arrive at a debug hook.  The breakpoint case
+ * is skipped, with the probe's reason, only where the probe found that breakpoints do not
+ * fire and the host's CPU is QEMU's TCG emulator, whose VMRUN does not arm them (core/debug.h);
+ * on any other host it runs and must pass.
  */
 #include "harness.h"
+#include "../../core/debug.h"
+#include "../../core/hostcpu.h"
 
 #define NR_STEPS 20
 
@@ -104,6 +109,13 @@ int main(void)
 		{ "single_step_ring0", test_single_step },
 		{ "hw_breakpoint_ring0", test_hw_breakpoint },
 	};
+	char why[512];
+	int ret;
 
-	return harness_main(cases, 2);
+	harness_require_kvm();
+	if (debug__hw_breakpoints(why, sizeof(why)) != 0 || !hostcpu__is_tcg())
+		return harness_main(cases, 2);
+	ret = harness_main(cases, 1);
+	printf("SKIP: hw_breakpoint_ring0: %s\n", why);
+	return ret ? ret : KSFT_SKIP;
 }
