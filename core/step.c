@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "debug.h"
 #include "err.h"
 #include "exit.h"
 #include "hostfix.h"
@@ -20,6 +21,9 @@
 #define DR6_BS (1ull << 14)
 #define DR6_HIT 0xfull
 #define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_SFMASK 0xc0000084
+#define EFER_SCE (1ull << 0)
 
 struct step_vcpu {
 	step_fn fn;
@@ -28,7 +32,11 @@ struct step_vcpu {
 	int active;
 	uint64_t target; /* break_at: 0 when stepping every instruction */
 	int target_cpl; /* break_at: the ring the target is executed at */
+	int target_bp; /* break_at: a hardware breakpoint stops there (else: step to it) */
+	int passing; /* break_at: stepping over the target with its breakpoint off */
 	int tf_set; /* vmscope set the guest's TF for a ring-3 step */
+	int kvm_step; /* KVM single-step is armed ... */
+	uint64_t armed_rip; /* ... for the instruction at this RIP */
 };
 
 static struct step_vcpu *step_of(struct vcpu *v)
@@ -42,14 +50,25 @@ static int step__ring3_by_db(struct vcpu *v, int cpl)
 }
 
 /*
- * Does the engine step every instruction now: when stepping, and when heading for a ring-3
- * target on a host whose breakpoints do not fire at ring 3 (then it steps there).
+ * Does the engine step every instruction now: when stepping, and when heading for a target
+ * that no breakpoint can stop at on this host (then it steps there).
  */
 static int step__stepping(struct vcpu *v)
 {
 	struct step_vcpu *st = step_of(v);
 
-	return !st->target || (st->target_cpl == 3 && (v->vm->fixups & HOSTFIX_STEP3));
+	return !st->target || !st->target_bp || st->passing;
+}
+
+/*
+ * Can a hardware breakpoint stop the vCPU at ring cpl here?  Not at ring 3 on emulating hosts
+ * (the step-ring3 fixup), and nowhere where the probe's breakpoint did not fire (debug.h).
+ */
+static int step__bp_fires(struct vcpu *v, int cpl)
+{
+	if (cpl == 3 && (v->vm->fixups & HOSTFIX_STEP3))
+		return 0;
+	return debug__hw_breakpoints(NULL, 0) == 1;
 }
 
 /* Arm the mechanism for the instruction at the vCPU's current state. */
@@ -64,6 +83,8 @@ static int step__arm(struct vcpu *v)
 	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r))
 		return -EIO;
 	by_db = stepping && step__ring3_by_db(v, s.cs.dpl);
+	st->kvm_step = stepping && !by_db;
+	st->armed_rip = r.rip;
 	if (by_db && !hostfix__handler(v, 1))
 		return err__set(EOPNOTSUPP,
 				"vCPU %d: cannot step ring-3 code on this host: the "
@@ -94,6 +115,8 @@ static int step__disarm(struct vcpu *v)
 
 	st->active = 0;
 	st->target = 0;
+	st->passing = 0;
+	st->kvm_step = 0;
 	if (st->tf_set) {
 		/* Take back the TF vmscope set, and DR6.BS that the guest never asked for. */
 		if (!vcpu__get_sregs(v, &s) && s.cs.dpl == 3 && !vcpu__get_regs(v, &r)) {
@@ -163,16 +186,20 @@ static int step__current(struct vcpu *v, struct step_info *si)
 	return 1;
 }
 
-static int step__star(struct vcpu *v, uint64_t *star)
+/* The SYSCALL MSRs: msr[0] = LSTAR, msr[1] = STAR, msr[2] = SFMASK. */
+static int step__syscall_msrs(struct vcpu *v, uint64_t *msr)
 {
 	struct {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = MSR_STAR } };
+		struct kvm_msr_entry e[3];
+	} m = { .hdr = { .nmsrs = 3 },
+		.e = { { .index = MSR_LSTAR }, { .index = MSR_STAR }, { .index = MSR_SFMASK } } };
+	int i;
 
-	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 3)
 		return -EIO;
-	*star = m.e.data;
+	for (i = 0; i < 3; i++)
+		msr[i] = m.e[i].data;
 	return 0;
 }
 
@@ -184,7 +211,7 @@ static int step__return_to_user(struct vcpu *v, struct step_info *si)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
-	uint64_t f[5], star;
+	uint64_t f[5], msr[3];
 	uint8_t op[3];
 
 	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) ||
@@ -194,18 +221,103 @@ static int step__return_to_user(struct vcpu *v, struct step_info *si)
 		if (paging__read_virt(&v->vm->mem, s.cr3, r.rsp, f, sizeof(f)) || (f[1] & 3) != 3)
 			return 0;
 	} else if (op[0] == 0x48 && op[1] == 0x0f && op[2] == 0x07) { /* sysretq */
-		if (step__star(v, &star))
+		if (step__syscall_msrs(v, msr))
 			return 0;
 		f[0] = r.rcx;
-		f[1] = ((star >> 48) + 16) | 3;
+		f[1] = ((msr[1] >> 48) + 16) | 3;
 		f[2] = (r.r11 & 0x3c7fd7) | 2;
 		f[3] = r.rsp;
-		f[4] = ((star >> 48) + 8) | 3;
+		f[4] = ((msr[1] >> 48) + 8) | 3;
 	} else {
 		return 0;
 	}
 	si->via_guest_db = 0;
 	return !step__load_user(v, &s, &r, f, si);
+}
+
+/*
+ * KVM re-arms its single-step only from KVM_SET_GUEST_DEBUG at the current RIP: after the
+ * engine moved the vCPU, the debug state goes to KVM again even if it did not change.
+ */
+static void step__repush(struct vcpu *v)
+{
+	if (v->vm->fixups)
+		((struct hf_vcpu *)v->priv[HF_PRIV])->applied = 0;
+}
+
+/*
+ * SYSCALL from ring 3, performed here as the CPU does it (the SDM's 64-bit SYSCALL): KVM's
+ * single-step rides on RFLAGS.TF, which the guest's SFMASK clears, so the CPU would enter
+ * ring 0 without a step exit.  1 done, 0 left to the CPU (SYSCALL disabled: it raises #UD).
+ */
+static int step__syscall(struct vcpu *v, struct kvm_sregs *s, struct kvm_regs *r)
+{
+	uint64_t msr[3];
+
+	if (!(s->efer & EFER_SCE) || step__syscall_msrs(v, msr))
+		return 0;
+	r->rcx = r->rip + 2;
+	r->r11 = r->rflags & ~RFLAGS_RF;
+	r->rflags &= ~(msr[2] | RFLAGS_RF);
+	r->rip = msr[0];
+	hostfix__flat_seg(&s->cs, (msr[1] >> 32) & 0xfffc, 1);
+	hostfix__flat_seg(&s->ss, ((msr[1] >> 32) + 8) & 0xfffc, 0);
+	return vcpu__set_sregs(v, s) || vcpu__set_regs(v, r) ? -EIO : 1;
+}
+
+/* int n or int3 from ring 3, delivered here through the guest IDT: the gate clears TF. */
+static int step__int(struct vcpu *v, const struct kvm_sregs *s, const struct kvm_regs *r,
+		     const uint8_t *op)
+{
+	int len = op[0] == 0xcc ? 1 : 2, ret;
+	struct hostfix_ctx ctx = {
+		r->rip + len, s->cs.selector, r->rflags, r->rsp, s->ss.selector, 3, len,
+	};
+
+	ret = hostfix__deliver(v, op[0] == 0xcc ? 3 : op[1], 1, 0, 0, &ctx);
+	if (ret) {
+		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "%s", err__msg(ret));
+		return ret;
+	}
+	return 1;
+}
+
+/*
+ * Where KVM single-steps ring 3, the instructions that enter ring 0 from there clear the TF it
+ * steps with, so no step exit would come until the guest returns to ring 3: the engine
+ * performs SYSCALL, int n and int3 itself and reports the step at the ring-0 entry.  1 when
+ * done (si describes the new state), 0 when the next instruction is none of these.
+ */
+static int step__enter_kernel(struct vcpu *v, struct step_info *si)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint8_t op[2];
+	int ret;
+
+	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) || !s.cs.l ||
+	    paging__read_virt(&v->vm->mem, s.cr3, r.rip, op, 2))
+		return 0;
+	if (op[0] == 0x0f && op[1] == 0x05)
+		ret = step__syscall(v, &s, &r);
+	else if (op[0] == 0xcd || op[0] == 0xcc)
+		ret = step__int(v, &s, &r, op);
+	else
+		return 0;
+	if (ret <= 0)
+		return ret;
+	step__repush(v);
+	return step__current(v, si);
+}
+
+/* A transition that the step mechanism in force does not report: performed here. */
+static int step__transition(struct vcpu *v, struct step_info *si)
+{
+	if (si->cpl == 0 && (v->vm->fixups & HOSTFIX_STEP3))
+		return step__return_to_user(v, si);
+	if (si->cpl == 3 && !(v->vm->fixups & HOSTFIX_STEP3))
+		return step__enter_kernel(v, si);
+	return 0;
 }
 
 /* Is this debug exit one of ours, and where are we now? 1 yes, 0 not ours. */
@@ -247,12 +359,22 @@ static int step__wanted(const struct step_vcpu *st, const struct step_info *si)
 static int step__next(struct vcpu *v, struct step_info *si)
 {
 	struct step_vcpu *st = step_of(v);
+	int ret;
 
 	if (step__wanted(st, si) && !step__report(v, si))
 		return 1;
-	if (si->cpl == 0 && (v->vm->fixups & HOSTFIX_STEP3) && step__stepping(v) &&
-	    step__return_to_user(v, si) && step__wanted(st, si) && !step__report(v, si))
-		return 1;
+	if (step__stepping(v)) {
+		ret = step__transition(v, si);
+		if (ret < 0)
+			return ret;
+		if (ret && step__wanted(st, si) && !step__report(v, si))
+			return 1;
+	}
+	/*
+	 * The target's breakpoint stopped the vCPU at the other ring: single-step over the
+	 * instruction with the breakpoint off, then arm it again, as a debugger resumes.
+	 */
+	st->passing = !st->passing && st->target && st->target_bp && si->rip == st->target;
 	return step__arm(v) ? -EIO : 1;
 }
 
@@ -267,6 +389,31 @@ static int step__debug(struct vcpu *v, void *opaque, struct kvm_run *run)
 		return 0;
 	ret = step__classify(v, run, &si);
 	return ret <= 0 ? ret : step__next(v, &si);
+}
+
+/*
+ * Exit observer: an instruction that writes to MMIO ends at the MMIO exit (RIP is past it),
+ * and KVM reports no single-step for it ("return into emulator if single-stepping" is a FIXME
+ * in its complete_emulated_mmio); worse, it drops the TF it steps with once RIP moved.  So the
+ * step is reported here, before the MMIO hook runs, and KVM single-step armed again.
+ */
+static int step__observe(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct step_vcpu *st = step_of(v);
+	struct step_info si;
+	int ret;
+
+	(void)opaque;
+	if (!st || !st->active || !st->kvm_step || run->exit_reason != KVM_EXIT_MMIO ||
+	    !run->mmio.is_write || step__current(v, &si) <= 0 || si.rip == st->armed_rip)
+		return 0;
+	step__repush(v);
+	ret = step__next(v, &si);
+	if (ret < 0)
+		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1,
+				 "vCPU %d: the step engine failed after an MMIO write: %s", v->id,
+				 err__msg(ret));
+	return 0;
 }
 
 /* hostfix completed a SYSCALL or an int n while we step: the vCPU is now in ring 0. */
@@ -291,7 +438,8 @@ int step__install(struct vm *vm)
 			((struct hf_vcpu *)vm->vcpus[i].priv[HF_PRIV])->on_transition =
 				step__on_transition;
 	}
-	return hooks__add_debug(&vm->hooks, "step", step__debug, NULL);
+	return hooks__add_debug(&vm->hooks, "step", step__debug, NULL)
+		       ?: hooks__add_observer(&vm->hooks, "step", step__observe, NULL);
 }
 
 int step__start(struct vcpu *v, step_fn fn, void *opaque)
@@ -324,6 +472,8 @@ int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaq
 	if (cpl != 0 && cpl != 3)
 		return err__set(EINVAL, "break at ring %d: vmscope breaks at ring 0 or 3", cpl);
 	st->target_cpl = cpl;
+	st->target_bp = step__bp_fires(v, cpl);
+	st->passing = 0;
 	st->fn = fn;
 	st->opaque = opaque;
 	st->count = 0;

@@ -7,10 +7,13 @@
  * dispatched as usual in between.
  *
  * Mechanism: KVM single-step where it works (every ring on VMX/SVM; ring 0 on emulating
- * hosts).  On emulating hosts ring 3 is stepped with RFLAGS.TF and a breakpoint on the
- * guest's #DB handler: the CPU delivers #DB after each ring-3 instruction, vmscope catches
- * it at the handler's first instruction, reads the RIP from the frame, unwinds the frame so
- * the guest never sees it, and resumes.  Needs the guest to have an IDT with a #DB gate.
+ * hosts).  KVM steps with RFLAGS.TF, which SYSCALL (through the guest's SFMASK) and interrupt
+ * gates clear, so when the next ring-3 instruction is SYSCALL, int n or int3 the engine
+ * performs it (as the CPU would) and reports the step at the ring-0 entry.  On emulating
+ * hosts ring 3 is stepped with RFLAGS.TF and a breakpoint on the guest's #DB handler: the
+ * CPU delivers #DB after each ring-3 instruction, vmscope catches it at the handler's first
+ * instruction, reads the RIP from the frame, unwinds the frame so the guest never sees it,
+ * and resumes.  Needs the guest to have an IDT with a #DB gate.
  */
 #ifndef VMSCOPE_STEP_H
 #define VMSCOPE_STEP_H
@@ -42,8 +45,10 @@ int step__stop(struct vcpu *v);
 
 /*
  * Call fn once when v is about to execute rip at privilege cpl (0 or 3): a hardware
- * breakpoint at ring 0 and on VMX/SVM; on emulating hosts, whose breakpoints do not fire at
- * ring 3, the engine steps the vCPU (following it through the kernel) until it gets there.
+ * breakpoint at ring 0 and on VMX/SVM (one that stops at the other ring is stepped over);
+ * where breakpoints do not fire (ring 3 on emulating hosts, every ring when the probe in
+ * debug.h says so) the engine steps the vCPU, following it through the kernel, until it
+ * gets there.
  */
 int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaque);
 

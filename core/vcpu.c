@@ -219,10 +219,33 @@ int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs)
 	return vcpu__ret(kvm__ioctl(v->fd, KVM_SET_SREGS, (void *)sregs));
 }
 
+/*
+ * KVM_SET_GUEST_DEBUG reads RIP and RFLAGS: single-step starts at the current RIP, and at
+ * KVM_RUN KVM keeps its TF only while RIP is still there.  Registers a hook changed in the
+ * sync area reach KVM now, not at the next KVM_RUN, or the step would be lost.
+ */
+static int vcpu__write_sync(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	int ret = 0;
+
+	if (!v->sync_valid)
+		return 0;
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS)
+		ret = kvm__ioctl(v->fd, KVM_SET_SREGS, &run->s.regs.sregs);
+	if (!ret && (run->kvm_dirty_regs & KVM_SYNC_X86_REGS))
+		ret = kvm__ioctl(v->fd, KVM_SET_REGS, &run->s.regs.regs);
+	if (ret < 0)
+		return err__set(-ret, "vCPU %d: cannot write its registers: %s", v->id,
+				strerror(-ret));
+	run->kvm_dirty_regs &= ~VCPU_SYNC_MASK;
+	return 0;
+}
+
 int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr_addr)
 {
 	struct kvm_guest_debug dbg;
-	int i;
+	int i, ret;
 
 	if (nr_addr < 0 || nr_addr > 4)
 		return err__set(EINVAL, "vCPU %d: %d hardware breakpoints asked, x86 has 4", v->id,
@@ -235,6 +258,9 @@ int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr
 		dbg.arch.debugreg[i] = addr[i];
 		dbg.arch.debugreg[7] |= 1ull << (2 * i); /* local enable, execute, length 1 */
 	}
+	ret = vcpu__write_sync(v);
+	if (ret)
+		return ret;
 	if (kvm__ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 		return err__set(errno, "vCPU %d: KVM_SET_GUEST_DEBUG failed: %s", v->id,
 				strerror(errno));

@@ -79,7 +79,9 @@ int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs);
 /*
  * KVM_SET_GUEST_DEBUG: flags are KVM_GUESTDBG_* (ENABLE is added when any is set); addr holds
  * up to four hardware breakpoint addresses used when KVM_GUESTDBG_USE_HW_BP is set, each an
- * execute breakpoint (address 0: slot unused).  flags 0 turns debugging off.  Exits arrive at the debug hooks.
+ * execute breakpoint (address 0: slot unused).  flags 0 turns debugging off.  Exits arrive at
+ * the debug hooks.  Registers changed in the sync area are written to KVM first, since KVM
+ * starts single-stepping from the RIP and RFLAGS it holds at this call.
  */
 int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr_addr);
 

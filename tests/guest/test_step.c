@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The step engine steps ring-0 and ring-3 code one instruction at a time and reports each
- * RIP in order (a straight line, a taken branch, a push and a pop), then stops, and the
- * guest goes on unaware.  Stepping starts from a ucall exit, as MIME and RTME start it from
- * an exit.  On emulating hosts ring 3 is stepped through the guest's own #DB handler.
+ * RIP in order (a straight line, a taken branch, a push and a pop), follows IRETQ into ring 3,
+ * a ring-3 ucall (an MMIO write), int 0x80 into its handler and back, and SYSCALL into ring 0,
+ * then stops, and the guest goes on unaware.  Stepping starts
+ * from a ucall exit, as MIME and RTME start it from an exit.  The VM has the fixups vmscope
+ * run would give it on this host: on VMX/SVM none (KVM single-step at every ring, SYSCALL
+ * performed by the engine), on emulating hosts ring 3 is stepped through the guest's own #DB
+ * handler.  break_at stops at a ring-0 and a ring-3 target, by breakpoint or, where
+ * breakpoints do not fire, by stepping there.
  */
 #include "harness.h"
+#include "../../core/debug.h"
 #include "../../core/hostfix.h"
 #include "../../core/step.h"
 #include "../../guests/lib/kern.h"
@@ -39,11 +45,24 @@ static GUEST_CODE uint64_t on_syscall(struct kern_sysframe *f)
 	return 0;
 }
 
+static GUEST_CODE void on_trap(struct kern_frame *f)
+{
+	GUEST_ASSERT_EQ(f->vector, 128);
+}
+
+extern char step_after_int[];
+
 static GUEST_CODE void user_main(void)
 {
 	GUEST_SYNC(2, 0, 0); /* the host starts stepping ring 3 here */
 	step_seq();
 	step_seq();
+	__asm__ volatile("int $0x80\n"
+			 ".globl step_after_int\n"
+			 "step_after_int:"
+			 :
+			 :
+			 : "memory");
 	__asm__ volatile("syscall" : : "a"(60) : "rcx", "r11", "memory");
 }
 
@@ -53,6 +72,7 @@ static GUEST_CODE void guest_code(uint64_t id, uint64_t nr)
 	(void)nr;
 	kern_init();
 	kern_syscall_fn = on_syscall;
+	kern_trap_fn = on_trap;
 	GUEST_SYNC(1, 0, 0); /* the host starts stepping ring 0 here */
 	step_seq();
 	step_seq();
@@ -119,12 +139,11 @@ static int test_step(void)
 	struct tvm_opts o = { .entry = guest_code };
 	static struct step_log log;
 	struct vm vm;
-	int status, r0, r0b, to_user, r3, r3b, to_kernel;
+	int status, r0, r0b, to_user, r3, r3b, to_int, back, to_kernel;
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hostfix__install(&vm, HOSTFIX_ALL), "%s", err__msg(-1));
-	TEST_ASSERT(!step__install(&vm), "%s", err__msg(-1));
+	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__msg(-1));
 	vm.on_ucall = on_ucall;
 	vm.ucall_opaque = &log;
 	status = tvm_run(&vm, 60);
@@ -135,14 +154,19 @@ static int test_step(void)
 	to_user = find_step(&log, (uintptr_t)user_main, 3);
 	r3 = find_sequence(&log, 0, 3);
 	r3b = r3 < 0 ? -1 : find_sequence(&log, r3 + NR_LABELS, 3);
+	to_int = find_step(&log, (uintptr_t)kern_stub_128, 0);
+	back = find_step(&log, (uintptr_t)step_after_int, 3);
 	to_kernel = find_step(&log, KERN_SYSCALL_ENTRY, 0);
 	TEST_ASSERT(r0 >= 0 && r0b > r0, "ring-0 steps miss the sequence (%d, %d)", r0, r0b);
 	TEST_ASSERT(to_user > r0b, "no step into ring 3 at user_main after IRETQ (%d)", to_user);
 	TEST_ASSERT(r3 > to_user && r3b > r3, "ring-3 steps miss the sequence (%d, %d)", r3, r3b);
-	TEST_ASSERT(to_kernel > r3b, "no step at the SYSCALL entry after ring 3 (%d)", to_kernel);
+	TEST_ASSERT(to_int > r3b, "no step at the int 0x80 gate after ring 3 (%d)", to_int);
+	TEST_ASSERT(back > to_int, "no step back at ring 3 after the int 0x80 handler (%d)", back);
+	TEST_ASSERT(to_kernel > back, "no step at the SYSCALL entry after ring 3 (%d)", to_kernel);
 	printf("# %d steps: ring-0 sequence at %d, IRETQ to ring 3 at %d, ring-3 sequence at %d, "
-	       "SYSCALL entry at %d; ring-3 steps through the guest's #DB: %llu\n",
-	       log.n, r0, to_user, r3, to_kernel,
+	       "int 0x80 gate at %d, back at %d, SYSCALL entry at %d; fixups 0x%x; ring-3 steps "
+	       "through the guest's #DB: %llu\n",
+	       log.n, r0, to_user, r3, to_int, back, to_kernel, vm.fixups,
 	       (unsigned long long)vm.vcpus[0].stats.extra[EXIT_X_FIX_STEP]);
 	vm__destroy(&vm);
 	return 0;
@@ -178,13 +202,13 @@ static int run_break_at(uint64_t target, int cpl)
 {
 	struct tvm_opts o = { .entry = guest_code };
 	struct bp_log log = { .target = target, .cpl = cpl };
+	char why[512];
 	struct vm vm;
 	int status;
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hostfix__install(&vm, HOSTFIX_ALL), "%s", err__msg(-1));
-	TEST_ASSERT(!step__install(&vm), "%s", err__msg(-1));
+	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__msg(-1));
 	vm.on_ucall = on_ucall_bp;
 	vm.ucall_opaque = &log;
 	status = tvm_run(&vm, 60);
@@ -192,6 +216,8 @@ static int run_break_at(uint64_t target, int cpl)
 	TEST_ASSERT(log.hits == 1, "%d hits", log.hits);
 	TEST_ASSERT(log.at.rip == target && log.at.cpl == cpl, "stopped at 0x%llx, ring %d",
 		    (unsigned long long)log.at.rip, log.at.cpl);
+	if (debug__hw_breakpoints(why, sizeof(why)) != 1)
+		printf("# target reached by stepping: %s\n", why);
 	vm__destroy(&vm);
 	return 0;
 }
