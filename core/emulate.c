@@ -411,7 +411,34 @@ int emulate__insn(struct vcpu *v, const uint8_t *bytes, int len, char *why, size
 	return ret == EMU_UNSUPPORTED ? 0 : 1;
 }
 
+int emulate__decode(const uint8_t *bytes, int len, int bits, char *name, size_t name_size)
+{
+	cs_mode mode = bits == 64 ? CS_MODE_64 : bits == 32 ? CS_MODE_32 : CS_MODE_16;
+	cs_insn *insn = NULL;
+	csh h;
+	int ret;
+
+	if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK)
+		return err__set(ENOMEM, "cannot open the capstone x86 decoder");
+	if (len > 0 && cs_disasm(h, bytes, len > INSN_MAX ? INSN_MAX : len, 0, 1, &insn) == 1) {
+		ret = insn->size;
+		if (name && name_size)
+			snprintf(name, name_size, "%s", insn->mnemonic);
+		cs_free(insn, 1);
+	} else {
+		ret = -EINVAL;
+	}
+	cs_close(&h);
+	return ret;
+}
+
 #else /* !HAVE_CAPSTONE */
+
+int emulate__decode(const uint8_t *bytes, int len, int bits, char *name, size_t name_size)
+{
+	(void)bytes, (void)len, (void)bits, (void)name, (void)name_size;
+	return -EOPNOTSUPP;
+}
 
 int emulate__insn(struct vcpu *v, const uint8_t *bytes, int len, char *why, size_t why_size)
 {

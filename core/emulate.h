@@ -53,6 +53,13 @@ int emulate__insn(struct vcpu *v, const uint8_t *bytes, int len, char *why, size
 int emulate__hook(struct vcpu *v, void *opaque, struct kvm_run *run);
 
 /*
+ * Decode the one instruction at the start of bytes[0..len) as bits-bit code (16, 32 or 64):
+ * returns its length in bytes, with its mnemonic ("xgetbv") in name[] when name is not NULL;
+ * -EINVAL when the bytes are not an instruction, -EOPNOTSUPP in a build without capstone.
+ */
+int emulate__decode(const uint8_t *bytes, int len, int bits, char *name, size_t name_size);
+
+/*
  * Make the guest take exception vector (0-31, not 2) at its next entry, with an error code
  * when has_error, and, for #PF, cr2 in CR2.  RIP is left alone (fault semantics).  Uses
  * KVM_GET/SET_VCPU_EVENTS, or the kvm_run sync area (KVM_SYNC_X86_EVENTS) when KVM synced the

@@ -11,21 +11,26 @@
 #include "../guests/builtin.h"
 #include "../guests/hostcheck/hostcheck.h"
 #include "boot.h"
+#include "debug.h"
+#include "emulate.h"
 #include "err.h"
+#include "exit.h"
 #include "hostcheck.h"
 #include "hostfix.h"
 #include "layout.h"
 #include "loader.h"
+#include "paging.h"
 #include "ucall.h"
 #include "vcpu.h"
 #include "vm.h"
 
 #define HC_CACHE_DIR "/run/vmscope"
-#define HC_CACHE_VERSION 1
+#define HC_CACHE_VERSION 2
 
 struct hc_run {
 	struct hostcheck *hc;
 	int insn; /* instruction the guest is about to try (enum hc_insn) */
+	uint64_t insn_start, insn_end; /* where it is, as the guest's assembler placed it */
 	int stepping; /* KVM single-step armed at ring 3 */
 	int step_seen; /* a single-step exit arrived at ring 3 */
 	int int_r0_seen;
@@ -34,9 +39,6 @@ struct hc_run {
 static const char *const insn_names[HC_I_MAX] = {
 	[HC_I_POPCNT] = "popcnt", [HC_I_CRC32] = "crc32", [HC_I_RDTSCP] = "rdtscp",
 	[HC_I_XGETBV] = "xgetbv", [HC_I_INT] = "int n",
-};
-static const int insn_len[HC_I_MAX] = {
-	[HC_I_POPCNT] = 5, [HC_I_CRC32] = 6, [HC_I_RDTSCP] = 3, [HC_I_XGETBV] = 3, [HC_I_INT] = 2,
 };
 
 const char *hostcheck__insn_name(int bit)
@@ -50,6 +52,19 @@ static void hc_step_arm(struct vcpu *v, struct hc_run *r, int on)
 	vcpu__set_debug(v, on ? KVM_GUESTDBG_SINGLESTEP : 0, NULL, 0);
 }
 
+static void hc_on_insn(struct hc_run *r, const struct ucall *uc)
+{
+	uint64_t val = uc->args[1];
+
+	if (val >= HC_I_MAX)
+		return;
+	r->insn = val;
+	r->insn_start = uc->args[2];
+	r->insn_end = uc->args[3];
+	if (val != HC_I_NONE)
+		r->hc->probed |= 1u << val;
+}
+
 static void hc_on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
 {
 	struct hc_run *r = opaque;
@@ -58,23 +73,27 @@ static void hc_on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
 
 	if (uc->cmd != UCALL_SYNC)
 		return;
-	if (stage == HC_SYSCALL)
+	if (stage == HC_INSN)
+		hc_on_insn(r, uc);
+	else if (stage == HC_INSN_ABSENT && val < HC_I_MAX)
+		hc->absent |= 1u << val;
+	else if (stage == HC_INSN_UD && val < HC_I_MAX)
+		hc->faulted |= 1u << val;
+	else if (stage == HC_SYSCALL)
 		hc->syscall_broken = val == HC_BROKEN;
 	else if (stage == HC_INT_R3)
 		hc->int_r3_broken = val == HC_BROKEN;
 	else if (stage == HC_INT_R0)
 		r->int_r0_seen = 1;
-	else if (stage == HC_INSN && val < HC_I_MAX)
-		r->insn = val;
 	else if (stage == HC_STEP_R3_ARM)
 		hc_step_arm(v, r, 1);
 	else if (stage == HC_STEP_R3 || stage == HC_STEP_R3_DONE) {
 		hc->step_r3_broken |= stage == HC_STEP_R3 || !r->step_seen;
 		hc_step_arm(v, r, 0);
 	} else if (stage == HC_UNEXPECTED)
-		snprintf(hc->error, sizeof(hc->error),
-			 "the self-test guest took unexpected vector %llu at 0x%llx",
-			 (unsigned long long)val, (unsigned long long)uc->args[2]);
+		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1,
+				 "it took unexpected vector %llu at 0x%llx",
+				 (unsigned long long)val, (unsigned long long)uc->args[2]);
 }
 
 /* A single-step exit at ring 3 means KVM steps user code itself. */
@@ -93,19 +112,50 @@ static int hc_debug(struct vcpu *v, void *opaque, struct kvm_run *run)
 	return 1;
 }
 
+/*
+ * The length of the refused instruction at rip, decoded from the bytes KVM reported (or from
+ * guest memory); it must agree with the span the guest's assembler gave it, which stands in
+ * for the decoder in a build without capstone.  -errno (message set) when they disagree.
+ */
+static int hc_insn_length(struct vcpu *v, struct kvm_run *run, const struct hc_run *r)
+{
+	int span = r->insn_end - r->insn_start, n, len;
+	struct kvm_sregs s;
+	uint8_t b[16];
+
+	n = exit__insn_bytes(run, b, sizeof(b));
+	if (n <= 0 && span > 0 && span <= 15 && !vcpu__get_sregs(v, &s) &&
+	    !paging__read_virt(&v->vm->mem, s.cr3, r->insn_start, b, span))
+		n = span;
+	len = emulate__decode(b, n, 64, NULL, 0);
+	if (len == -EOPNOTSUPP && span > 0)
+		return span;
+	if (len <= 0 || len != span)
+		return err__set(EPROTO,
+				"KVM refused the self-test guest's %s at 0x%llx, which decodes "
+				"as %d bytes but spans %d; rebuild vmscope (guests/hostcheck/)",
+				insn_names[r->insn], (unsigned long long)r->insn_start, len, span);
+	return len;
+}
+
 /* KVM refused the instruction the guest announced: note it and skip it. */
 static int hc_emulation(struct vcpu *v, void *opaque, struct kvm_run *run)
 {
 	struct hc_run *r = opaque;
 	struct kvm_regs regs;
+	int len;
 
-	(void)run;
-	if (r->insn <= HC_I_NONE || r->insn >= HC_I_MAX || vcpu__get_regs(v, &regs))
-		return 0;
+	if (r->insn <= HC_I_NONE || r->insn >= HC_I_MAX || vcpu__get_regs(v, &regs) ||
+	    regs.rip != r->insn_start)
+		return 0; /* not the probe: the run stops on KVM's emulation failure */
+	len = hc_insn_length(v, run, r);
+	if (len < 0) {
+		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "%s", err__msg(len));
+		return len;
+	}
 	r->hc->refused |= 1u << r->insn;
-	regs.rip += insn_len[r->insn];
-	vcpu__set_regs(v, &regs);
-	return 1;
+	regs.rip += len;
+	return vcpu__set_regs(v, &regs) ? -EIO : 1;
 }
 
 static int hc_setup(struct vm *vm, struct hc_run *r)
@@ -217,11 +267,12 @@ static int hc_cache_load(struct hostcheck *hc, const char *boot_id)
 		return -ENOENT;
 	n = fscanf(f,
 		   "vmscope-hostcheck %d boot_id %63s flavour %u syscall %d int_r3 %d "
-		   "int_r0 %d step_r3 %d refused %u",
+		   "int_r0 %d step_r3 %d refused %u absent %u faulted %u",
 		   &ver, id, (unsigned *)&hc->flavour, &hc->syscall_broken, &hc->int_r3_broken,
-		   &hc->int_r0_broken, &hc->step_r3_broken, &hc->refused);
+		   &hc->int_r0_broken, &hc->step_r3_broken, &hc->refused, &hc->absent,
+		   &hc->faulted);
 	fclose(f);
-	if (n != 8 || ver != HC_CACHE_VERSION || strcmp(id, boot_id))
+	if (n != 10 || ver != HC_CACHE_VERSION || strcmp(id, boot_id))
 		return -ESTALE;
 	hc->ran = 1;
 	hc->cached = 1;
@@ -243,9 +294,10 @@ static void hc_cache_store(const struct hostcheck *hc, const char *boot_id)
 		return;
 	fprintf(f,
 		"vmscope-hostcheck %d\nboot_id %s\nflavour %u\nsyscall %d\nint_r3 %d\n"
-		"int_r0 %d\nstep_r3 %d\nrefused %u\n",
+		"int_r0 %d\nstep_r3 %d\nrefused %u\nabsent %u\nfaulted %u\n",
 		HC_CACHE_VERSION, boot_id, (unsigned)hc->flavour, hc->syscall_broken,
-		hc->int_r3_broken, hc->int_r0_broken, hc->step_r3_broken, hc->refused);
+		hc->int_r3_broken, hc->int_r0_broken, hc->step_r3_broken, hc->refused, hc->absent,
+		hc->faulted);
 	if (fclose(f) || rename(tmp, path))
 		unlink(tmp);
 }
@@ -275,11 +327,37 @@ static const char *yes_no(int broken)
 	return broken ? "no " : "yes";
 }
 
+/* " popcnt crc32" for the bits set in mask, or " none". */
+static void hc_print_insns(FILE *f, const char *what, unsigned int mask, int always)
+{
+	int i;
+
+	if (!mask && !always)
+		return;
+	fprintf(f, "  %-41s", what);
+	for (i = 1; i < HC_I_MAX; i++)
+		if (mask & (1u << i))
+			fprintf(f, " %s", insn_names[i]);
+	fprintf(f, "%s\n", mask ? "" : " none");
+}
+
+static void hc_print_debug(FILE *f)
+{
+	char why[512];
+	int ret = debug__hw_breakpoints(why, sizeof(why));
+
+	if (ret > 0)
+		fprintf(f, "Hardware breakpoints (KVM_GUESTDBG_USE_HW_BP) fire: yes\n");
+	else
+		fprintf(f, "Hardware breakpoints (KVM_GUESTDBG_USE_HW_BP) fire: %s: %s\n",
+			ret ? "unknown" : "no", why);
+}
+
 void hostcheck__print(FILE *f, const struct hostcheck *hc)
 {
 	unsigned int fixups = hostcheck__fixups(hc), bit;
-	int i;
 
+	hc_print_debug(f);
 	if (!hc->ran) {
 		fprintf(f, "Host adaptation: %s\n",
 			hc->error[0] ? hc->error : "not needed (hardware virtualisation)");
@@ -290,11 +368,9 @@ void hostcheck__print(FILE *f, const struct hostcheck *hc)
 	fprintf(f, "  int n from ring 3 reaches its IDT gate    %s\n", yes_no(hc->int_r3_broken));
 	fprintf(f, "  int n at ring 0 runs                      %s\n", yes_no(hc->int_r0_broken));
 	fprintf(f, "  KVM single-step reaches vmscope at ring 3 %s\n", yes_no(hc->step_r3_broken));
-	fprintf(f, "  ring-0 instructions KVM refuses          ");
-	for (i = 1; i < HC_I_MAX; i++)
-		if (hc->refused & (1u << i))
-			fprintf(f, " %s", insn_names[i]);
-	fprintf(f, "%s\n", hc->refused ? "" : " none");
+	hc_print_insns(f, "ring-0 instructions KVM refuses", hc->refused, 1);
+	hc_print_insns(f, "not tried (CPUID does not list them)", hc->absent, 0);
+	hc_print_insns(f, "raised #UD though CPUID lists them", hc->faulted, 0);
 	fprintf(f, "Fixups in force:");
 	for (bit = 1; bit <= HOSTFIX_STEP3; bit <<= 1)
 		if (fixups & bit)

@@ -20,6 +20,9 @@ struct hostcheck {
 	int int_r0_broken; /* int n at ring 0 is an emulation failure */
 	int step_r3_broken; /* KVM single-step does not reach the VMM at ring 3 */
 	unsigned int refused; /* bit per HC_I_* instruction KVM refused at ring 0 */
+	unsigned int absent; /* bit per HC_I_* instruction not tried: CPUID does not list it */
+	unsigned int faulted; /* bit per HC_I_* instruction that raised #UD though listed */
+	unsigned int probed; /* bit per HC_I_* instruction tried (this run, not cached) */
 	char error[512]; /* why the self-test could not run */
 };
 
@@ -35,6 +38,7 @@ unsigned int hostcheck__fixups(const struct hostcheck *hc);
 /* Name of a refused-instruction bit. */
 const char *hostcheck__insn_name(int bit);
 
+/* The verdicts, the fixups, and whether hardware breakpoints fire here (debug.h). */
 void hostcheck__print(FILE *f, const struct hostcheck *hc);
 
 #endif

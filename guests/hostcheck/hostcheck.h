@@ -10,8 +10,14 @@ enum hc_stage {
 	HC_STEP_R3_ARM, /* at this ring-3 exit the VMM enables single-step */
 	HC_STEP_R3, /* the step landed in the guest's #DB: BROKEN */
 	HC_STEP_R3_DONE, /* ring-3 stepping part over */
-	HC_INSN, /* the next ring-0 instruction to try: value = enum hc_insn */
-	HC_UNEXPECTED, /* an unexpected trap: value = vector, detail = rip */
+	/*
+	 * The next ring-0 instruction to try: value = enum hc_insn; the ucall's third and fourth
+	 * arguments are where the instruction starts and where the one after it starts.
+	 */
+	HC_INSN,
+	HC_UNEXPECTED, /* an unexpected trap: value = vector, detail = rip; the test stops */
+	HC_INSN_ABSENT, /* not tried, CPUID does not list it: value = enum hc_insn */
+	HC_INSN_UD, /* raised #UD though CPUID lists it: value = enum hc_insn, detail = rip */
 };
 
 enum hc_result { HC_OK = 1, HC_BROKEN = 2 };
