@@ -184,12 +184,13 @@ static int bench_event_rate(int nr)
 
 int main(void)
 {
-	char present[512], why[512], cmd[128];
+	struct probes_check pc;
+	char cmd[128];
 	int ret;
 
 	harness_require_kvm();
-	if (probes__check(present, sizeof(present), why, sizeof(why))) {
-		row("kernel probes", "unavailable", why, "");
+	if (probes__check(&pc)) {
+		row("kernel probes", "unavailable", pc.why, "");
 		return 0;
 	}
 	if (!mkdtemp(tmpdir))

@@ -104,6 +104,17 @@ static int probe_pmu(void)
 	return 1;
 }
 
+/* A trial load of the kernel probes: what a traced run would attach here. */
+static void caps__probe_probes(struct host_caps *caps)
+{
+	struct probes_check pc;
+
+	caps->probes = !probes__check(&pc);
+	snprintf(caps->probes_tps, sizeof(caps->probes_tps), "%s", pc.attached);
+	snprintf(caps->probes_notes, sizeof(caps->probes_notes), "%s", pc.notes);
+	snprintf(caps->probes_why, sizeof(caps->probes_why), "%s", pc.why);
+}
+
 void caps__probe(struct host_caps *caps, const char *root)
 {
 	struct kvm_dev k;
@@ -121,8 +132,7 @@ void caps__probe(struct host_caps *caps, const char *root)
 	}
 	caps->bpf = probe_bpf();
 	caps->pmu = probe_pmu();
-	caps->probes = !probes__check(caps->probes_tps, sizeof(caps->probes_tps), caps->probes_why,
-				      sizeof(caps->probes_why));
+	caps__probe_probes(caps);
 }
 
 const char *caps__flavour_name(enum kvm_flavour f)
@@ -156,6 +166,28 @@ static void caps__print_kvm(FILE *f, int kvm_fd)
 			kvm__check_cap(kvm_fd, kvm_caps[i].cap));
 }
 
+/* The tracepoints a trial load attached, and those it did not (or attached otherwise). */
+static void caps__print_probes(FILE *f, const struct host_caps *c)
+{
+	const char *line = c->probes_notes;
+
+	if (c->probes)
+		fprintf(f,
+			"    tracepoints attached: %s\n    (kvm_emulate_insn only when asked for: "
+			"--kernel-probes=all)%s\n",
+			c->probes_tps,
+			c->flavour == KVM_FLAVOUR_PVM
+				? "\n    (emulating KVM: kvm_exit and kvm_entry never fire; "
+				  "docs/probes.md)"
+				: "");
+	while (*line) {
+		size_t n = strcspn(line, "\n");
+
+		fprintf(f, "    %.*s\n", (int)n, line);
+		line += n + !!line[n];
+	}
+}
+
 static void caps__print_features(FILE *f, const struct host_caps *c, int fd)
 {
 	int ok = fd >= 0;
@@ -182,15 +214,7 @@ static void caps__print_features(FILE *f, const struct host_caps *c, int fd)
 	feature(f, "BPF", c->bpf, "bpf() refused: run as root (CAP_BPF and CAP_PERFMON)");
 	feature(f, "BTF", c->btf, "/sys/kernel/btf/vmlinux missing: kernel without DEBUG_INFO_BTF");
 	feature(f, "kernel probes", c->probes, c->probes_why);
-	if (c->probes)
-		fprintf(f,
-			"    tracepoints: %s\n    (kvm_emulate_insn only when asked for: "
-			"--kernel-probes=all)%s\n",
-			c->probes_tps,
-			c->flavour == KVM_FLAVOUR_PVM
-				? "\n    (emulating KVM: kvm_exit and kvm_entry never fire; "
-				  "docs/probes.md)"
-				: "");
+	caps__print_probes(f, c);
 	feature(f, "hardware PMU", c->pmu,
 		"perf_event_open(cycles) failed: no PMU (virtualised host, or kvm.enable_pmu=N)");
 	feature(f, "RAPL energy", c->rapl, "/sys/class/powercap/intel-rapl missing");

@@ -25,8 +25,9 @@ struct host_caps {
 	int pmu; /* a hardware cycles counter could be opened */
 	int rapl; /* <root>/sys/class/powercap/intel-rapl:0 present */
 	int numa_nodes; /* <root>/sys/devices/system/node/nodeN count (0: unknown) */
-	int probes; /* kernel probes can load here (probes/probes.h) */
+	int probes; /* kernel probes loaded and attached here (probes/probes.h) */
 	char probes_tps[512]; /* ... on these tracepoints */
+	char probes_notes[2048]; /* ... and those left out or replaced, one line each, why */
 	char probes_why[512]; /* ... or what is missing */
 };
 

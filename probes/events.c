@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel probes' side that needs no BPF: the tracepoints and their selection, the clock
- * mapping from bpf_ktime_get_ns() to the trace clock, and the conversion of each BPF record
- * into its catalogue event (trace/events.def: kvm_exit ... kvm_emulate_insn).
+ * The kernel probes' side that needs no BPF: the tracepoints and their selection, the names
+ * of kvm.bpf.c's programs, the verifier's reason in a load log, the clock mapping from
+ * bpf_ktime_get_ns() to the trace clock, and the conversion of each BPF record into its
+ * catalogue event (trace/events.def: kvm_exit ... kvm_emulate_insn).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,12 +14,12 @@
 #include "../trace/catalogue.h"
 #include "probes_int.h"
 
-/* name, opt-in, arguments read, vcpu first, more arguments allowed */
+/* name, opt-in, arguments read, vcpu first, more arguments allowed, raw_tp fallback */
 const struct probes_tp probes_tps[KP_NR] = {
 	[KP_kvm_exit] = { "kvm_exit", 0, 2, 1, 0 },
 	[KP_kvm_entry] = { "kvm_entry", 0, 1, 1, 1 }, /* 6.10+ adds immediate_exit */
 	[KP_kvm_userspace_exit] = { "kvm_userspace_exit", 0, 2, 0, 0 },
-	[KP_kvm_pio] = { "kvm_pio", 0, 5, 0, 0 },
+	[KP_kvm_pio] = { "kvm_pio", 0, 5, 0, 0, 1 }, /* 6.1 refuses tp_btf on const void * */
 	[KP_kvm_mmio] = { "kvm_mmio", 0, 4, 0, 0 },
 	[KP_kvm_msr] = { "kvm_msr", 0, 4, 0, 0 },
 	[KP_kvm_cpuid] = { "kvm_cpuid", 0, 8, 0, 0 },
@@ -103,6 +105,69 @@ int probes__parse(const char *list, uint32_t *mask)
 			p++;
 	}
 	return 0;
+}
+
+/* Verifier log lines that are not its reason: instructions, states, source, back-tracking. */
+static int probes_log_is_reason(const char *line, size_t n)
+{
+	static const char *const skip[] = { "from ",	    "last_idx", "regs=", "parent ",
+					    "mark_precise", "frame",	"func#", "processed " };
+	size_t i;
+
+	if (!n || line[0] < 'a' || line[0] > 'z')
+		return 0;
+	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (!strncmp(line, skip[i], strlen(skip[i])))
+			return 0;
+	return 1;
+}
+
+void probes__log_reason(const char *log, char *out, size_t size)
+{
+	const char *end = strstr(log, "\nprocessed "), *line[2] = { NULL, NULL }, *p, *nl;
+	size_t len[2] = { 0, 0 };
+
+	if (!end)
+		end = strstr(log, "-- END PROG LOAD LOG --");
+	if (!end)
+		end = log + strlen(log);
+	for (p = log; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', end - p);
+		if (!nl)
+			nl = end;
+		if (nl == p)
+			continue;
+		line[0] = line[1];
+		len[0] = len[1];
+		line[1] = p;
+		len[1] = nl - p;
+	}
+	if (!line[1])
+		return;
+	if (line[0] && probes_log_is_reason(line[0], len[0]))
+		snprintf(out, size, "%.*s; %.*s", (int)len[0], line[0], (int)len[1], line[1]);
+	else
+		snprintf(out, size, "%.*s", (int)len[1], line[1]);
+}
+
+int probes__prog_id(const char *name, int *variant)
+{
+	size_t n;
+	int i;
+
+	if (strncmp(name, "on_", 3))
+		return -1;
+	name += 3;
+	for (i = 0; i < KP_NR; i++) {
+		n = strlen(probes_tps[i].name);
+		if (strncmp(name, probes_tps[i].name, n))
+			continue;
+		if (!name[n] || !strcmp(name + n, "_raw")) {
+			*variant = name[n] ? PV_RAW : PV_BTF;
+			return i;
+		}
+	}
+	return -1;
 }
 
 void probes_clock__init(struct probes_clock *c, const struct trace_clock_info *ci)

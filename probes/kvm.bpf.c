@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * BPF programs on KVM's tracepoints (tp_btf: no tracefs needed), compiled once with clang
- * -target bpf and relocated against the running kernel's BTF (CO-RE) when loaded.
+ * -target bpf and relocated against the running kernel's BTF (CO-RE) when loaded.  A program
+ * named on_<tracepoint>_raw is the raw_tp fallback of on_<tracepoint>, for kernels whose
+ * verifier refuses the tp_btf one; the loader loads one of the two.
  *
  * Every program keeps only what the vCPU threads of one process (target_tgid) fire: the
  * thread id is looked up in vcpu_of_tid, which the loader fills as each vCPU thread starts,
@@ -189,9 +191,7 @@ int BPF_PROG(on_kvm_userspace_exit, __u32 reason, int ret)
 	return 0;
 }
 
-SEC("tp_btf/kvm_pio")
-int BPF_PROG(on_kvm_pio, unsigned int rw, unsigned int port, unsigned int size, unsigned int count,
-	     const void *data)
+static __always_inline int pio_rec(__u32 rw, __u32 port, __u32 size, __u32 count, const void *data)
 {
 	struct kvm_probe_rec *r = rec_start(KP_kvm_pio);
 
@@ -204,6 +204,26 @@ int BPF_PROG(on_kvm_pio, unsigned int rw, unsigned int port, unsigned int size, 
 	r->arg[4] = read_data(data, size * count);
 	rec_submit(r);
 	return 0;
+}
+
+SEC("tp_btf/kvm_pio")
+int BPF_PROG(on_kvm_pio, unsigned int rw, unsigned int port, unsigned int size, unsigned int count,
+	     const void *data)
+{
+	return pio_rec(rw, port, size, count, data);
+}
+
+/*
+ * The same on the raw tracepoint, whose arguments are plain u64s to the verifier.  Older
+ * kernels (Linux 6.1 among them) refuse a tp_btf program that reads a const void * argument
+ * ("func 'kvm_pio' arg4 type UNKNOWN is not a struct"); the loader falls back to this one
+ * there.  The loader has checked the prototype in the kernel's BTF all the same.
+ */
+SEC("raw_tp/kvm_pio")
+int BPF_PROG(on_kvm_pio_raw, unsigned int rw, unsigned int port, unsigned int size,
+	     unsigned int count, const void *data)
+{
+	return pio_rec(rw, port, size, count, data);
 }
 
 SEC("tp_btf/kvm_mmio")

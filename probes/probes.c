@@ -40,6 +40,16 @@
 #define PROBES_POLL_MS 2 /* the drain thread's period when no wake-up comes */
 #define PROBES_RB_PER_VCPU (4ull << 20)
 #define PROBES_RB_MAX (64ull << 20)
+#define PROBES_WHY_SIZE 200
+
+static const char *const probes_variants[PV_NR] = { "tp_btf", "raw_tp" };
+
+/* What became of one tracepoint asked for. */
+struct probes_tp_state {
+	int variant; /* the program to load (PV_*), or -1: none */
+	char refused[PV_NR][PROBES_WHY_SIZE]; /* why the kernel refused each program tried */
+	char why[PROBES_WHY_SIZE]; /* why it is not attached ("": it is) */
+};
 
 struct probes {
 	struct kvm_bpf *skel;
@@ -47,8 +57,11 @@ struct probes {
 	struct ring_buffer *rb;
 	struct vm *vm;
 	int nr_vcpus;
+	uint32_t want; /* asked for */
 	uint32_t mask; /* attached */
+	struct probes_tp_state tps[KP_NR];
 	char attached[512];
+	char notes[2048];
 	int map_fd; /* vcpu_of_tid */
 	int map_errors; /* vCPU threads that could not be mapped */
 
@@ -65,31 +78,64 @@ struct probes {
 };
 
 /*
- * libbpf's messages: the first warning is kept for an error message; they are printed only
- * with VMSCOPE_PROBES_DEBUG=1 (with the verifier's log), for whoever works on kvm.bpf.c.
+ * libbpf's messages since the last probes_msgs_reset(): the first warning, the program the
+ * first warning about a program named (the one a failed load stopped at) and the verifier's
+ * reason from its log.  They are printed only with VMSCOPE_PROBES_DEBUG=1 (with the
+ * verifier's log), for whoever works on kvm.bpf.c.
  */
-static char probes_libbpf_msg[256];
+static struct {
+	char first[256];
+	char prog[64];
+	char verifier[PROBES_WHY_SIZE];
+} probes_msgs;
+
+static void probes_msgs_reset(void)
+{
+	memset(&probes_msgs, 0, sizeof(probes_msgs));
+}
+
+/*
+ * Keep what a failed load says: the first warning, the program named by the first failure
+ * ("prog 'on_kvm_pio': BPF program load failed: ...", "... failed to relocate ..."), and
+ * the verifier's reason in the log libbpf prints after it.
+ */
+static void probes_msgs_add(enum libbpf_print_level level, const char *msg)
+{
+	static const char prog[] = "prog '", log[] = "-- BEGIN PROG LOAD LOG --\n";
+	const char *p;
+
+	if (level != LIBBPF_WARN)
+		return;
+	if (!probes_msgs.first[0])
+		snprintf(probes_msgs.first, sizeof(probes_msgs.first), "%.*s",
+			 (int)strcspn(msg, "\n"), msg);
+	p = strstr(msg, prog);
+	if (p && strstr(msg, "fail") && !probes_msgs.prog[0])
+		sscanf(p + sizeof(prog) - 1, "%63[^']", probes_msgs.prog);
+	p = strstr(msg, log);
+	if (p && !probes_msgs.verifier[0])
+		probes__log_reason(p + sizeof(log) - 1, probes_msgs.verifier,
+				   sizeof(probes_msgs.verifier));
+}
 
 static int probes_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	const char *debug = getenv("VMSCOPE_PROBES_DEBUG");
-	char buf[sizeof(probes_libbpf_msg)];
-	va_list aq;
-	size_t n;
+	char *msg;
 
-	if (debug && *debug && strcmp(debug, "0")) {
-		va_copy(aq, ap);
-		vfprintf(stderr, fmt, aq);
-		va_end(aq);
-	}
-	if (level == LIBBPF_DEBUG || probes_libbpf_msg[0])
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strcspn(buf, "\n");
-	buf[n] = '\0';
-	if (n)
-		memcpy(probes_libbpf_msg, buf, n + 1);
+	if (debug && *debug && strcmp(debug, "0"))
+		fputs(msg, stderr);
+	probes_msgs_add(level, msg);
+	free(msg);
 	return 0;
+}
+
+/* libbpf's first warning since the reset, for an error message; else strerror(err). */
+static const char *probes_libbpf_msg(int err)
+{
+	return probes_msgs.first[0] ? probes_msgs.first : strerror(err);
 }
 
 /* CAP_BPF and CAP_PERFMON in the effective set, or CAP_SYS_ADMIN: what tp_btf needs. */
@@ -114,12 +160,24 @@ static const char *probes_missing_caps(void)
 	return bpf ? "CAP_PERFMON" : "CAP_BPF";
 }
 
-/* The prototype of btf_trace_<tp> is what kvm.bpf.c expects: ctx, then nr_args arguments. */
-static int probes_tp_usable(const struct btf *btf, int i)
+static int probes_is_vcpu_ptr(const struct btf *btf, __u32 type)
+{
+	const struct btf_type *a = btf__type_by_id(btf, type);
+
+	if (!a || !btf_is_ptr(a))
+		return 0;
+	a = btf__type_by_id(btf, a->type);
+	return a && btf_is_struct(a) && !strcmp(btf__name_by_offset(btf, a->name_off), "kvm_vcpu");
+}
+
+/*
+ * The prototype of btf_trace_<tp> in btf against what kvm.bpf.c reads: ctx, then nr_args
+ * arguments.  1 when it fits, 0 when btf has no such tracepoint, -1 when it differs (why set).
+ */
+static int probes_tp_fits(const struct btf *btf, int i, char *why, size_t size)
 {
 	const struct probes_tp *tp = &probes_tps[i];
 	const struct btf_type *t;
-	const struct btf_param *args;
 	char name[64];
 	int id, n;
 
@@ -128,35 +186,38 @@ static int probes_tp_usable(const struct btf *btf, int i)
 	if (id < 0)
 		return 0;
 	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-	if (!t || !btf_is_ptr(t))
-		return 0;
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t))
-		return 0;
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t)) {
+		snprintf(why, size, "%s in the kernel's BTF is not a function pointer", name);
+		return -1;
+	}
 	n = btf_vlen(t) - 1;
-	args = btf_params(t);
-	if (n < tp->nr_args || (n > tp->nr_args && !tp->more_ok))
-		return 0;
-	if (tp->vcpu_arg) {
-		const struct btf_type *a = btf__type_by_id(btf, args[1].type);
-
-		if (!a || !btf_is_ptr(a) || !(a = btf__type_by_id(btf, a->type)) ||
-		    !btf_is_struct(a) || strcmp(btf__name_by_offset(btf, a->name_off), "kvm_vcpu"))
-			return 0;
+	if (n < tp->nr_args || (n > tp->nr_args && !tp->more_ok)) {
+		snprintf(why, size,
+			 "its prototype in the kernel's BTF has %d arguments, vmscope's program "
+			 "reads %d: a KVM this version of vmscope does not know",
+			 n, tp->nr_args);
+		return -1;
+	}
+	if (tp->vcpu_arg && !probes_is_vcpu_ptr(btf, btf_params(t)[1].type)) {
+		snprintf(why, size,
+			 "its first argument in the kernel's BTF is not a struct "
+			 "kvm_vcpu pointer: a KVM this version of vmscope does not know");
+		return -1;
 	}
 	return 1;
 }
 
 /*
- * The tracepoints of mask this kernel has with the expected prototypes: in vmlinux's BTF when
- * KVM is built in, in the kvm module's (split) BTF when it is a module.
+ * Which of p->want this kernel has with the expected prototypes: in vmlinux's BTF when KVM
+ * is built in, in the kvm module's (split) BTF when it is a module.  Those it lacks get why.
  */
-static int probes_usable_mask(uint32_t mask, uint32_t *usable)
+static int probes_plan(struct probes *p)
 {
 	struct btf *btf = btf__load_vmlinux_btf(), *mod = NULL;
-	int i;
+	int i, fits;
 
-	*usable = 0;
 	if (!btf)
 		return err__set(ENOENT,
 				"cannot read the kernel's BTF (%s): %s; the kernel needs "
@@ -164,10 +225,22 @@ static int probes_usable_mask(uint32_t mask, uint32_t *usable)
 				PROBES_BTF_PATH, strerror(errno));
 	if (!access("/sys/kernel/btf/kvm", R_OK))
 		mod = btf__load_module_btf("kvm", btf);
-	for (i = 0; i < KP_NR; i++)
-		if ((mask & (1u << i)) &&
-		    (probes_tp_usable(btf, i) || (mod && probes_tp_usable(mod, i))))
-			*usable |= 1u << i;
+	for (i = 0; i < KP_NR; i++) {
+		struct probes_tp_state *s = &p->tps[i];
+
+		s->variant = -1;
+		if (!(p->want & (1u << i)))
+			continue;
+		fits = probes_tp_fits(btf, i, s->why, sizeof(s->why));
+		if (!fits && mod)
+			fits = probes_tp_fits(mod, i, s->why, sizeof(s->why));
+		if (fits > 0)
+			s->variant = PV_BTF;
+		else if (!fits)
+			snprintf(s->why, sizeof(s->why),
+				 "this kernel has no such tracepoint (no btf_trace_%s in its BTF)",
+				 probes_tps[i].name);
+	}
 	btf__free(mod);
 	btf__free(btf);
 	return 0;
@@ -206,32 +279,12 @@ static int probes_host_check(void)
 	return 0;
 }
 
-int probes__check(char *present, size_t present_size, char *why, size_t why_size)
-{
-	uint32_t usable;
-	int ret = probes_host_check();
-
-	if (!ret)
-		ret = probes_usable_mask((1u << KP_NR) - 1, &usable);
-	if (!ret && !usable)
-		ret = err__set(ENOENT, "none of KVM's tracepoints is in the kernel's BTF");
-	if (ret) {
-		snprintf(why, why_size, "%s", err__msg(ret));
-		if (present_size)
-			present[0] = '\0';
-		return ret;
-	}
-	probes_names(usable, present, present_size);
-	if (why_size)
-		why[0] = '\0';
-	return 0;
-}
-
 static struct bpf_program *probes_prog(struct probes *p, int i)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "on_%s", probes_tps[i].name);
+	snprintf(name, sizeof(name), "on_%s%s", probes_tps[i].name,
+		 p->tps[i].variant == PV_RAW ? "_raw" : "");
 	return bpf_object__find_program_by_name(p->skel->obj, name);
 }
 
@@ -247,77 +300,189 @@ static uint64_t probes_rb_size(const struct probes_opts *o, int nr_vcpus)
 
 static int probes_load_error(int ret)
 {
-	if (ret == -EPERM)
+	if (ret == -EPERM && !probes_msgs.verifier[0])
 		return err__set(EPERM,
 				"the kernel refused the BPF programs (%s); loading them "
 				"needs CAP_BPF and CAP_PERFMON, or root",
-				probes_libbpf_msg[0] ? probes_libbpf_msg : strerror(-ret));
+				probes_libbpf_msg(-ret));
 	return err__set(-ret, "cannot load the kernel probes: %s",
-			probes_libbpf_msg[0] ? probes_libbpf_msg : strerror(-ret));
+			probes_msgs.verifier[0] ? probes_msgs.verifier : probes_libbpf_msg(-ret));
 }
 
-/* Open the skeleton, choose the programs, load them.  0 or -errno (message set). */
-static int probes_load(struct probes *p, const struct probes_opts *o, uint32_t usable)
+/* Open the skeleton with the programs of p->tps[].variant to be loaded.  0 or -errno. */
+static int probes_open_skel(struct probes *p, uint64_t rb_size)
 {
-	uint64_t size = probes_rb_size(o, p->nr_vcpus);
-	int i, ret;
+	struct bpf_program *prog;
+	int i, v, ret;
 
 	p->skel = kvm_bpf__open();
 	if (!p->skel)
 		return err__set(errno, "cannot open the kernel probes' BPF object: %s",
-				probes_libbpf_msg[0] ? probes_libbpf_msg : strerror(errno));
+				probes_libbpf_msg(errno));
 	p->skel->rodata->target_tgid = getpid();
-	p->skel->rodata->wake_bytes = size / 4;
-	ret = bpf_map__set_max_entries(p->skel->maps.events, size);
-	for (i = 0; !ret && i < KP_NR; i++) {
-		struct bpf_program *prog = probes_prog(p, i);
-
-		if (!prog)
-			return err__set(ENOENT, "the BPF object has no program for %s",
-					probes_tps[i].name);
-		ret = bpf_program__set_autoload(prog, !!(usable & (1u << i)));
+	p->skel->rodata->wake_bytes = rb_size / 4;
+	ret = bpf_map__set_max_entries(p->skel->maps.events, rb_size);
+	for (prog = bpf_object__next_program(p->skel->obj, NULL); prog && !ret;
+	     prog = bpf_object__next_program(p->skel->obj, prog)) {
+		i = probes__prog_id(bpf_program__name(prog), &v);
+		ret = bpf_program__set_autoload(prog, i >= 0 && p->tps[i].variant == v);
 	}
-	if (!ret)
-		ret = kvm_bpf__load(p->skel);
-	return ret ? probes_load_error(ret) : 0;
+	for (i = 0; !ret && i < KP_NR; i++)
+		if (p->tps[i].variant >= 0 && !probes_prog(p, i))
+			return err__set(ENOENT,
+					"the BPF object has no %s program for %s; rebuild "
+					"vmscope (make clean && make)",
+					probes_variants[p->tps[i].variant], probes_tps[i].name);
+	return ret ? err__set(-ret, "cannot set up the kernel probes' BPF object: %s",
+			      probes_libbpf_msg(-ret))
+		   : 0;
 }
 
-static int probes_attach(struct probes *p, uint32_t usable)
+/* Set a why of PROBES_WHY_SIZE bytes, cut to fit. */
+static void __attribute__((format(printf, 2, 3))) probes_why(char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, PROBES_WHY_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+/* The kernel refused tracepoint i's current program: on to its fallback, or give it up. */
+static void probes_refuse(struct probes *p, int i)
+{
+	struct probes_tp_state *s = &p->tps[i];
+	int v = s->variant;
+
+	probes_why(s->refused[v], "%s",
+		   probes_msgs.verifier[0] ? probes_msgs.verifier : probes_libbpf_msg(EINVAL));
+	s->variant = v == PV_BTF && probes_tps[i].raw ? PV_RAW : -1;
+	if (s->variant >= 0)
+		return;
+	if (v == PV_RAW)
+		probes_why(s->why, "the kernel refused its programs: tp_btf: %s; raw_tp: %s",
+			   s->refused[PV_BTF], s->refused[PV_RAW]);
+	else
+		probes_why(s->why, "the kernel refused its program: %s", s->refused[v]);
+}
+
+static int probes_planned(const struct probes *p)
 {
 	int i;
 
-	for (i = 0; i < KP_NR; i++) {
-		if (!(usable & (1u << i)))
+	for (i = 0; i < KP_NR; i++)
+		if (p->tps[i].variant >= 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Load the object with every planned program.  A load stops at the first program the
+ * kernel refuses, and libbpf names it: that one falls back or is left out, and the object
+ * is loaded again, until the kernel takes every program left.  0 or -errno (message set).
+ */
+static int probes_load(struct probes *p, const struct probes_opts *o)
+{
+	uint64_t size = probes_rb_size(o, p->nr_vcpus);
+	int tries, ret, i, v;
+
+	for (tries = 0; tries <= KP_NR * PV_NR && probes_planned(p); tries++) {
+		probes_msgs_reset();
+		ret = probes_open_skel(p, size);
+		if (ret)
+			return ret;
+		ret = kvm_bpf__load(p->skel);
+		if (!ret)
+			return 0;
+		i = probes__prog_id(probes_msgs.prog, &v);
+		if (i < 0 || p->tps[i].variant != v)
+			return probes_load_error(ret);
+		kvm_bpf__destroy(p->skel);
+		p->skel = NULL;
+		probes_refuse(p, i);
+	}
+	return 0; /* nothing left to load: the notes say why */
+}
+
+static void probes_attach(struct probes *p)
+{
+	int i;
+
+	for (i = 0; i < KP_NR && p->skel; i++) {
+		struct probes_tp_state *s = &p->tps[i];
+
+		if (s->variant < 0)
 			continue;
+		probes_msgs_reset();
 		p->links[i] = bpf_program__attach(probes_prog(p, i));
-		if (!p->links[i])
-			return err__set(errno, "cannot attach a BPF program to tracepoint %s: %s",
-					probes_tps[i].name,
-					probes_libbpf_msg[0] ? probes_libbpf_msg : strerror(errno));
+		if (!p->links[i]) {
+			probes_why(s->why, "attaching its %s program failed: %s",
+				   probes_variants[s->variant], probes_libbpf_msg(errno));
+			continue;
+		}
 		p->mask |= 1u << i;
 	}
 	probes_names(p->mask, p->attached, sizeof(p->attached));
-	return 0;
+}
+
+/* One line per tracepoint asked for that is not attached or is attached by a fallback. */
+static void probes_make_notes(struct probes *p)
+{
+	size_t off = 0, size = sizeof(p->notes);
+	int i;
+
+	p->notes[0] = '\0';
+	for (i = 0; i < KP_NR && off < size; i++) {
+		const struct probes_tp_state *s = &p->tps[i];
+
+		if (!(p->want & (1u << i)))
+			continue;
+		if (!(p->mask & (1u << i)))
+			off += snprintf(p->notes + off, size - off, "%s: not attached: %s\n",
+					probes_tps[i].name, s->why);
+		else if (s->variant == PV_RAW)
+			off += snprintf(p->notes + off, size - off,
+					"%s: attached as raw_tp: the kernel refused its tp_btf "
+					"program: %s\n",
+					probes_tps[i].name, s->refused[PV_BTF]);
+	}
+}
+
+/* Lines as one: "a\nb\n" becomes "a; b". */
+static void probes_join_lines(const char *lines, char *out, size_t size)
+{
+	size_t off = 0, n;
+
+	out[0] = '\0';
+	while (*lines && off < size) {
+		n = strcspn(lines, "\n");
+		off += snprintf(out + off, size - off, "%s%.*s", off ? "; " : "", (int)n, lines);
+		lines += n + !!lines[n];
+	}
 }
 
 static int probes_on_rec(void *ctx, void *data, size_t size);
 
 static int probes_setup(struct probes *p, const struct probes_opts *o)
 {
-	uint32_t want = o->mask ? o->mask : probes__default_mask(), usable;
 	int ret = probes_host_check();
 
+	p->want = o->mask ? o->mask : probes__default_mask();
 	if (!ret)
-		ret = probes_usable_mask(want, &usable);
-	if (!ret && !usable)
-		ret = err__set(ENOENT, "this kernel has none of the tracepoints asked for in its "
-				       "BTF (or their prototypes differ from what vmscope knows)");
+		ret = probes_plan(p);
 	if (!ret)
-		ret = probes_load(p, o, usable);
-	if (!ret)
-		ret = probes_attach(p, usable);
+		ret = probes_load(p, o);
 	if (ret)
 		return ret;
+	probes_attach(p);
+	probes_make_notes(p);
+	if (!p->mask) {
+		char why[1024];
+
+		probes_join_lines(p->notes, why, sizeof(why));
+		return err__set(ENOENT, "none of the tracepoints asked for could be attached: %s",
+				why);
+	}
 	p->map_fd = bpf_map__fd(p->skel->maps.vcpu_of_tid);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), probes_on_rec, p, NULL);
 	if (!p->rb)
@@ -325,34 +490,77 @@ static int probes_setup(struct probes *p, const struct probes_opts *o)
 	return 0;
 }
 
-struct probes *probes__open(struct vm *vm, const struct probes_opts *o)
+/* A loader for nr_vcpus vCPUs, set up for o, in *pp (NULL: out of memory).  0 or -errno. */
+static int probes_new(int nr_vcpus, const struct probes_opts *o, struct probes **pp)
 {
 	struct probes *p = calloc(1, sizeof(*p));
 	libbpf_print_fn_t old;
 	int ret;
 
-	if (!p) {
-		err__set(ENOMEM, "out of memory loading the kernel probes");
-		return NULL;
-	}
-	p->vm = vm;
-	p->nr_vcpus = vm->nr_vcpus;
+	*pp = p;
+	if (!p)
+		return err__set(ENOMEM, "out of memory loading the kernel probes");
+	p->nr_vcpus = nr_vcpus;
 	p->efd = p->epfd = -1;
-	probes_libbpf_msg[0] = '\0';
 	old = libbpf_set_print(probes_libbpf_print);
 	ret = probes_setup(p, o);
 	libbpf_set_print(old);
+	return ret;
+}
+
+int probes__check(struct probes_check *c)
+{
+	struct probes_opts o = { .mask = (1u << KP_NR) - 1, .buffer_size = 4096 };
+	struct probes *p;
+	int ret = probes_new(1, &o, &p);
+
+	memset(c, 0, sizeof(*c));
+	if (p) {
+		snprintf(c->attached, sizeof(c->attached), "%s", p->attached);
+		snprintf(c->notes, sizeof(c->notes), "%s", p->notes);
+	}
+	if (ret)
+		snprintf(c->why, sizeof(c->why), "%s", err__msg(ret));
+	probes__free(p);
+	return ret;
+}
+
+/* What was left out or replaced, on stderr: the run's message names it. */
+static void probes_print_notes(const struct probes *p)
+{
+	const char *line = p->notes;
+
+	while (*line) {
+		size_t n = strcspn(line, "\n");
+
+		fprintf(stderr, "vmscope: kernel probe %.*s\n", (int)n, line);
+		line += n + !!line[n];
+	}
+}
+
+struct probes *probes__open(struct vm *vm, const struct probes_opts *o)
+{
+	struct probes *p;
+	int ret = probes_new(vm->nr_vcpus, o, &p);
+
 	if (ret) {
 		probes__free(p);
 		errno = -err__wrap(ret, "kernel probes unavailable");
 		return NULL;
 	}
+	p->vm = vm;
+	probes_print_notes(p);
 	return p;
 }
 
 const char *probes__attached(const struct probes *p)
 {
 	return p ? p->attached : "";
+}
+
+const char *probes__notes(const struct probes *p)
+{
+	return p ? p->notes : "";
 }
 
 /* vm->on_vcpu_thread: runs in the vCPU thread before its first KVM_RUN. */

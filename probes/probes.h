@@ -37,12 +37,23 @@ uint32_t probes__default_mask(void);
 const char *probes__tp_name(int i);
 int probes__tp_index(const char *name);
 
+/* What a trial load of every program gives here (probes__check). */
+struct probes_check {
+	char attached[512]; /* the tracepoints attached, space-separated */
+	char notes[2048]; /* one line per tracepoint not attached, or attached through a
+			   * fallback, with why ("kvm_pio: attached as raw_tp: ...") */
+	char why[512]; /* when none could be: what is missing */
+};
+
 /*
- * Can kernel probes run here?  0 when they can, with the tracepoints this kernel has among
- * those vmscope knows in present (space-separated); else -errno and why (what is missing:
- * the build's clang/bpftool/libbpf/BTF, the kernel's BTF, BPF privileges).
+ * Can kernel probes run here?  Loads and attaches the programs of every tracepoint vmscope
+ * knows, as a run would (nothing is recorded), then detaches them.  0 when at least one was
+ * attached; else -errno and why (what is missing: the build's clang/bpftool/libbpf/BTF, the
+ * kernel's BTF, BPF privileges, or what the kernel refused).  The notes name each tracepoint
+ * that was not attached, and why; a failure without notes came before any tracepoint was
+ * tried (the build, the kernel's BTF, privileges, the BPF object as a whole).
  */
-int probes__check(char *present, size_t present_size, char *why, size_t why_size);
+int probes__check(struct probes_check *c);
 
 struct probes_opts {
 	uint32_t mask; /* tracepoints wanted (0: PROBES_DEFAULT) */
@@ -52,13 +63,23 @@ struct probes_opts {
 
 /*
  * Load the BPF programs for vm's process and attach those of o->mask that this kernel has.
- * NULL with errno and a message (err__msg) that names what is missing; the caller goes on
- * without kernel events.
+ * Each tracepoint's program is loaded and attached on its own terms: one the kernel refuses
+ * (or that cannot be attached) is left out, or replaced by its raw_tp fallback, and the
+ * others go on.  What was left out or replaced is printed on stderr, one line per tracepoint
+ * with why ("vmscope: kernel probe kvm_pio: ...", probes__notes()).  NULL with errno and a
+ * message (err__msg) that names what is missing when nothing could be attached; the caller
+ * goes on without kernel events.
  */
 struct probes *probes__open(struct vm *vm, const struct probes_opts *o);
 
 /* The tracepoints attached, space-separated ("kvm_userspace_exit kvm_pio ..."). */
 const char *probes__attached(const struct probes *p);
+
+/*
+ * The tracepoints asked for that were not attached, or attached through a fallback, with
+ * why: one line each ("kvm_pio: attached as raw_tp: ..."); "" when there are none.
+ */
+const char *probes__notes(const struct probes *p);
 
 /*
  * Start draining into s's kernel streams (trace_opts.kernel_streams) and map each vCPU

@@ -4,6 +4,7 @@
 #define VMSCOPE_PROBES_INT_H
 
 #include <linux/types.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../trace/trace.h"
@@ -19,9 +20,24 @@ struct probes_tp {
 	int nr_args; /* arguments the program reads */
 	int vcpu_arg; /* its first argument is a struct kvm_vcpu pointer */
 	int more_ok; /* the kernel may pass more arguments than the program reads */
+	int raw; /* kvm.bpf.c has a raw_tp fallback, on_<name>_raw */
 };
 
 extern const struct probes_tp probes_tps[KP_NR];
+
+/* The programs of a tracepoint, best first: on_<tp> (tp_btf), on_<tp>_raw (raw_tp). */
+enum { PV_BTF, PV_RAW, PV_NR };
+
+/* The tracepoint of a program of kvm.bpf.c by its name, and its kind (PV_*); or -1. */
+int probes__prog_id(const char *name, int *variant);
+
+/*
+ * The verifier's reason in a load log: the line before "processed N insns" (or the log's
+ * end), with the one before it when that is prose too ("func 'kvm_pio' arg4 type UNKNOWN is
+ * not a struct; invalid bpf_context access off=32 size=8").  out is left as it is when the
+ * log has no line.
+ */
+void probes__log_reason(const char *log, char *out, size_t size);
 
 /*
  * The mapping of bpf_ktime_get_ns() (CLOCK_MONOTONIC) to the trace clock near one instant:

@@ -292,6 +292,7 @@ static void test_print_without_kvm(void **state)
 	c.probes = 0; /* not part of the sysfs probe: set as caps__probe() would */
 	snprintf(c.probes_why, sizeof(c.probes_why), "test: no BPF");
 	c.probes_tps[0] = '\0';
+	c.probes_notes[0] = '\0';
 	snprintf(c.kvm_error, sizeof(c.kvm_error), "cannot open /dev/kvm: test");
 	f = open_memstream(&buf, &size);
 	assert_non_null(f);
@@ -301,6 +302,35 @@ static void test_print_without_kvm(void **state)
 	assert_non_null(strstr(buf, "cannot open /dev/kvm: test"));
 	assert_non_null(strstr(buf, "NUMA nodes: 1\n"));
 	assert_null(strstr(buf, "KVM capabilities"));
+	free(buf);
+}
+
+/* The kernel probes' line: the tracepoints attached, then one line per note. */
+static void test_print_probes(void **state)
+{
+	struct tree *t = *state;
+	struct host_caps c;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	make_dir(t, "sys/module/kvm_amd");
+	c = probe(t);
+	c.kvm_fd_ok = c.bpf = c.pmu = 0;
+	snprintf(c.kvm_error, sizeof(c.kvm_error), "test: no /dev/kvm");
+	c.probes = 1;
+	snprintf(c.probes_tps, sizeof(c.probes_tps), "kvm_exit kvm_pio");
+	snprintf(c.probes_notes, sizeof(c.probes_notes),
+		 "kvm_pio: attached as raw_tp: test\nkvm_msr: not attached: test\n");
+	c.probes_why[0] = '\0';
+	f = open_memstream(&buf, &size);
+	assert_non_null(f);
+	caps__print(f, &c, -1);
+	fclose(f);
+	assert_non_null(strstr(buf, "  kernel probes          yes \n"
+				    "    tracepoints attached: kvm_exit kvm_pio\n"));
+	assert_non_null(strstr(buf, "\n    kvm_pio: attached as raw_tp: test\n"
+				    "    kvm_msr: not attached: test\n  hardware PMU"));
 	free(buf);
 }
 
@@ -323,6 +353,7 @@ int main(void)
 		T(test_whole_host),
 		T(test_flavour_names),
 		T(test_print_without_kvm),
+		T(test_print_probes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel probes' user-space half, without BPF: --kernel-probes lists, the mapping of
- * bpf_ktime_get_ns() to the trace clock, BPF records turned into catalogue events (read
- * back through the decoder), kernel stream names and classes, and the metadata's kernel
- * stream class.
+ * The kernel probes' user-space half, without BPF: --kernel-probes lists, program names, the
+ * verifier's reason in a load log, the mapping of bpf_ktime_get_ns() to the trace clock, BPF
+ * records turned into catalogue events (read back through the decoder), kernel stream names
+ * and classes, and the metadata's kernel stream class.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -46,6 +46,65 @@ static void test_parse(void **state)
 	assert_int_equal(probes__parse("pi", &m), -EINVAL);
 	assert_string_equal(probes__tp_name(KP_kvm_userspace_exit), "kvm_userspace_exit");
 	assert_null(probes__tp_name(KP_NR));
+}
+
+/* Program names map back to their tracepoint and kind; nothing else does. */
+static void test_prog_id(void **state)
+{
+	int v = -1;
+
+	(void)state;
+	assert_int_equal(probes__prog_id("on_kvm_pio", &v), KP_kvm_pio);
+	assert_int_equal(v, PV_BTF);
+	assert_int_equal(probes__prog_id("on_kvm_pio_raw", &v), KP_kvm_pio);
+	assert_int_equal(v, PV_RAW);
+	assert_int_equal(probes__prog_id("on_kvm_exit", &v), KP_kvm_exit);
+	assert_int_equal(v, PV_BTF);
+	assert_int_equal(probes__prog_id("on_kvm_userspace_exit", &v), KP_kvm_userspace_exit);
+	assert_int_equal(probes__prog_id("on_kvm_emulate_insn", &v), KP_kvm_emulate_insn);
+	assert_int_equal(probes__prog_id("on_kvm_pio_rawx", &v), -1);
+	assert_int_equal(probes__prog_id("on_kvm_pi", &v), -1);
+	assert_int_equal(probes__prog_id("kvm_pio", &v), -1);
+	assert_int_equal(probes__prog_id("", &v), -1);
+}
+
+/* The verifier's reason: its last line, with the one before when that is prose. */
+static void test_log_reason(void **state)
+{
+	/* Linux 6.1 refusing on_kvm_pio (tp_btf): the log as libbpf passes it. */
+	static const char pio[] =
+		"reg type unsupported for arg#0 function on_kvm_pio#30\n"
+		"0: R1=ctx(off=0,imm=0) R10=fp0\n"
+		"; int BPF_PROG(on_kvm_pio, unsigned int rw, unsigned int port, unsigned int "
+		"size,\n"
+		"0: (79) r6 = *(u64 *)(r1 +32)\n"
+		"func 'kvm_pio' arg4 type UNKNOWN is not a struct\n"
+		"invalid bpf_context access off=32 size=8\n"
+		"processed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 "
+		"peak_states 0 mark_read 0\n"
+		"-- END PROG LOAD LOG --\n";
+	/* An instruction before the reason is not part of it. */
+	static const char insn[] =
+		"12: (85) call bpf_probe_read_kernel#113\n"
+		"R2 min value is negative, either use unsigned or 'var &= const'\n"
+		"processed 40 insns\n";
+	/* No "processed" line: the log's last line. */
+	static const char cut[] = "0: (b7) r0 = 0\nR0 !read_ok\n\n";
+	char out[200];
+
+	(void)state;
+	probes__log_reason(pio, out, sizeof(out));
+	assert_string_equal(out, "func 'kvm_pio' arg4 type UNKNOWN is not a struct; invalid "
+				 "bpf_context access off=32 size=8");
+	probes__log_reason(insn, out, sizeof(out));
+	assert_string_equal(out, "R2 min value is negative, either use unsigned or 'var &= const'");
+	probes__log_reason(cut, out, sizeof(out));
+	assert_string_equal(out, "R0 !read_ok");
+	snprintf(out, sizeof(out), "kept");
+	probes__log_reason("\n\n", out, sizeof(out));
+	assert_string_equal(out, "kept");
+	probes__log_reason(pio, out, 16);
+	assert_string_equal(out, "func 'kvm_pio' ");
 }
 
 static void test_clock(void **state)
@@ -167,10 +226,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_clock),
-		cmocka_unit_test(test_emit),
-		cmocka_unit_test(test_streams),
+		cmocka_unit_test(test_parse),	   cmocka_unit_test(test_prog_id),
+		cmocka_unit_test(test_log_reason), cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_emit),	   cmocka_unit_test(test_streams),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
