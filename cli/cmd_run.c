@@ -94,8 +94,6 @@ static int run_wait(struct vm *vm, const struct run_opts *o)
 {
 	double waited = 0;
 
-	signal(SIGINT, run_on_signal);
-	signal(SIGTERM, run_on_signal);
 	while (vm__wait(vm, 100) == -ETIMEDOUT) {
 		waited += 0.1;
 		if (run_signal)
@@ -207,6 +205,13 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	struct load_info li;
 	int ret;
 
+	/*
+	 * Before anything that others can see (the control socket): a SIGTERM from then on
+	 * must end the run through its normal path, which finishes the trace and removes the
+	 * socket; one that arrives during setup is acted on as soon as the guest runs.
+	 */
+	signal(SIGINT, run_on_signal);
+	signal(SIGTERM, run_on_signal);
 	ret = hostfix__setup(vm, o->fixups);
 	if (!ret)
 		ret = run_load(vm, o, &li);
