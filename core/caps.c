@@ -14,6 +14,7 @@
 #include "../probes/probes.h"
 #include "caps.h"
 #include "err.h"
+#include "hostcpu.h"
 #include "kvm.h"
 
 static const struct {
@@ -63,6 +64,7 @@ void caps__probe_sysfs(struct host_caps *caps, const char *root)
 	else
 		caps->flavour = path_exists(root, "/sys/module/kvm") ? KVM_FLAVOUR_UNKNOWN
 								     : KVM_FLAVOUR_NONE;
+	caps->cpu_emulated = !*root && hostcpu__is_tcg();
 	caps->btf = path_exists(root, "/sys/kernel/btf/vmlinux");
 	caps->rapl = path_exists(root, "/sys/class/powercap/intel-rapl:0") ||
 		     path_exists(root, "/sys/class/powercap/intel-rapl");
@@ -151,6 +153,22 @@ const char *caps__flavour_name(enum kvm_flavour f)
 	}
 }
 
+const char *caps__flavour_short(const struct host_caps *c)
+{
+	switch (c->flavour) {
+	case KVM_FLAVOUR_VMX:
+		return c->cpu_emulated ? "emulated VMX" : "hardware VMX";
+	case KVM_FLAVOUR_SVM:
+		return c->cpu_emulated ? "emulated SVM" : "hardware SVM";
+	case KVM_FLAVOUR_PVM:
+		return "emulating PVM";
+	case KVM_FLAVOUR_UNKNOWN:
+		return "unknown KVM";
+	default:
+		return "none";
+	}
+}
+
 static void feature(FILE *f, const char *name, int ok, const char *why_not)
 {
 	fprintf(f, "  %-22s %-3s %s\n", name, ok ? "yes" : "no", ok ? "" : why_not);
@@ -226,6 +244,11 @@ static void caps__print_features(FILE *f, const struct host_caps *c, int fd)
 void caps__print(FILE *f, const struct host_caps *c, int kvm_fd)
 {
 	fprintf(f, "KVM flavour: %s\n", caps__flavour_name(c->flavour));
+	if (c->cpu_emulated)
+		fprintf(f,
+			"  the CPU under this KVM is QEMU's software emulator (TCG): an emulated "
+			"host, about 10-100x slower, with known deviations (docs/hosts.md)\n");
+	fprintf(f, "host flavour: %s\n", caps__flavour_short(c));
 	if (kvm_fd >= 0) {
 		fprintf(f, "KVM API version: %d\n", ioctl(kvm_fd, KVM_GET_API_VERSION, 0));
 		caps__print_kvm(f, kvm_fd);

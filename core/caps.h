@@ -18,6 +18,7 @@ enum kvm_flavour {
 
 struct host_caps {
 	enum kvm_flavour flavour;
+	int cpu_emulated; /* the CPU under vmscope is QEMU's software emulator (hostcpu.h) */
 	int kvm_fd_ok;
 	char kvm_error[512];
 	int btf; /* <root>/sys/kernel/btf/vmlinux present */
@@ -38,6 +39,12 @@ void caps__probe(struct host_caps *caps, const char *root);
 void caps__probe_sysfs(struct host_caps *caps, const char *root);
 
 const char *caps__flavour_name(enum kvm_flavour f);
+
+/*
+ * The flavour in a few words, for a table cell or a summary line: "hardware VMX", "hardware
+ * SVM", "emulated SVM" (kvm_amd on QEMU's software CPU), "emulating PVM", "none".
+ */
+const char *caps__flavour_short(const struct host_caps *caps);
 
 /* `vmscope caps`: capabilities, then one line per vmscope feature with yes/no and why. */
 void caps__print(FILE *f, const struct host_caps *caps, int kvm_fd);

@@ -274,6 +274,27 @@ static void test_flavour_names(void **state)
 	assert_non_null(caps__flavour_name((enum kvm_flavour)42));
 }
 
+/* The short names bench rows and test summaries carry; an emulated CPU is said so. */
+static void test_flavour_short(void **state)
+{
+	struct host_caps c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.flavour = KVM_FLAVOUR_SVM;
+	assert_string_equal(caps__flavour_short(&c), "hardware SVM");
+	c.cpu_emulated = 1;
+	assert_string_equal(caps__flavour_short(&c), "emulated SVM");
+	c.flavour = KVM_FLAVOUR_VMX;
+	assert_string_equal(caps__flavour_short(&c), "emulated VMX");
+	c.cpu_emulated = 0;
+	assert_string_equal(caps__flavour_short(&c), "hardware VMX");
+	c.flavour = KVM_FLAVOUR_PVM;
+	assert_string_equal(caps__flavour_short(&c), "emulating PVM");
+	c.flavour = KVM_FLAVOUR_NONE;
+	assert_string_equal(caps__flavour_short(&c), "none");
+}
+
 /* Without a /dev/kvm fd the report needs no ioctl: it shows what the sysfs probe found. */
 static void test_print_without_kvm(void **state)
 {
@@ -299,6 +320,7 @@ static void test_print_without_kvm(void **state)
 	caps__print(f, &c, -1);
 	fclose(f);
 	assert_non_null(strstr(buf, "KVM flavour: VMX"));
+	assert_non_null(strstr(buf, "host flavour: hardware VMX\n"));
 	assert_non_null(strstr(buf, "cannot open /dev/kvm: test"));
 	assert_non_null(strstr(buf, "NUMA nodes: 1\n"));
 	assert_null(strstr(buf, "KVM capabilities"));
@@ -352,6 +374,7 @@ int main(void)
 		T(test_numa_not_nodes),
 		T(test_whole_host),
 		T(test_flavour_names),
+		T(test_flavour_short),
 		T(test_print_without_kvm),
 		T(test_print_probes),
 	};
