@@ -11,6 +11,8 @@ struct values {
 	uint64_t sum;
 };
 
+void values__sort(struct values *v);
+
 /* One (vCPU, exit reason): every guest_ns and vmm_ns value. */
 struct cell {
 	struct values guest, vmm;

@@ -225,24 +225,14 @@ void report_kvm__free(struct report *r)
 	r->kvm = NULL;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 void report_kvm__finish(struct report *r)
 {
 	struct report_kvm *k = r->kvm;
 	int i, j;
 
 	for (i = 0; k && i < k->nr_vcpus; i++)
-		for (j = 0; j < k->vcpus[i].nr_reasons; j++) {
-			struct values *v = &k->vcpus[i].reasons[j].in_kernel.guest;
-
-			qsort(v->v, v->n, sizeof(uint64_t), cmp_u64);
-		}
+		for (j = 0; j < k->vcpus[i].nr_reasons; j++)
+			values__sort(&k->vcpus[i].reasons[j].in_kernel.guest);
 }
 
 /* In-kernel work by kind, from events every host fires: see the comment at the top. */

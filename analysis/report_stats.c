@@ -177,6 +177,13 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort the values in place; an empty set has no array (qsort takes no NULL). */
+void values__sort(struct values *v)
+{
+	if (v->n)
+		qsort(v->v, v->n, sizeof(uint64_t), cmp_u64);
+}
+
 int report__finish(struct report *r)
 {
 	int i, j;
@@ -187,8 +194,8 @@ int report__finish(struct report *r)
 
 			if (!c)
 				continue;
-			qsort(c->guest.v, c->guest.n, sizeof(uint64_t), cmp_u64);
-			qsort(c->vmm.v, c->vmm.n, sizeof(uint64_t), cmp_u64);
+			values__sort(&c->guest);
+			values__sort(&c->vmm);
 		}
 	report_kvm__finish(r);
 	return 0;
