@@ -37,7 +37,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,_start
 GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mno-red-zone \
 	-fno-stack-protector -fcf-protection=none -fno-tree-loop-distribute-patterns
 
-CORE_SRC := $(wildcard core/*.c) $(wildcard trace/*.c) $(wildcard analysis/*.c) \
+CORE_SRC := $(wildcard lib/*.c) $(wildcard core/*.c) $(wildcard trace/*.c) $(wildcard analysis/*.c) \
 	$(filter-out %.bpf.c,$(wildcard probes/*.c))
 CLI_SRC := $(wildcard cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -125,7 +125,7 @@ $(BUILD)/libcore.a: $(CORE_OBJ) $(BUILD)/guests/builtin.o
 # user base), each program embedded in the kernel, the kernel embedded in vmscope.
 GK_PROGS := $(shell sed -n 's/^PROGRAM.\([a-z0-9_]*\),.*/\1/p' guests/user/programs.def)
 GK_HDRS := $(wildcard guests/kernel/*.h guests/kernel/*.def guests/libc/*.h guests/user/*.h \
-	guests/user/*.def) core/bootinfo.h core/layout.h
+	guests/user/*.def) $(wildcard abi/*.h)
 GK_KOBJ := $(patsubst %.c,$(BUILD)/%.k.o,$(wildcard guests/kernel/*.c) guests/libc/fmt.c \
 	guests/libc/str.c) \
 	$(BUILD)/guests/kernel/entry.k.o $(BUILD)/guests/kernel/programs.k.o
@@ -175,8 +175,8 @@ $(BUILD)/guests/bin/%: $(BUILD)/guests/user/%.elf
 
 .PRECIOUS: $(BUILD)/guests/%.u.o $(BUILD)/guests/user/%.elf
 
-$(BUILD)/guests/hostcheck.elf: guests/hostcheck/hostcheck.c guests/hostcheck/hostcheck.h \
-		guests/lib/guest.h guests/lib/kern.h core/layout.h core/ucall.h core/boot.h
+$(BUILD)/guests/hostcheck.elf: guests/hostcheck/hostcheck.c guests/lib/guest.h guests/lib/kern.h \
+		$(wildcard abi/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUEST   $@")
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -Wl,-Ttext-segment=0x100000 -o $@ $<

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "json.h"
 
 struct jp {

@@ -34,9 +34,6 @@ struct run_opts {
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */
 int cli__parse_run(int argc, char **argv, struct run_opts *o);
 
-/* Parse a number with 0x/0 prefixes; -EINVAL with a message naming what. */
-int cli__parse_u64(const char *s, const char *what, uint64_t *out);
-
 int cmd_run(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_caps(int argc, char **argv);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "../analysis/json.h"
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../trace/control.h"
 #include "cli.h"
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../trace/trace.h"
 #include "cli.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../analysis/report.h"
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "cli.h"
 
 static void report_usage(FILE *f)

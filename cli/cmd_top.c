@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../analysis/json.h"
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../core/exit.h"
 #include "../core/vm.h"
 #include "../trace/control.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../core/caps.h"
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../core/hostcheck.h"
 #include "../core/kvm.h"
 #include "cli.h"

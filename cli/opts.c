@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "../core/bootinfo.h"
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../core/hostfix.h"
-#include "../core/layout.h"
+#include "../abi/layout.h"
 #include "../core/mem.h"
+#include "../lib/parse.h"
 #include "../probes/probes.h"
 #include "cli.h"
 
@@ -111,27 +112,11 @@ void cli__run_usage(FILE *f)
 		(unsigned)GPA_BOOT_STACK_TOP, PORT_DEBUG_EXIT);
 }
 
-int cli__parse_u64(const char *s, const char *what, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!s || !*s || strchr(s, '-') || s[0] == ' ' || s[0] == '\t')
-		goto bad;
-	*out = strtoull(s, &end, 0);
-	if (errno || *end)
-		goto bad;
-	return 0;
-bad:
-	return err__set(EINVAL, "%s '%s' is not a number; give a value such as 4 or 0x100000", what,
-			s ? s : "");
-}
-
 static int parse_vcpus(const char *s, int *n)
 {
 	uint64_t v;
 
-	if (cli__parse_u64(s, "--vcpus", &v))
+	if (parse__u64(s, "--vcpus", &v))
 		return -EINVAL;
 	if (v < 1 || v > 64)
 		return err__set(EINVAL, "--vcpus %s is out of range; use 1 to 64", s);
@@ -166,7 +151,7 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 {
 	switch (c) {
 	case 'm':
-		return mem__parse_size(arg, &o->mem_size);
+		return parse__size(arg, &o->mem_size);
 	case 'c':
 		return parse_vcpus(arg, &o->nr_vcpus);
 	case 'o':
@@ -179,10 +164,10 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 	case OPT_RING:
 		return parse_ring(arg, &o->ring);
 	case OPT_LOAD_ADDR:
-		return cli__parse_u64(arg, "--load-addr", &o->load_addr);
+		return parse__u64(arg, "--load-addr", &o->load_addr);
 	case OPT_ENTRY:
 		o->entry_set = 1;
-		return cli__parse_u64(arg, "--entry", &o->entry);
+		return parse__u64(arg, "--entry", &o->entry);
 	case OPT_NO_IRQCHIP:
 		o->no_irqchip = 1;
 		return 0;
@@ -198,7 +183,7 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 		o->trace_dir = arg;
 		return 0;
 	case OPT_BUFFER_SIZE:
-		if (mem__parse_size(arg, &o->buffer_size))
+		if (parse__size(arg, &o->buffer_size))
 			return err__set(EINVAL,
 					"--buffer-size '%s' is not a size; give bytes with "
 					"an optional K or M suffix, e.g. --buffer-size 4M",

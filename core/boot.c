@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "boot.h"
-#include "err.h"
-#include "layout.h"
+#include "../lib/err.h"
+#include "../abi/layout.h"
 #include "mem.h"
 #include "paging.h"
 

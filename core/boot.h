@@ -11,6 +11,8 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+#include "../abi/boot.h"
+
 struct guest_mem;
 
 enum boot_mode {
@@ -27,19 +29,6 @@ struct boot_params {
 	uint64_t map_bytes; /* long mode: identity-map [0, map_bytes) with 2 MiB pages */
 	int build_tables; /* build GDT/TSS/page tables in guest memory */
 };
-
-/*
- * Selectors of the GDT that boot__build_tables writes, in Linux's order so that a guest can
- * use SYSCALL/SYSRET with STAR[47:32] = BOOT_SEL_CODE64 (kernel CS, SS = CS + 8) and
- * STAR[63:48] = BOOT_SEL_UCODE32 (SYSRET: CS = +16, SS = +8).
- */
-#define BOOT_SEL_CODE32 0x08
-#define BOOT_SEL_CODE64 0x10
-#define BOOT_SEL_DATA 0x18
-#define BOOT_SEL_UCODE32 0x23 /* ring 3, RPL 3 */
-#define BOOT_SEL_UDATA 0x2b
-#define BOOT_SEL_UCODE64 0x33
-#define BOOT_SEL_TSS 0x38 /* 16-byte system descriptor */
 
 /* Parse "real", "protected", "long"; -EINVAL otherwise. */
 int boot__parse_mode(const char *s, enum boot_mode *mode);

@@ -6,8 +6,8 @@
 
 #include "../guests/builtin.h"
 #include "bootinfo.h"
-#include "err.h"
-#include "layout.h"
+#include "../lib/err.h"
+#include "../abi/layout.h"
 #include "loader.h"
 #include "mem.h"
 #include "vm.h"

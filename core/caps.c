@@ -13,7 +13,7 @@
 
 #include "../probes/probes.h"
 #include "caps.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "hostcpu.h"
 #include "kvm.h"
 

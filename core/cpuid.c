@@ -11,8 +11,8 @@
 #include <sys/ioctl.h>
 
 #include "cpuid.h"
-#include "err.h"
-#include "layout.h"
+#include "../lib/err.h"
+#include "../abi/layout.h"
 
 #define CPUID_FIRST_NENT 64
 #define CPUID_MAX_NENT 4096 /* far above KVM's own limit (256): stop growing there */

@@ -2,9 +2,6 @@
 /*
  * The guest's CPUID: what KVM supports, patched per vCPU with a consistent topology (one package,
  * one thread per core, APIC id = vCPU id) and vmscope's own hypervisor leaves.
- *
- * The vmscope leaves sit at 0x40000100, not at 0x40000000, so that a guest scanning the
- * hypervisor range still finds KVM's paravirtual leaves (kvmclock, PV EOI ...) at 0x40000000.
  */
 #ifndef VMSCOPE_CPUID_H
 #define VMSCOPE_CPUID_H
@@ -12,10 +9,7 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
-#define CPUID_VMSCOPE_BASE 0x40000100u /* EAX: max leaf; EBX, ECX, EDX: signature */
-#define CPUID_VMSCOPE_INFO 0x40000101u /* EAX: version; EBX: hypercall port; ECX: MMIO; EDX: exit */
-#define CPUID_VMSCOPE_SIGNATURE "vmscope VMM " /* 12 bytes, in EBX, ECX, EDX order */
-#define CPUID_VMSCOPE_VERSION 1
+#include "../abi/cpuid.h"
 
 /* Free entries cpuid__for_vcpu() leaves after the copied ones for the leaves it adds. */
 #define CPUID_EXTRA_ENTRIES 8

@@ -7,9 +7,9 @@
 
 #include "boot.h"
 #include "debug.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "hostcpu.h"
-#include "layout.h"
+#include "../abi/layout.h"
 #include "mem.h"
 #include "vcpu.h"
 #include "vm.h"

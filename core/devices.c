@@ -9,10 +9,10 @@
 
 #include "../trace/trace.h"
 #include "devices.h"
-#include "err.h"
-#include "layout.h"
+#include "../lib/err.h"
+#include "../abi/layout.h"
 #include "paging.h"
-#include "ucall.h"
+#include "../abi/ucall.h"
 #include "vcpu.h"
 #include "vm.h"
 

@@ -5,7 +5,7 @@
 #include <sys/ioctl.h>
 
 #include "devices.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "vm.h"
 
 static int irqchip__io(struct vm *vm, struct kvm_irqchip *chip, int id, int set)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "emulate.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "exit.h"
 #include "kvm.h"
 #include "vcpu.h"

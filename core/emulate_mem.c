@@ -15,7 +15,7 @@
 
 #include "emulate.h"
 #include "emulate_int.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "hooks.h"
 #include "mem.h"
 #include "paging.h"

@@ -15,7 +15,7 @@
 #include "cpuid.h"
 #include "emulate.h"
 #include "emulate_int.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "kvm.h"
 #include "vcpu.h"
 #include "vm.h"

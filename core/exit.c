@@ -4,7 +4,7 @@
 
 #include "../trace/catalogue.h"
 #include "../trace/trace.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "exit.h"
 #include "hooks.h"
 #include "vcpu.h"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "../lib/err.h"
 #include "hooks.h"
 
 void hooks__init(struct hooks *h)

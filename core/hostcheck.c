@@ -9,18 +9,18 @@
 #include <unistd.h>
 
 #include "../guests/builtin.h"
-#include "../guests/hostcheck/hostcheck.h"
+#include "../abi/hostcheck.h"
 #include "boot.h"
 #include "debug.h"
 #include "emulate.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "exit.h"
 #include "hostcheck.h"
 #include "hostfix.h"
-#include "layout.h"
+#include "../abi/layout.h"
 #include "loader.h"
 #include "paging.h"
-#include "ucall.h"
+#include "../abi/ucall.h"
 #include "vcpu.h"
 #include "vm.h"
 

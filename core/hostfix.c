@@ -7,7 +7,7 @@
 #include <sys/ioctl.h>
 
 #include "emulate.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "exit.h"
 #include "hostcheck.h"
 #include "hostfix.h"

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "err.h"
+#include "../lib/err.h"
 #include "hostfix.h"
 #include "paging.h"
 #include "vcpu.h"

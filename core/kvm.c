@@ -6,7 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "../lib/err.h"
 #include "kvm.h"
 
 #define KVM_DEFAULT_PATH "/dev/kvm"

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "layout.h"
+#include "../lib/err.h"
+#include "../abi/layout.h"
 #include "loader.h"
 #include "mem.h"
 

@@ -4,17 +4,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "layout.h"
+#include "../lib/err.h"
+#include "../abi/layout.h"
 #include "mem.h"
 
 #define MEM_PAGE_SIZE 4096ull
 #define MEM_MIN_SIZE (1ull << 20)
 #define MEM_MAX_SIZE (1ull << 40)
-
-#define SIZE_EXAMPLES                                                                              \
-	"use a number of bytes with an optional K, M or G suffix, like 4096, 512K, "               \
-	"64M, 64MiB or 1G"
 
 static int mem__check_size(uint64_t size)
 {
@@ -189,64 +185,5 @@ int mem__write(const struct guest_mem *mem, uint64_t gpa, const void *buf, size_
 		return mem__not_ram(mem, gpa, len);
 	if (len)
 		memcpy(hva, buf, len);
-	return 0;
-}
-
-/* Returns the shift for a K/M/G suffix, 0 for none, or -1 for anything else. */
-static int mem__suffix_shift(const char *s)
-{
-	int shift = 0;
-
-	switch (*s) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		break;
-	}
-	if (shift) {
-		s++;
-		/* "iB" only makes sense after a binary prefix: "64MiB", not "64iB" or "64Mi". */
-		if (*s == 'i' || *s == 'I') {
-			s++;
-			if (*s != 'B' && *s != 'b')
-				return -1;
-		}
-	}
-	if (*s == 'B' || *s == 'b')
-		s++;
-	return *s == '\0' ? shift : -1;
-}
-
-int mem__parse_size(const char *s, uint64_t *bytes)
-{
-	uint64_t value = 0;
-	const char *p = s;
-	int shift;
-
-	if (!s || !*s)
-		return err__set(EINVAL, "empty size; " SIZE_EXAMPLES);
-	if (*p < '0' || *p > '9')
-		return err__set(EINVAL, "invalid size '%s'; " SIZE_EXAMPLES, s);
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (value > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return err__set(EINVAL, "size '%s' does not fit in 64 bits; " SIZE_EXAMPLES,
-					s);
-		value = value * 10 + (uint64_t)(*p - '0');
-	}
-
-	shift = mem__suffix_shift(p);
-	if (shift < 0)
-		return err__set(EINVAL, "invalid size '%s'; " SIZE_EXAMPLES, s);
-	if (value > UINT64_MAX >> shift)
-		return err__set(EINVAL, "size '%s' does not fit in 64 bits; " SIZE_EXAMPLES, s);
-	*bytes = value << shift;
 	return 0;
 }

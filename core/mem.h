@@ -44,7 +44,4 @@ void *mem__gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 int mem__read(const struct guest_mem *mem, uint64_t gpa, void *buf, size_t len);
 int mem__write(const struct guest_mem *mem, uint64_t gpa, const void *buf, size_t len);
 
-/* Parse "64M", "1G", "4096", "512K" into bytes; -EINVAL with a message on bad input. */
-int mem__parse_size(const char *s, uint64_t *bytes);
-
 #endif

@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "err.h"
+#include "../lib/err.h"
 #include "mem.h"
 #include "paging.h"
 

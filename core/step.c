@@ -6,7 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "debug.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "exit.h"
 #include "hostfix.h"
 #include "hostfix_int.h"

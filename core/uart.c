@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "../lib/err.h"
 #include "uart.h"
 
 #define UART_IER_MASK 0x0f

@@ -10,7 +10,7 @@
 
 #include "../trace/clock.h"
 #include "cpuid.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "kvm.h"
 #include "vcpu.h"
 #include "vm.h"

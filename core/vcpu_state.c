@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "err.h"
+#include "../lib/err.h"
 #include "kvm.h"
 #include "vcpu.h"
 #include "vm.h"

@@ -11,9 +11,9 @@
 
 #include "cpuid.h"
 #include "devices.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "hostfix_int.h"
-#include "layout.h"
+#include "../abi/layout.h"
 #include "vcpu.h"
 #include "vm.h"
 

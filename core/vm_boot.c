@@ -5,8 +5,8 @@
 #include <sys/ioctl.h>
 
 #include "boot.h"
-#include "err.h"
-#include "layout.h"
+#include "../lib/err.h"
+#include "../abi/layout.h"
 #include "vcpu.h"
 #include "vm.h"
 

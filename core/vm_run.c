@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "../trace/trace.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "vcpu.h"
 #include "vm.h"
 

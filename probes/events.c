@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../trace/catalogue.h"
 #include "probes_int.h"
 

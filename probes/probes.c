@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"
 #include "../trace/catalogue.h"

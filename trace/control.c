@@ -19,7 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../core/vm.h"
 #include "control_priv.h"
 #include "trace.h"

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "control.h"
 
 int control__dir(char *buf, size_t size)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../core/exit.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"

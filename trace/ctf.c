@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "catalogue.h"
 #include "ctf.h"
-#include "strbuf.h"
+#include "../lib/strbuf.h"
 
 static const char *const tsdl_types[] = {
 	[TRACE_FT_u8] = "uint8_t",   [TRACE_FT_u16] = "uint16_t",     [TRACE_FT_u32] = "uint32_t",

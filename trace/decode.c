@@ -10,7 +10,7 @@
 
 #include "catalogue.h"
 #include "decode.h"
-#include "strbuf.h"
+#include "../lib/strbuf.h"
 
 static struct trace_clock_info decode_clock;
 static int decode_clock_set;

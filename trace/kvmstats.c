@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "catalogue.h"
 #include "kvmstats.h"
 

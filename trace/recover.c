@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "catalogue.h"
 #include "ctf.h"
 #include "ring.h"

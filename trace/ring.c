@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "catalogue.h"
 #include "ring.h"
 

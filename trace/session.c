@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"
 #include "catalogue.h"

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "../lib/err.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"
 #include "session.h"

@@ -10,7 +10,7 @@
  * the end, whatever the instruction's length.  Any other trap ends the test with its vector.
  */
 #include "../lib/kern.h"
-#include "hostcheck.h"
+#include "../../abi/hostcheck.h"
 
 KERN_DEFINE_ASM
 

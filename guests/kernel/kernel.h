@@ -3,7 +3,7 @@
  * The vmscope guest kernel: a small SMP x86-64 kernel with ring-3 processes, Linux x86-64
  * system-call numbers for a subset of the ABI, an in-memory file system and built-in
  * programs (docs/guests.md).  It is an ordinary kernel: it knows nothing of the host and
- * reads only the boot-info block the VMM leaves for it (core/bootinfo.h).
+ * reads only the boot-info block the VMM leaves for it (abi/bootinfo.h).
  *
  * Locking: one big kernel lock (klock) serialises all kernel work.  Kernel code runs with
  * interrupts off (SFMASK clears IF on SYSCALL, interrupt gates clear it); only the idle loop
@@ -16,9 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VMSCOPE_GUEST
-#include "../../core/bootinfo.h"
-#include "../../core/layout.h"
+#include "../../abi/bootinfo.h"
+#include "../../abi/layout.h"
 #include "../libc/fmt.h"
 #include "uapi.h"
 

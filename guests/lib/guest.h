@@ -11,8 +11,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-#include "../../core/layout.h"
-#include "../../core/ucall.h"
+#include "../../abi/layout.h"
+#include "../../abi/ucall.h"
 
 /*
  * general-regs-only: KVM's instruction emulator refuses most SSE at ring 0, so guest code

@@ -9,7 +9,7 @@
 #ifndef VMSCOPE_GUEST_KERN_H
 #define VMSCOPE_GUEST_KERN_H
 
-#include "../../core/boot.h"
+#include "../../abi/boot.h"
 #include "guest.h"
 
 #define KERN_SUPERVISOR_REGION 0x1000000ull /* 16 MiB: the one 2 MiB page without U */

@@ -17,8 +17,8 @@
 
 #include "../../core/boot.h"
 #include "../../core/devices.h"
-#include "../../core/err.h"
-#include "../../core/layout.h"
+#include "../../lib/err.h"
+#include "../../abi/layout.h"
 #include "../../core/loader.h"
 #include "../../core/vcpu.h"
 #include "../../core/vm.h"

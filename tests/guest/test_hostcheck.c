@@ -10,7 +10,7 @@
 #include "harness.h"
 #include "../../core/hostcheck.h"
 #include "../../core/hostfix.h"
-#include "../../guests/hostcheck/hostcheck.h"
+#include "../../abi/hostcheck.h"
 
 #define HC_ALL_INSNS (((1u << HC_I_MAX) - 1) & ~(1u << HC_I_NONE))
 

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "emulate.h"
-#include "err.h"
+#include "../../lib/err.h"
 #include "exit.h"
 #include "hooks.h"
 #include "mem.h"

@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "boot.h"
-#include "err.h"
-#include "layout.h"
+#include "../../lib/err.h"
+#include "../../abi/layout.h"
 #include "mem.h"
 
 #define RAM_SIZE (16ull << 20)

@@ -12,8 +12,8 @@
 
 #include "../cli/cli.h"
 #include "../probes/probes.h"
-#include "err.h"
-#include "layout.h"
+#include "../../lib/err.h"
+#include "../../abi/layout.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 
@@ -376,75 +376,6 @@ static void test_parse_does_not_carry_state(void **state)
 			 ret, err__msg(ret));
 }
 
-static void test_parse_u64(void **state)
-{
-	uint64_t v;
-
-	(void)state;
-	assert_int_equal(cli__parse_u64("0x100000", "--x", &v), 0);
-	assert_int_equal(v, 0x100000);
-	assert_int_equal(cli__parse_u64("0X1f", "--x", &v), 0);
-	assert_int_equal(v, 0x1f);
-	assert_int_equal(cli__parse_u64("4096", "--x", &v), 0);
-	assert_int_equal(v, 4096);
-	assert_int_equal(cli__parse_u64("0", "--x", &v), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(cli__parse_u64("010", "--x", &v), 0); /* a leading 0 is octal */
-	assert_int_equal(v, 8);
-	assert_int_equal(cli__parse_u64("18446744073709551615", "--x", &v), 0);
-	assert_int_equal(v, UINT64_MAX);
-	assert_int_equal(cli__parse_u64("0xffffffffffffffff", "--x", &v), 0);
-	assert_int_equal(v, UINT64_MAX);
-}
-
-static void test_parse_u64_bad(void **state)
-{
-	static const char *const bad[] = {
-		"",
-		"-1",
-		"12abc",
-		"0x",
-		"0xg",
-		"08",
-		"1.5",
-		"18446744073709551616",
-		"0x10000000000000000",
-	};
-	size_t i;
-	uint64_t v;
-
-	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int ret;
-
-		err__clear();
-		ret = cli__parse_u64(bad[i], "--load-addr", &v);
-		if (ret != -EINVAL)
-			fail_msg("'%s' gave %d, not -EINVAL", bad[i], ret);
-		assert_msg("--load-addr");
-		assert_msg(bad[i]);
-		assert_msg("not a number");
-	}
-	err__clear();
-	assert_int_equal(cli__parse_u64(NULL, "--entry", &v), -EINVAL);
-	assert_msg("--entry ''");
-}
-
-/* strtoull skips blanks before the sign: " -1" must be refused like "-1", not read as 2^64-1. */
-static void test_parse_u64_negative_after_blank(void **state)
-{
-	uint64_t v = 0;
-	int ret;
-
-	(void)state;
-	ret = cli__parse_u64(" -1", "--entry", &v);
-	if (ret != -EINVAL)
-		fail_msg("' -1' gave %d and 0x%llx, not -EINVAL", ret, (unsigned long long)v);
-	ret = cli__parse_u64("\t-4096", "--entry", &v);
-	if (ret != -EINVAL)
-		fail_msg("'\\t-4096' gave %d and 0x%llx, not -EINVAL", ret, (unsigned long long)v);
-}
-
 #define T(fn) cmocka_unit_test_setup(fn, getopt_forget)
 
 int main(void)
@@ -470,9 +401,6 @@ int main(void)
 		T(test_options_after_guest),
 		T(test_unknown_option_in_cluster_named),
 		T(test_parse_does_not_carry_state),
-		T(test_parse_u64),
-		T(test_parse_u64_bad),
-		T(test_parse_u64_negative_after_blank),
 	};
 
 	/* It would make getopt stop at the first operand, against what these tests expect. */

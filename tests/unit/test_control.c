@@ -23,7 +23,7 @@
 #include "../../analysis/json.h"
 #include "../../trace/control.h"
 #include "../../trace/control_priv.h"
-#include "err.h"
+#include "../../lib/err.h"
 #include "vcpu.h"
 #include "vm.h"
 

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "cpuid.h"
-#include "err.h"
-#include "layout.h"
+#include "../../lib/err.h"
+#include "../../abi/layout.h"
 
 #define IDX KVM_CPUID_FLAG_SIGNIFCANT_INDEX
 

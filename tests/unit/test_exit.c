@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "err.h"
+#include "../../lib/err.h"
 #include "exit.h"
 #include "hooks.h"
 #include "vcpu.h"

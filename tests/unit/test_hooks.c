@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "err.h"
+#include "../../lib/err.h"
 #include "hooks.h"
 
 #define NR_RANDOM 200

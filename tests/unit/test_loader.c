@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "layout.h"
+#include "../../lib/err.h"
+#include "../../abi/layout.h"
 #include "loader.h"
 #include "mem.h"
 

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "layout.h"
+#include "../../lib/err.h"
+#include "../../abi/layout.h"
 #include "mem.h"
 
 #define KiB (1ull << 10)
@@ -241,87 +241,6 @@ static void test_read_write_errors(void **state)
 	mem__exit(&mem);
 }
 
-struct size_case {
-	const char *in;
-	uint64_t bytes;
-};
-
-static void test_parse_size_valid(void **state)
-{
-	static const struct size_case cases[] = {
-		{ "0", 0 },
-		{ "4096", 4096 },
-		{ "4096B", 4096 },
-		{ "512K", 512 * KiB },
-		{ "512k", 512 * KiB },
-		{ "512KiB", 512 * KiB },
-		{ "64M", 64 * MiB },
-		{ "64m", 64 * MiB },
-		{ "64MB", 64 * MiB },
-		{ "64MiB", 64 * MiB },
-		{ "64mib", 64 * MiB },
-		{ "1G", GiB },
-		{ "1g", GiB },
-		{ "1GiB", GiB },
-		{ "007M", 7 * MiB },
-		{ "1024G", TiB },
-		{ "18446744073709551615", UINT64_MAX },
-		{ "17179869183G", 17179869183ull << 30 },
-	};
-	uint64_t bytes;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bytes = 12345;
-		if (mem__parse_size(cases[i].in, &bytes))
-			fail_msg("'%s' rejected: %s", cases[i].in, err__msg(0));
-		if (bytes != cases[i].bytes)
-			fail_msg("'%s' parsed as %llu", cases[i].in, (unsigned long long)bytes);
-	}
-}
-
-static void test_parse_size_invalid(void **state)
-{
-	static const char *const bad[] = {
-		"",
-		"M",
-		"12Q",
-		"1.5G",
-		"-1",
-		"+1",
-		" 1",
-		"1 ",
-		"64Mi",
-		"64iB",
-		"64MBB",
-		"K1",
-		"1GG",
-		"1T",
-		"0x10",
-		"64M ",
-		"18446744073709551616",
-		"17179869184G",
-		"99999999999999999999999",
-	};
-	uint64_t bytes;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err__clear();
-		bytes = 12345;
-		if (mem__parse_size(bad[i], &bytes) != -EINVAL)
-			fail_msg("'%s' accepted as %llu", bad[i], (unsigned long long)bytes);
-		assert_int_equal(bytes, 12345);
-		/* The message shows valid forms; non-empty inputs are quoted back. */
-		assert_msg_contains("64M");
-		if (bad[i][0])
-			assert_msg_contains(bad[i]);
-	}
-	assert_int_equal(mem__parse_size(NULL, &bytes), -EINVAL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,8 +255,6 @@ int main(void)
 		cmocka_unit_test(test_gpa_to_hva_bounds),
 		cmocka_unit_test(test_gpa_to_hva_two_regions),
 		cmocka_unit_test(test_read_write_errors),
-		cmocka_unit_test(test_parse_size_valid),
-		cmocka_unit_test(test_parse_size_invalid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "err.h"
+#include "../../lib/err.h"
 #include "../probes/probes_int.h"
 #include "../trace/catalogue.h"
 #include "../trace/ctf.h"

@@ -16,7 +16,7 @@
 
 #include "../../analysis/json.h"
 #include "../../analysis/report.h"
-#include "err.h"
+#include "../../lib/err.h"
 
 static void test_json_good(void **state)
 {

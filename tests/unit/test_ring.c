@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "err.h"
+#include "../../lib/err.h"
 #include "../trace/catalogue.h"
 #include "../trace/ctf.h"
 #include "../trace/ring.h"

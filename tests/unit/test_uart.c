@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "err.h"
+#include "../../lib/err.h"
 #include "uart.h"
 
 /* What the UART did through its callbacks. */

@@ -3,8 +3,8 @@
  * Guest-physical layout (docs/memory.md).  RAM starts at 0; the range [MMIO_HOLE_START, 4 GiB)
  * is never RAM and holds the devices; RAM beyond the hole continues at 4 GiB.
  */
-#ifndef VMSCOPE_LAYOUT_H
-#define VMSCOPE_LAYOUT_H
+#ifndef VMSCOPE_ABI_LAYOUT_H
+#define VMSCOPE_ABI_LAYOUT_H
 
 #define GPA_MMIO_HOLE_START 0xc0000000ull /* 3 GiB */
 #define GPA_MMIO_HOLE_END 0x100000000ull /* 4 GiB, exclusive */

@@ -6,8 +6,8 @@
  * GPA_HYPERCALL_MMIO.  The VMM translates the address with the vCPU's CR3, copies the struct
  * and acts on it.  This header is shared with guest code: no host-only includes.
  */
-#ifndef VMSCOPE_UCALL_H
-#define VMSCOPE_UCALL_H
+#ifndef VMSCOPE_ABI_UCALL_H
+#define VMSCOPE_ABI_UCALL_H
 
 #include <stdint.h>
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The host self-test guest's ucall protocol (GUEST_SYNC stage, value, detail). */
-#ifndef VMSCOPE_HOSTCHECK_GUEST_H
-#define VMSCOPE_HOSTCHECK_GUEST_H
+/* The host self-test guest's ucall protocol (GUEST_SYNC stage, value, detail), between
+ * guests/hostcheck/ and core/hostcheck.c.  Freestanding: shared with guest code. */
+#ifndef VMSCOPE_ABI_HOSTCHECK_H
+#define VMSCOPE_ABI_HOSTCHECK_H
 
 enum hc_stage {
 	HC_SYSCALL = 1, /* SYSCALL from ring 3 reached ring 0: value OK or BROKEN */
