@@ -12,7 +12,7 @@
 
 static const char *const exit_names[EXIT_REASON_MAX] = {
 #define X(name, value) [value] = #name,
-#include "exit_reasons.def"
+#include "../trace/exit_reasons.def"
 #undef X
 };
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The descriptor table, expanded from events.def, enums.def and core/exit_reasons.def.
+ * The descriptor table, expanded from events.def, enums.def and exit_reasons.def.
  * Field offsets follow from the layout rule (no padding, checked in catalogue.h): each
  * field starts where the previous one ended.
  */
@@ -13,7 +13,7 @@
 /* Enumerations. */
 static const struct trace_enum_val kvm_exit_reason_vals[] = {
 #define X(name, value) { #name, value },
-#include "../core/exit_reasons.def"
+#include "exit_reasons.def"
 #undef X
 };
 

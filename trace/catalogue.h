@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The event catalogue, expanded from events.def (and enums.def, core/exit_reasons.def):
+ * The event catalogue, expanded from events.def (and enums.def, exit_reasons.def):
  *
  *   enum { TRACE_EV_<name> = id }             event ids
  *   struct trace_<name>_args { fields }       an event's fields
