@@ -14,7 +14,7 @@
 
 #include "../analysis/json.h"
 #include "../lib/err.h"
-#include "../trace/control.h"
+#include "../control/control.h"
 #include "cli.h"
 
 struct live_opts {

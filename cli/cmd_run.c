@@ -16,7 +16,7 @@
 #include "../core/vcpu.h"
 #include "../core/vm.h"
 #include "../probes/probes.h"
-#include "../trace/control.h"
+#include "../control/control.h"
 #include "../trace/trace.h"
 #include "cli.h"
 

@@ -17,7 +17,7 @@
 #include "../lib/err.h"
 #include "../core/exit.h"
 #include "../core/vm.h"
-#include "../trace/control.h"
+#include "../control/control.h"
 #include "cli.h"
 
 struct top_opts {

@@ -8,7 +8,7 @@
  * --trace.
  */
 #include "../../analysis/json.h"
-#include "../../trace/control.h"
+#include "../../control/control.h"
 #include "cli_harness.h"
 
 #define SPIN_PORT 0x600

@@ -21,8 +21,8 @@
 #include <cmocka.h>
 
 #include "../../analysis/json.h"
-#include "../../trace/control.h"
-#include "../../trace/control_priv.h"
+#include "../../control/control.h"
+#include "../../control/control_priv.h"
 #include "../../lib/err.h"
 #include "vcpu.h"
 #include "vm.h"

@@ -22,7 +22,7 @@
 #include "../lib/err.h"
 #include "../core/vm.h"
 #include "control_priv.h"
-#include "trace.h"
+#include "../trace/trace.h"
 
 #define OUT_MAX (1024 * 1024) /* a client's unsent output, replies and events */
 #define OUT_LOW (64 * 1024) /* decode more events only while less than this is unsent */
