@@ -75,7 +75,7 @@ static int traced_start(struct traced_run *t, guest_fn fn, int nr, uint32_t mask
 	}
 	to.dir = t->dir;
 	to.kernel_streams = mask != 0;
-	if (trace__start(&t->vm, &to, &t->s) || (t->p && probes__start(t->p, t->s))) {
+	if (vm__trace_start(&t->vm, &to, &t->s) || (t->p && probes__start(t->p, t->s))) {
 		fprintf(stderr, "bench_probes: %s\n", err__msg(-1));
 		return -1;
 	}
@@ -89,7 +89,7 @@ static int traced_end(struct traced_run *t, struct probes_stats *ps)
 
 	probes__stats(t->p, ps);
 	if (!ret)
-		ret = trace__stop(t->s);
+		ret = vm__trace_stop(&t->vm);
 	trace__free(t->s);
 	probes__free(t->p);
 	vm__destroy(&t->vm);

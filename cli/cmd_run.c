@@ -145,7 +145,7 @@ static int run_trace_start(struct vm *vm, const struct run_opts *o, struct probe
 	*s = NULL;
 	if (!o->trace_dir)
 		return 0;
-	ret = trace__start(vm, &to, s);
+	ret = vm__trace_start(vm, &to, s);
 	if (!ret && probes)
 		ret = probes__start(probes, *s);
 	return err__wrap(ret, "cannot start tracing to %s", o->trace_dir);
@@ -155,7 +155,8 @@ static int run_trace_start(struct vm *vm, const struct run_opts *o, struct probe
  * Complete the trace (the VM has stopped) and say where it is.  1 on error.  The session
  * stays allocated (the control thread may still hold it) until trace__free().
  */
-static int run_trace_end(struct trace_session *s, struct probes *probes, const struct run_opts *o)
+static int run_trace_end(struct vm *vm, struct trace_session *s, struct probes *probes,
+			 const struct run_opts *o)
 {
 	struct trace_stream_stats st[2 * VM_MAX_VCPUS + 1];
 	struct probes_stats ps;
@@ -166,7 +167,7 @@ static int run_trace_end(struct trace_session *s, struct probes *probes, const s
 		fprintf(stderr, "vmscope: warning: %s\n", err__msg(pret));
 	if (!s)
 		return 0;
-	ret = trace__stop(s);
+	ret = vm__trace_stop(vm);
 	n = trace__stream_stats(s, st, 2 * VM_MAX_VCPUS + 1);
 	if (ret) {
 		fprintf(stderr, "vmscope: error: the trace in %s is incomplete: %s\n", o->trace_dir,
@@ -231,7 +232,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		fprintf(stderr, "vmscope: %s\n", err__msg(ret));
 		vm__request_stop(vm, 1, 1, "%s", err__msg(ret));
 		vm__wait(vm, -1);
-		run_trace_end(trace, probes, o);
+		run_trace_end(vm, trace, probes, o);
 		control__stop(ctl);
 		trace__free(trace);
 		probes__free(probes);
@@ -240,7 +241,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	ret = run_wait(vm, o);
 	fprintf(stderr, "vmscope: %s%s (exit status %d)\n", vm->failed ? "error: " : "",
 		vm->stop_reason, ret);
-	if (run_trace_end(trace, probes, o) && !ret)
+	if (run_trace_end(vm, trace, probes, o) && !ret)
 		ret = 1;
 	control__stop(ctl); /* after the trace's last records reached the subscribers */
 	trace__free(trace); /* after the control thread, which may still hold the session */

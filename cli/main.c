@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/caps.h"
+#include "../probes/probes.h"
 #include "../lib/err.h"
 #include "../core/hostcheck.h"
 #include "../core/kvm.h"
@@ -48,6 +49,17 @@ static int wants_help(int argc, char **argv)
 	return argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
 }
 
+/* A trial load of the kernel probes: what a traced run would attach here. */
+static void caps_probe_probes(struct host_caps *caps)
+{
+	struct probes_check pc;
+
+	caps->probes = !probes__check(&pc);
+	snprintf(caps->probes_tps, sizeof(caps->probes_tps), "%s", pc.attached);
+	snprintf(caps->probes_notes, sizeof(caps->probes_notes), "%s", pc.notes);
+	snprintf(caps->probes_why, sizeof(caps->probes_why), "%s", pc.why);
+}
+
 int cmd_caps(int argc, char **argv)
 {
 	struct host_caps caps;
@@ -68,6 +80,7 @@ int cmd_caps(int argc, char **argv)
 		return 2;
 	}
 	caps__probe(&caps, "");
+	caps_probe_probes(&caps);
 	if (kvm_dev__open(&k, NULL))
 		k.fd = -1;
 	caps__print(stdout, &caps, k.fd);

@@ -11,7 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../probes/probes.h"
 #include "caps.h"
 #include "../lib/err.h"
 #include "hostcpu.h"
@@ -106,17 +105,6 @@ static int probe_pmu(void)
 	return 1;
 }
 
-/* A trial load of the kernel probes: what a traced run would attach here. */
-static void caps__probe_probes(struct host_caps *caps)
-{
-	struct probes_check pc;
-
-	caps->probes = !probes__check(&pc);
-	snprintf(caps->probes_tps, sizeof(caps->probes_tps), "%s", pc.attached);
-	snprintf(caps->probes_notes, sizeof(caps->probes_notes), "%s", pc.notes);
-	snprintf(caps->probes_why, sizeof(caps->probes_why), "%s", pc.why);
-}
-
 void caps__probe(struct host_caps *caps, const char *root)
 {
 	struct kvm_dev k;
@@ -134,7 +122,6 @@ void caps__probe(struct host_caps *caps, const char *root)
 	}
 	caps->bpf = probe_bpf();
 	caps->pmu = probe_pmu();
-	caps__probe_probes(caps);
 }
 
 const char *caps__flavour_name(enum kvm_flavour f)

@@ -26,13 +26,16 @@ struct host_caps {
 	int pmu; /* a hardware cycles counter could be opened */
 	int rapl; /* <root>/sys/class/powercap/intel-rapl:0 present */
 	int numa_nodes; /* <root>/sys/devices/system/node/nodeN count (0: unknown) */
-	int probes; /* kernel probes loaded and attached here (probes/probes.h) */
+	int probes; /* kernel probes loaded and attached here (filled by the caller: probes/) */
 	char probes_tps[512]; /* ... on these tracepoints */
 	char probes_notes[2048]; /* ... and those left out or replaced, one line each, why */
 	char probes_why[512]; /* ... or what is missing */
 };
 
-/* Fill caps from the live host; root ("" for /) prefixes the sysfs paths. */
+/*
+ * Fill caps from the live host; root ("" for /) prefixes the sysfs paths.  The kernel probes'
+ * fields are the caller's to fill (probes/ sits above core/: cli/main.c runs its check).
+ */
 void caps__probe(struct host_caps *caps, const char *root);
 
 /* Only the sysfs part (flavour from modules, BTF, RAPL, NUMA), for tests with a fake root. */

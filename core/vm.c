@@ -203,6 +203,7 @@ void vm__destroy(struct vm *vm)
 {
 	int i;
 
+	vm__trace_stop(vm); /* a run that ended before its trace did */
 	if (vm->fixups)
 		hostfix__free(vm);
 	if (vm->vcpus)

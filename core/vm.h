@@ -17,7 +17,9 @@
 struct vcpu;
 struct devices;
 struct ucall;
+struct trace_opts;
 struct trace_session;
+struct kvm_stats_reader;
 
 #define VM_MAX_VCPUS 64
 
@@ -53,7 +55,8 @@ struct vm {
 	int has_user_msr;
 	unsigned int fixups; /* host adaptation in force (core/hostfix.h) */
 
-	struct trace_session *trace; /* NULL: tracing off (trace/trace.h) */
+	struct trace_session *trace; /* NULL: tracing off (trace/trace.h, vm__trace_start) */
+	struct kvm_stats_reader *trace_stats; /* per vCPU, while tracing (core/kvmstats.h) */
 
 	ucall_fn on_ucall;
 	void *ucall_opaque;
@@ -106,6 +109,19 @@ int vm__resume(struct vm *vm);
 
 /* For the vCPU loop: its thread ends after the action it returned (EXIT_STOP, EXIT_VCPU_DONE). */
 void vm__vcpu_done(struct vm *vm, struct vcpu *v, int action);
+
+/*
+ * Trace vm (created, vCPUs not yet started) to a new session made from o (its nr_vcpus and
+ * tick are set here): each vCPU's ring attached (vcpu->trace), KVM's statistics at every
+ * tick.  0 or -errno with a message; *out is the session.
+ */
+int vm__trace_start(struct vm *vm, const struct trace_opts *o, struct trace_session **out);
+
+/*
+ * After the vCPUs have stopped: detach the rings and complete the trace (trace__stop's
+ * result).  The session stays allocated until trace__free().  0 when vm is not traced.
+ */
+int vm__trace_stop(struct vm *vm);
 
 /* For the vCPU loop: park here while a pause is requested; returns 1 if the VM is stopping. */
 int vm__park(struct vm *vm);

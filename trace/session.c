@@ -22,16 +22,13 @@
 #include <unistd.h>
 
 #include "../lib/err.h"
-#include "../core/vcpu.h"
-#include "../core/vm.h"
 #include "catalogue.h"
 #include "ctf.h"
-#include "kvmstats.h"
 #include "session.h"
 
 #define SESSION_BUSY_US 100
 #define SESSION_IDLE_US 1000
-#define SESSION_STATS_NS 100000000ull /* KVM statistics and console flush: every 100 ms */
+#define SESSION_TICK_NS 100000000ull /* the owner's tick and console flush: every 100 ms */
 
 static volatile sig_atomic_t dump_signalled;
 
@@ -165,16 +162,11 @@ int trace__dump(struct trace_session *s)
 	return ret;
 }
 
-static void session_sample_stats(struct trace_session *s)
+/* The owner's periodic work (core: the vCPUs' KVM statistics), on the session thread. */
+static void session_owner_tick(struct trace_session *s, int final)
 {
-	struct trace_kvm_stats_args a;
-	int i;
-
-	for (i = 0; i < s->nr_vcpus; i++) {
-		if (s->stats[i].fd < 0 || kvm_stats__sample(&s->stats[i], i, &a))
-			continue;
-		SESSION_HOST_EMIT(s, kvm_stats, &a);
-	}
+	if (s->opts.tick)
+		s->opts.tick(s, final, s->opts.tick_opaque);
 }
 
 static void session_tick(struct trace_session *s)
@@ -183,8 +175,8 @@ static void session_tick(struct trace_session *s)
 
 	if (now < s->next_tick_ns)
 		return;
-	s->next_tick_ns = now + SESSION_STATS_NS;
-	session_sample_stats(s);
+	s->next_tick_ns = now + SESSION_TICK_NS;
+	session_owner_tick(s, 0);
 	session_console_flush(s);
 }
 
@@ -349,7 +341,7 @@ int session_stop(struct trace_session *s)
 		pthread_join(s->thread, NULL);
 		s->thread_started = 0;
 	}
-	session_sample_stats(s);
+	session_owner_tick(s, 1);
 	session_console_flush(s);
 	ret = session_finish_streams(s);
 	if (ret)

@@ -8,7 +8,6 @@
 
 #include "catalogue.h"
 #include "ctf.h"
-#include "kvmstats.h"
 #include "ring.h"
 #include "trace.h"
 
@@ -28,14 +27,12 @@ struct trace_sink {
 };
 
 struct trace_session {
-	struct vm *vm;
 	struct trace_opts opts;
 	char dir[4096];
 	uint64_t ring_size;
 	int nr_vcpus;
 	int nr_streams; /* vCPUs, then the host stream, then the vCPUs' kernel streams */
 	struct trace_stream *streams;
-	struct kvm_stats_reader *stats; /* per vCPU */
 	uint8_t *dump_buf; /* overwrite mode: one ring's worth */
 	uint64_t dumps;
 

@@ -17,8 +17,6 @@
 #include <unistd.h>
 
 #include "../lib/err.h"
-#include "../core/vcpu.h"
-#include "../core/vm.h"
 #include "session.h"
 
 static int trace_mkdir(const char *path)
@@ -159,12 +157,9 @@ static void trace_free(struct trace_session *s)
 		if (s->streams[i].out.fd >= 0)
 			close(s->streams[i].out.fd);
 	}
-	for (i = 0; s->stats && i < s->nr_vcpus; i++)
-		kvm_stats__close(&s->stats[i]);
 	pthread_mutex_destroy(&s->host_lock);
 	pthread_mutex_destroy(&s->out_lock);
 	free(s->streams);
-	free(s->stats);
 	free(s->dump_buf);
 	free(s);
 }
@@ -175,10 +170,9 @@ static int trace_setup(struct trace_session *s)
 	int i, ret;
 
 	s->streams = calloc(s->nr_streams, sizeof(*s->streams));
-	s->stats = calloc(s->nr_vcpus, sizeof(*s->stats));
 	if (s->opts.overwrite)
 		s->dump_buf = malloc(s->ring_size);
-	if (!s->streams || !s->stats || (s->opts.overwrite && !s->dump_buf))
+	if (!s->streams || (s->opts.overwrite && !s->dump_buf))
 		return err__set(ENOMEM, "out of memory setting up the trace");
 	for (i = 0; i < s->nr_streams; i++) {
 		s->streams[i].ring.fd = -1;
@@ -194,35 +188,11 @@ static int trace_setup(struct trace_session *s)
 		 s->opts.kernel_probes ? "\tkernel_probes = \"" : "",
 		 s->opts.kernel_probes ? s->opts.kernel_probes : "",
 		 s->opts.kernel_probes ? "\";\n" : "");
-	ret = ctf__write_metadata(s->dir, &trace_clock.info, s->nr_vcpus, s->opts.kernel_streams,
-				  env);
-	for (i = 0; !ret && i < s->nr_vcpus; i++)
-		if (kvm_stats__open(&s->stats[i], s->vm->vcpus[i].fd))
-			s->stats[i].fd =
-				-1; /* no binary stats on this kernel: no kvm_stats events */
-	return ret;
+	return ctf__write_metadata(s->dir, &trace_clock.info, s->nr_vcpus, s->opts.kernel_streams,
+				   env);
 }
 
-/* Attach the rings: from here on, vCPU threads and vm_run.c emit into them. */
-static void trace_attach(struct trace_session *s)
-{
-	int i;
-
-	for (i = 0; i < s->nr_vcpus; i++)
-		s->vm->vcpus[i].trace = &s->streams[i].ring;
-	s->vm->trace = s;
-}
-
-static void trace_detach(struct trace_session *s)
-{
-	int i;
-
-	for (i = 0; i < s->nr_vcpus; i++)
-		s->vm->vcpus[i].trace = NULL;
-	s->vm->trace = NULL;
-}
-
-int trace__start(struct vm *vm, const struct trace_opts *o, struct trace_session **out)
+int trace__start(const struct trace_opts *o, struct trace_session **out)
 {
 	struct trace_session *s;
 	const char *hold;
@@ -231,15 +201,17 @@ int trace__start(struct vm *vm, const struct trace_opts *o, struct trace_session
 	*out = NULL;
 	if (!o->dir || !*o->dir)
 		return err__set(EINVAL, "no trace directory given; use --trace DIR");
+	if (o->nr_vcpus < 1 || o->nr_vcpus > TRACE_MAX_VCPUS)
+		return err__set(EINVAL, "a trace has 1 to %d vCPU streams, not %d", TRACE_MAX_VCPUS,
+				o->nr_vcpus);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return err__set(ENOMEM, "out of memory starting the trace");
 	pthread_mutex_init(&s->host_lock, NULL);
 	pthread_mutex_init(&s->out_lock, NULL);
-	s->vm = vm;
 	s->opts = *o;
-	s->nr_vcpus = vm->nr_vcpus;
-	s->nr_streams = vm->nr_vcpus + 1 + (o->kernel_streams ? vm->nr_vcpus : 0);
+	s->nr_vcpus = o->nr_vcpus;
+	s->nr_streams = o->nr_vcpus + 1 + (o->kernel_streams ? o->nr_vcpus : 0);
 	snprintf(s->dir, sizeof(s->dir), "%s", o->dir);
 	s->opts.dir = s->dir;
 	hold = getenv("VMSCOPE_TRACE_HOLD");
@@ -251,12 +223,9 @@ int trace__start(struct vm *vm, const struct trace_opts *o, struct trace_session
 		ret = trace_prepare_dir(s->dir);
 	if (!ret)
 		ret = trace_setup(s);
-	if (!ret) {
-		trace_attach(s);
+	if (!ret)
 		ret = session_start_thread(s);
-	}
 	if (ret) {
-		trace_detach(s);
 		trace_free(s);
 		return ret;
 	}
@@ -272,13 +241,25 @@ int trace__stop(struct trace_session *s)
 		return 0;
 	if (s->stopped)
 		return s->error;
-	trace_detach(s);
 	ret = session_stop(s);
 	if (ret)
 		err__set(-ret, "%s", s->error_msg);
 	else
 		trace_clear_rings(s->dir);
 	return ret;
+}
+
+struct trace_ring *trace__vcpu_ring(struct trace_session *s, int vcpu)
+{
+	if (!s || vcpu < 0 || vcpu >= s->nr_vcpus)
+		return NULL;
+	return &s->streams[vcpu].ring;
+}
+
+void trace__kvm_stats(struct trace_session *s, const struct trace_kvm_stats_args *a)
+{
+	if (s)
+		SESSION_HOST_EMIT(s, kvm_stats, a);
 }
 
 struct trace_ring *trace__kernel_ring(struct trace_session *s, int vcpu)

@@ -18,8 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct vm;
 struct trace_session;
+struct trace_ring;
+struct trace_kvm_stats_args;
 
 /*
  * Stream ids: 0 .. nr_vcpus - 1 are the vCPUs' streams; the host stream has this id; with
@@ -42,13 +43,23 @@ struct trace_rec_hdr {
 	uint64_t ts; /* trace clock ticks (trace__clock_info) */
 };
 
+#define TRACE_MAX_VCPUS 1024
+
 struct trace_opts {
 	const char *dir; /* trace directory; created if missing */
+	int nr_vcpus; /* one stream (and ring) per vCPU: 1 .. TRACE_MAX_VCPUS */
 	uint64_t buffer_size; /* bytes per ring (power of two, rounded up); 0: default */
 	int overwrite; /* flight recorder: keep the newest records, dump on request */
 	int hold; /* testing: drain only when the session ends (also VMSCOPE_TRACE_HOLD=1) */
 	int kernel_streams; /* 1: one kernel stream (and ring) per vCPU for the kernel probes */
 	const char *kernel_probes; /* metadata env.kernel_probes: what the probes attached to */
+	/*
+	 * The owner's periodic work, on the session thread: every 100 ms (final = 0) and once
+	 * as the session ends (final = 1), before the last drain.  It may emit host events
+	 * (trace__kvm_stats).  NULL: none.
+	 */
+	void (*tick)(struct trace_session *s, int final, void *opaque);
+	void *tick_opaque;
 };
 
 #define TRACE_DEFAULT_BUFFER_SIZE (4ull << 20)
@@ -56,17 +67,27 @@ struct trace_opts {
 #define TRACE_MAX_BUFFER_SIZE (1ull << 30)
 
 /*
- * Start tracing vm (created, vCPUs not yet started): calibrate the clock, create the
- * directory, its metadata and rings, attach a ring to each vCPU (vcpu->trace) and start the
- * session thread.  0 or -errno with a message; *out is the session.
+ * Start a session: calibrate the clock, create the directory, its metadata and rings, and
+ * start the session thread.  It knows nothing of VMs: the owner hands each producer its
+ * ring (trace__vcpu_ring; core/vm.h's vm__trace_start does so for a VM's vCPUs).
+ * 0 or -errno with a message; *out is the session.
  */
-int trace__start(struct vm *vm, const struct trace_opts *o, struct trace_session **out);
+int trace__start(const struct trace_opts *o, struct trace_session **out);
 
 /*
- * End the session after the VM has stopped (vCPU threads joined): final KVM statistics,
- * final drain (or dump in overwrite mode), complete packets.  The trace is then complete.
- * Detaches the rings from the vCPUs; trace__stream_stats() still works until
- * trace__free().  0 or -errno (message set).
+ * vCPU vcpu's ring (NULL when out of range).  Its one producer is that vCPU's thread, which
+ * must stop emitting before trace__stop().
+ */
+struct trace_ring *trace__vcpu_ring(struct trace_session *s, int vcpu);
+
+/* Emit a kvm_stats event on the host stream (any thread; no-op when s is NULL). */
+void trace__kvm_stats(struct trace_session *s, const struct trace_kvm_stats_args *a);
+
+/*
+ * End the session after its producers have stopped (a VM's vCPU threads joined): the
+ * owner's final tick, final drain (or dump in overwrite mode), complete packets.  The trace
+ * is then complete; trace__stream_stats() still works until trace__free().  0 or -errno
+ * (message set).
  */
 int trace__stop(struct trace_session *s);
 void trace__free(struct trace_session *s);

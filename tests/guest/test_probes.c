@@ -395,9 +395,9 @@ static int test_bpf_loss(void)
 	snprintf(dir, sizeof(dir), "%s/loss", cli_tmp);
 	to.dir = dir;
 	to.kernel_probes = probes__attached(p);
-	TEST_ASSERT(!trace__start(&vm, &to, &s) && !probes__start(p, s), "%s", err__msg(-1));
+	TEST_ASSERT(!vm__trace_start(&vm, &to, &s) && !probes__start(p, s), "%s", err__msg(-1));
 	status = tvm_run(&vm, 60);
-	TEST_ASSERT(!probes__stop(p) && !trace__stop(s), "%s", err__msg(-1));
+	TEST_ASSERT(!probes__stop(p) && !vm__trace_stop(&vm), "%s", err__msg(-1));
 	probes__stats(p, &ps);
 	trace__free(s);
 	probes__free(p);

@@ -104,11 +104,11 @@ static int traced_run(const char *dir, const struct trace_opts *to, uint64_t *ex
 		return -1;
 	TEST_ASSERT(!hooks__add_pio(&vm.hooks, TEST_PORT, 4, "test", null_hook, NULL), "%s",
 		    err__msg(-1));
-	ret = trace__start(&vm, &t, &s);
-	TEST_ASSERT(ret == 0, "trace__start: %s", err__msg(ret));
+	ret = vm__trace_start(&vm, &t, &s);
+	TEST_ASSERT(ret == 0, "vm__trace_start: %s", err__msg(ret));
 	status = tvm_run(&vm, 60);
-	ret = trace__stop(s);
-	TEST_ASSERT(ret == 0, "trace__stop: %s", err__msg(ret));
+	ret = vm__trace_stop(&vm);
+	TEST_ASSERT(ret == 0, "vm__trace_stop: %s", err__msg(ret));
 	trace__stream_stats(s, vcpu0, 1);
 	trace__free(s);
 	TEST_ASSERT(status == 0, "guest status %d: %s", status, vm.stop_reason);

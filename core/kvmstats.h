@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Sampling a vCPU's KVM binary statistics into kvm_stats events (kvmstats.c). */
-#ifndef VMSCOPE_TRACE_KVMSTATS_H
-#define VMSCOPE_TRACE_KVMSTATS_H
+#ifndef VMSCOPE_CORE_KVMSTATS_H
+#define VMSCOPE_CORE_KVMSTATS_H
 
 #include <stdint.h>
 
-#include "catalogue.h"
+#include "../trace/catalogue.h"
 
 #define KVM_STATS_MAX 32
 

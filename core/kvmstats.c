@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../lib/err.h"
-#include "catalogue.h"
+#include "../trace/catalogue.h"
 #include "kvmstats.h"
 
 static const struct trace_event_desc *stats_desc(void)
