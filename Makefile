@@ -38,7 +38,8 @@ GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mno-red-zone \
 	-fno-stack-protector -fcf-protection=none -fno-tree-loop-distribute-patterns
 
 CORE_SRC := $(wildcard lib/*.c) $(wildcard core/*.c) $(wildcard trace/*.c) \
-	$(wildcard control/*.c) $(wildcard analysis/*.c) $(filter-out %.bpf.c,$(wildcard probes/*.c))
+	$(wildcard control/*.c) $(wildcard analysis/*.c) $(filter-out %.bpf.c,$(wildcard probes/*.c)) \
+	$(wildcard gears/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
