@@ -12,6 +12,9 @@
 
 #define GPA_VMSCOPE_MMIO 0xd0000000ull /* vmscope's own MMIO devices */
 #define GPA_HYPERCALL_MMIO GPA_VMSCOPE_MMIO /* 8-byte write: guest-virtual ucall pointer */
+#define GPA_GEARS_DOORBELL 0xd0001000ull /* GEARS: a user return trampoline's 8-byte write */
+#define GPA_GEARS 0xe0000000ull /* GEARS: VMM-owned pages mapped into the guest (abi/gears.h) */
+#define GPA_GEARS_SIZE 0x200000ull /* 2 MiB */
 #define GPA_IOAPIC 0xfec00000ull
 #define GPA_LAPIC 0xfee00000ull
 
@@ -30,5 +33,7 @@
 #define PORT_COM1 0x3f8
 #define PORT_DEBUG_EXIT 0xf4 /* 32-bit write: the run ends with this status */
 #define PORT_HYPERCALL 0x510 /* 32-bit write; RDI holds the guest-virtual ucall pointer */
+#define PORT_GEARS_SYSCALL 0x98 /* GEARS: 8-bit write from the injected syscall entry stub */
+#define PORT_GEARS_DONE 0x99 /* GEARS: 8-bit write when injected code has run */
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../core/boot.h"
+#include "../gears/gears.h"
 
 struct run_opts {
 	uint64_t mem_size;
@@ -29,6 +30,8 @@ struct run_opts {
 	const char *guest_cmd; /* --guest-cmd: the built-in kernel's command line */
 	int kernel_probes; /* -1: with --trace when available; 0: off; 1: asked for */
 	uint32_t probe_mask; /* --kernel-probes=LIST (probes/probes.h); 0: the default set */
+	const char *syscalls; /* --syscalls LIST (gears/); NULL: no capture */
+	enum gears_mode syscall_mode; /* --syscall-mode */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */

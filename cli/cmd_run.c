@@ -89,6 +89,38 @@ static void run_print_stats(struct vm *vm, FILE *f)
 	}
 }
 
+/* System-call capture (gears/, docs/gears.md), armed before the guest writes LSTAR. */
+static int run_gears_setup(struct vm *vm, const struct run_opts *o)
+{
+	struct gears_opts go = { .syscalls = o->syscalls, .mode = o->syscall_mode };
+	char sel[256];
+	int ret = gears__setup(vm, &go);
+
+	if (ret)
+		return ret;
+	gears__selection(vm, sel, sizeof(sel));
+	fprintf(stderr, "vmscope: capturing system calls (%s mode): %s\n",
+		gears__mode_name(o->syscall_mode), *sel ? sel : "none yet");
+	return 0;
+}
+
+static void run_gears_end(struct vm *vm, const struct run_opts *o)
+{
+	struct gears_stats st;
+
+	(void)o;
+	gears__stats(vm, &st);
+	fprintf(stderr,
+		"vmscope: system calls: %llu captured, %llu returns, %llu exits at the entry "
+		"(%llu for calls not selected), %llu returns not followed (fork, execve, exit "
+		"...), %llu not followed for want of room, %llu still in the guest kernel\n",
+		(unsigned long long)st.entries, (unsigned long long)st.returns,
+		(unsigned long long)st.entry_exits, (unsigned long long)st.unselected_exits,
+		(unsigned long long)st.untracked, (unsigned long long)st.no_room,
+		(unsigned long long)st.pending);
+	gears__free(vm);
+}
+
 /* Wait for the guest, a signal or the timeout; returns the process exit status. */
 static int run_wait(struct vm *vm, const struct run_opts *o)
 {
@@ -214,6 +246,8 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	signal(SIGINT, run_on_signal);
 	signal(SIGTERM, run_on_signal);
 	ret = hostfix__setup(vm, o->fixups);
+	if (!ret && o->syscalls)
+		ret = run_gears_setup(vm, o);
 	if (!ret)
 		ret = run_load(vm, o, &li);
 	if (!ret)
@@ -236,6 +270,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		control__stop(ctl);
 		trace__free(trace);
 		probes__free(probes);
+		gears__free(vm);
 		return 1;
 	}
 	ret = run_wait(vm, o);
@@ -248,6 +283,8 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	probes__free(probes);
 	if (o->stats)
 		run_print_stats(vm, stderr);
+	if (o->syscalls)
+		run_gears_end(vm, o);
 	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */
 	return ret;
 }

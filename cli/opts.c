@@ -10,6 +10,8 @@
 #include "../abi/layout.h"
 #include "../core/mem.h"
 #include "../lib/parse.h"
+#include "../gears/gears.h"
+#include "../gears/syscalls.h"
 #include "../probes/probes.h"
 #include "cli.h"
 
@@ -28,6 +30,8 @@ enum {
 	OPT_GUEST_CMD,
 	OPT_KERNEL_PROBES,
 	OPT_NO_KERNEL_PROBES,
+	OPT_SYSCALLS,
+	OPT_SYSCALL_MODE,
 };
 
 static const struct option run_longopts[] = {
@@ -49,6 +53,8 @@ static const struct option run_longopts[] = {
 	{ "guest-cmd", required_argument, NULL, OPT_GUEST_CMD },
 	{ "kernel-probes", optional_argument, NULL, OPT_KERNEL_PROBES },
 	{ "no-kernel-probes", no_argument, NULL, OPT_NO_KERNEL_PROBES },
+	{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+	{ "syscall-mode", required_argument, NULL, OPT_SYSCALL_MODE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -90,6 +96,12 @@ void cli__run_usage(FILE *f)
 		"                        opt-in kvm_emulate_insn), none, or tracepoint names\n"
 		"                        (docs/probes.md)\n"
 		"      --no-kernel-probes  trace without them\n"
+		"      --syscalls LIST   capture these guest system calls (GEARS, docs/gears.md):\n"
+		"                        names, numbers, class:file|process|memory|network|\n"
+		"                        time|ipc|signal|desc, all, !NAME to leave one out;\n"
+		"                        events syscall_entry/syscall_exit in the --trace\n"
+		"      --syscall-mode M  filter (default: only selected calls leave the guest)\n"
+		"                        or trap (every call exits once)\n"
 		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: "
 		"programs\n"
 		"                        with arguments, separated by ; (in turn) or & (at once),\n"
@@ -208,6 +220,14 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 	case OPT_NO_KERNEL_PROBES:
 		o->kernel_probes = 0;
 		return 0;
+	case OPT_SYSCALLS: {
+		struct syscall_set set;
+
+		o->syscalls = arg;
+		return syscall_set__parse(&set, arg) ? err__wrap(-EINVAL, "--syscalls") : 0;
+	}
+	case OPT_SYSCALL_MODE:
+		return gears__parse_mode(arg, &o->syscall_mode);
 	case 'h':
 		return 1;
 	default:
@@ -224,6 +244,7 @@ static void run_defaults(struct run_opts *o)
 	o->load_addr = GPA_DEFAULT_LOAD;
 	o->fixups = HOSTFIX_AUTO;
 	o->kernel_probes = -1;
+	o->syscall_mode = GEARS_FILTER;
 }
 
 static int check_run(const struct run_opts *o, int argc, char **argv)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -199,6 +200,8 @@ int vm__create(struct vm *vm, const struct vm_opts *opts)
 	return ret;
 }
 
+static void vm__free_private_mem(struct vm *vm);
+
 void vm__destroy(struct vm *vm)
 {
 	int i;
@@ -218,10 +221,68 @@ void vm__destroy(struct vm *vm)
 	mem__exit(&vm->mem);
 	if (vm->fd >= 0)
 		close(vm->fd);
+	vm__free_private_mem(vm);
 	kvm_dev__close(&vm->kvm);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
 	vm->fd = -1;
+}
+
+/* KVM slots of the VMM's own guest-physical ranges: after RAM's (mem.h: at most 2). */
+#define VM_PRIVATE_SLOT0 MEM_MAX_REGIONS
+
+int vm__add_private_mem(struct vm *vm, uint64_t gpa, uint64_t size, int readonly, void **hva)
+{
+	struct kvm_userspace_memory_region r = { .guest_phys_addr = gpa, .memory_size = size };
+	struct vm_private_mem *p;
+	void *m;
+
+	if (vm->nr_private == VM_MAX_PRIVATE)
+		return err__set(ENOSPC, "the VM already has %d private memory ranges",
+				VM_MAX_PRIVATE);
+	if (readonly && kvm__check_cap(vm->kvm.fd, KVM_CAP_READONLY_MEM) <= 0)
+		return err__set(EOPNOTSUPP, "this host's KVM lacks KVM_CAP_READONLY_MEM, which "
+					    "memory the guest must not write needs");
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return err__set(errno, "cannot allocate %llu KiB for the VMM's guest pages: %s",
+				(unsigned long long)(size >> 10), strerror(errno));
+	r.slot = VM_PRIVATE_SLOT0 + vm->nr_private;
+	r.flags = readonly ? KVM_MEM_READONLY : 0;
+	r.userspace_addr = (uint64_t)(uintptr_t)m;
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		int e = errno;
+
+		munmap(m, size);
+		return err__set(e, "KVM refused the VMM's guest pages at 0x%llx: %s",
+				(unsigned long long)gpa, strerror(e));
+	}
+	p = &vm->private_mem[vm->nr_private++];
+	*p = (struct vm_private_mem){ .gpa = gpa, .size = size, .hva = m, .slot = r.slot };
+	*hva = m;
+	return 0;
+}
+
+void *vm__private_hva(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_private; i++) {
+		const struct vm_private_mem *p = &vm->private_mem[i];
+
+		if (gpa >= p->gpa && len <= p->size && gpa - p->gpa <= p->size - len)
+			return (uint8_t *)p->hva + (gpa - p->gpa);
+	}
+	return NULL;
+}
+
+static void vm__free_private_mem(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_private; i++)
+		munmap(vm->private_mem[i].hva, vm->private_mem[i].size);
+	vm->nr_private = 0;
 }

@@ -39,6 +39,15 @@ struct vm_opts {
 /* Called for each ucall from the guest; return 0 to go on, or stop the VM. */
 typedef void (*ucall_fn)(struct vcpu *v, void *opaque, const struct ucall *uc);
 
+#define VM_MAX_PRIVATE 4
+
+/* A VMM-owned guest-physical range outside RAM (vm__add_private_mem). */
+struct vm_private_mem {
+	uint64_t gpa, size;
+	void *hva;
+	int slot;
+};
+
 struct vm {
 	struct kvm_dev kvm;
 	int fd;
@@ -54,6 +63,10 @@ struct vm {
 	int has_irqchip;
 	int has_user_msr;
 	unsigned int fixups; /* host adaptation in force (core/hostfix.h) */
+
+	struct vm_private_mem private_mem[VM_MAX_PRIVATE];
+	int nr_private;
+	void *gears; /* system-call capture and injection (gears/gears.h); NULL: none */
 
 	struct trace_session *trace; /* NULL: tracing off (trace/trace.h, vm__trace_start) */
 	struct kvm_stats_reader *trace_stats; /* per vCPU, while tracing (core/kvmstats.h) */
@@ -109,6 +122,16 @@ int vm__resume(struct vm *vm);
 
 /* For the vCPU loop: its thread ends after the action it returned (EXIT_STOP, EXIT_VCPU_DONE). */
 void vm__vcpu_done(struct vm *vm, struct vcpu *v, int action);
+
+/*
+ * Give the guest size bytes of VMM-owned memory at gpa (outside RAM: the MMIO hole), read-only
+ * to it when readonly; *hva is the VMM's mapping, zeroed.  For code and data the VMM places
+ * in the guest (gears/).  0 or -errno with a message.
+ */
+int vm__add_private_mem(struct vm *vm, uint64_t gpa, uint64_t size, int readonly, void **hva);
+
+/* The VMM's pointer to [gpa, gpa + len) of a private range, or NULL. */
+void *vm__private_hva(const struct vm *vm, uint64_t gpa, uint64_t len);
 
 /*
  * Trace vm (created, vCPUs not yet started) to a new session made from o (its nr_vcpus and

@@ -9,7 +9,12 @@
 #include "../libc/libc.h"
 
 #define NR_UNKNOWN 500
-#define DIR "/tmp/sc"
+#define DIR_FMT "/tmp/sc%d" /* per process: several may run at once */
+
+static char dir[32];
+
+/* dir + "/" + name, in a static buffer of its own per call site. */
+#define IN_DIR(buf, name) (snprintf(buf, sizeof(buf), "%s/%s", dir, name), buf)
 
 static const struct {
 	int nr;
@@ -38,6 +43,8 @@ static void ids_and_time(void)
 	unsigned int cpu;
 	char cwd[64];
 	pid_t pid = getpid();
+
+	snprintf(dir, sizeof(dir), DIR_FMT, pid);
 	int i;
 
 	for (i = 1; i < 10; i++)
@@ -82,15 +89,15 @@ static void memory(void)
 
 static void file_io(void)
 {
-	char buf[64], dents[512];
+	char buf[64], dents[512], pa[48], pb[48], psub[48];
 	struct stat st;
 	int a, b, d, motd, a2;
 
-	check(mkdir(DIR, 0755) == 0, "mkdir");
-	a = open(DIR "/a", O_CREAT | O_RDWR, 0644);
-	b = openat(AT_FDCWD, DIR "/b", O_CREAT | O_RDWR, 0644);
+	check(mkdir(dir, 0755) == 0, "mkdir");
+	a = open(IN_DIR(pa, "a"), O_CREAT | O_RDWR, 0644);
+	b = openat(AT_FDCWD, IN_DIR(pb, "b"), O_CREAT | O_RDWR, 0644);
 	motd = open("/etc/motd", O_RDONLY);
-	d = open(DIR, O_RDONLY | O_DIRECTORY);
+	d = open(dir, O_RDONLY | O_DIRECTORY);
 	check(a >= 0 && b >= 0 && motd >= 0 && d >= 0, "open/openat");
 	check(write(a, "abc", 3) == 3 && write(a, "def", 3) == 3 && write(a, "g", 1) == 1, "write");
 	check(write(b, "xyz", 3) == 3, "write b");
@@ -100,17 +107,17 @@ static void file_io(void)
 	check(lseek(b, 0, SEEK_SET) == 0 && read(b, buf, 3) == 3, "read b");
 	check(read(motd, buf, sizeof(buf)) > 0, "read motd");
 	check(fstat(a, &st) == 0 && st.st_size == 7 && fstat(d, &st) == 0, "fstat");
-	check(stat(DIR "/b", &st) == 0 && stat("/bin/syscalls", &st) == 0, "stat");
+	check(stat(pb, &st) == 0 && stat("/bin/syscalls", &st) == 0, "stat");
 	check(getdents64(d, dents, sizeof(dents)) > 0 && getdents64(d, dents, sizeof(dents)) == 0,
 	      "getdents64");
 	a2 = openat(d, "a", O_RDONLY);
 	check(a2 >= 0, "openat dirfd");
 	check(close(a) == 0 && close(b) == 0 && close(motd) == 0 && close(a2) == 0, "close");
 	check(close(d) == 0, "close dir");
-	check(mkdirat(AT_FDCWD, DIR "/sub", 0755) == 0, "mkdirat");
-	check(unlinkat(AT_FDCWD, DIR "/sub", AT_REMOVEDIR) == 0, "unlinkat dir");
-	check(unlink(DIR "/a") == 0 && unlinkat(AT_FDCWD, DIR "/b", 0) == 0, "unlink");
-	check(rmdir(DIR) == 0, "rmdir");
+	check(mkdirat(AT_FDCWD, IN_DIR(psub, "sub"), 0755) == 0, "mkdirat");
+	check(unlinkat(AT_FDCWD, psub, AT_REMOVEDIR) == 0, "unlinkat dir");
+	check(unlink(pa) == 0 && unlinkat(AT_FDCWD, pb, 0) == 0, "unlink");
+	check(rmdir(dir) == 0, "rmdir");
 }
 
 static void processes(char *self)

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * GEARS' injection contract (gears/, docs/gears.md): what the VMM places in the guest and how
+ * that code talks back.  The region at GPA_GEARS (abi/layout.h) is VMM-owned memory outside
+ * the guest's RAM, read-only to the guest.  The VMM maps it into the guest's kernel half
+ * through one unused page-directory-pointer entry of the PDPT that maps the guest's system-call
+ * entry (shared by every address space of a kernel that shares its kernel half), and, for
+ * return trampolines, into a process through one unused user PML4 entry.  Every entry the
+ * VMM writes has its accessed (and dirty) bits set, so the CPU has nothing to write there;
+ * the region is nonetheless writable at the guest-physical level, because a page walker may
+ * ask for write access to page-table pages whatever their bits (QEMU's TCG does, under
+ * nested paging).  The VMM never trusts what the region holds: its state is its own.
+ *
+ * Nothing here is seen by the guest's own code: the guest runs unmodified.
+ */
+#ifndef VMSCOPE_ABI_GEARS_H
+#define VMSCOPE_ABI_GEARS_H
+
+#define GEARS_PAGE 0x1000ull
+
+/* Pages of the region (offsets from GPA_GEARS and from its kernel mapping). */
+#define GEARS_OFF_KPD (0 * GEARS_PAGE) /* kernel page directory: one 2 MiB page, the region */
+#define GEARS_OFF_UPDPT (1 * GEARS_PAGE) /* user mapping: PDPT, PD, PT of the trampoline page */
+#define GEARS_OFF_UPD (2 * GEARS_PAGE)
+#define GEARS_OFF_UPT (3 * GEARS_PAGE)
+#define GEARS_OFF_STUB (4 * GEARS_PAGE) /* the system-call entry stub and its data */
+#define GEARS_OFF_TRAMP (5 * GEARS_PAGE) /* the user return trampoline */
+#define GEARS_OFF_CODE (8 * GEARS_PAGE) /* injected code (vmscope inject), up to ... */
+#define GEARS_CODE_MAX (GPA_GEARS_SIZE - GEARS_OFF_CODE)
+
+/* In the stub page: the entry code, then its data. */
+#define GEARS_STUB_ORIG 0x800 /* u64: the guest's own LSTAR, where the stub continues */
+#define GEARS_STUB_BITMAP 0x840 /* 512 bits: the selected system-call numbers */
+
+/*
+ * The user mapping: the trampoline at the start of the PML4 slot's range, the doorbell page
+ * (GPA_GEARS_DOORBELL, MMIO) right after it.  The trampoline writes RAX (the return value) to
+ * the doorbell; the VMM then resumes the caller where its call returns.
+ */
+#define GEARS_USER_TRAMP 0x0ull
+#define GEARS_USER_DOORBELL 0x1000ull
+
+#endif

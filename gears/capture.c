@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selective system-call capture (docs/gears.md).  The guest's LSTAR writes are filtered: the
+ * CPU gets the stub's address, the guest's reads get its own value.  The stub (abi/gears.h)
+ * tests the call number against the selection bitmap and writes PORT_GEARS_SYSCALL only for a
+ * selected call (filter mode), or for every call (trap mode), then jumps to the guest's own
+ * entry.  At that exit vmscope records the call and, unless the call does not return to its
+ * caller, points the return address (RCX) at a trampoline mapped into the process, which
+ * writes the return value to the doorbell; vmscope records it and resumes the caller where
+ * its call returns.  A pending return is keyed by (address space, user stack): the same
+ * thread, whichever vCPU it returns on.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../abi/gears.h"
+#include "../abi/layout.h"
+#include "../core/paging.h"
+#include "../core/vcpu.h"
+#include "../lib/err.h"
+#include "../trace/catalogue.h"
+#include "../trace/clock.h"
+#include "gears_int.h"
+#include "sysdecode.h"
+
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+
+int gears__parse_mode(const char *s, enum gears_mode *mode)
+{
+	if (s && !strcmp(s, "filter"))
+		*mode = GEARS_FILTER;
+	else if (s && !strcmp(s, "trap"))
+		*mode = GEARS_TRAP;
+	else
+		return err__set(EINVAL, "--syscall-mode '%s': use filter or trap", s ? s : "");
+	return 0;
+}
+
+const char *gears__mode_name(enum gears_mode mode)
+{
+	return mode == GEARS_TRAP ? "trap" : "filter";
+}
+
+/* Calls that do not come back to the instruction after their SYSCALL: no return is followed. */
+static int returns_to_caller(unsigned int nr)
+{
+	switch (nr) {
+	case 15: /* rt_sigreturn */
+	case 56: /* clone: the child would return to a trampoline it has not got */
+	case 57: /* fork */
+	case 58: /* vfork */
+	case 59: /* execve */
+	case 60: /* exit */
+	case 231: /* exit_group */
+	case 322: /* execveat */
+	case 435: /* clone3 */
+		return 0;
+	}
+	return 1;
+}
+
+static void put32(uint8_t *p, int32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* The entry stub: filter mode tests the bitmap; trap mode exits for every call. */
+static void write_stub(struct gears *g)
+{
+	static const uint8_t filter[] = {
+		0x48, 0x3d,
+		0x00, 0x02,
+		0x00, 0x00, /* cmp $512, %rax */
+		0x73, 0x0e, /* jae pass */
+		0x48, 0x0f,
+		0xa3, 0x05,
+		0,    0,
+		0,    0, /* bt %rax, bitmap(%rip) */
+		0x73, 0x04, /* jnc pass */
+		0xe6, PORT_GEARS_SYSCALL, /* out %al, $PORT_GEARS_SYSCALL */
+		0x90, 0x90, /* pass: */
+		0xff, 0x25,
+		0,    0,
+		0,    0, /* jmp *orig(%rip) */
+	};
+	static const uint8_t trap[] = {
+		0xe6, PORT_GEARS_SYSCALL, /* out %al, $PORT_GEARS_SYSCALL */
+		0xff, 0x25,
+		0,    0,
+		0,    0, /* jmp *orig(%rip) */
+	};
+	uint8_t *stub = g->region + GEARS_OFF_STUB;
+
+	if (g->opts.mode == GEARS_FILTER) {
+		memcpy(stub, filter, sizeof(filter));
+		put32(stub + 12, GEARS_STUB_BITMAP - 16);
+		put32(stub + 24, GEARS_STUB_ORIG - 28);
+	} else {
+		memcpy(stub, trap, sizeof(trap));
+		put32(stub + 4, GEARS_STUB_ORIG - 8);
+	}
+	memcpy(stub + GEARS_STUB_ORIG, &g->orig_lstar, 8);
+}
+
+/* Publish the selection to the stub: word by word, each store whole (the stub reads bits). */
+static void write_bitmap(struct gears *g)
+{
+	uint64_t *bm = (uint64_t *)(g->region + GEARS_OFF_STUB + GEARS_STUB_BITMAP);
+	unsigned int i;
+
+	for (i = 0; i < SYSCALL_NR_MAX / 64; i++)
+		__atomic_store_n(&bm[i], g->sel.words[i], __ATOMIC_RELAXED);
+}
+
+/* The user trampoline: mov %rax, doorbell(%rip); ud2 (never reached: vmscope resumes). */
+static void write_tramp(struct gears *g)
+{
+	static const uint8_t tramp[] = { 0x48, 0x89, 0x05, 0, 0, 0, 0, 0x0f, 0x0b };
+	uint8_t *t = g->region + GEARS_OFF_TRAMP;
+
+	memcpy(t, tramp, sizeof(tramp));
+	put32(t + 3, GEARS_USER_DOORBELL - GEARS_USER_TRAMP - 7);
+}
+
+static int msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = index, .data = *data } };
+
+	if (ioctl(v->fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+		return -EIO;
+	*data = m.e.data;
+	return 0;
+}
+
+/* Where this vCPU's CPU should enter on SYSCALL: the stub, once it is in place. */
+static uint64_t cpu_lstar(struct gears *g, uint64_t guest)
+{
+	if (g->removing || !g->kva || guest != g->orig_lstar)
+		return guest;
+	return g->kva + GEARS_OFF_STUB;
+}
+
+/* First LSTAR write of the guest: map the region beside its entry and build the stub. */
+static int place_stub(struct gears *g, struct vcpu *v, uint64_t lstar)
+{
+	struct kvm_sregs s;
+	int ret;
+
+	if (g->kva || g->removing)
+		return 0;
+	ret = vcpu__get_sregs(v, &s);
+	if (!ret)
+		ret = inject__map_kernel(g, s.cr3, lstar);
+	if (ret) {
+		fprintf(stderr, "vmscope: warning: no system-call capture: %s\n", err__msg(ret));
+		return ret;
+	}
+	g->orig_lstar = lstar;
+	write_stub(g);
+	write_bitmap(g);
+	return 0;
+}
+
+/*
+ * The guest's LSTAR: its writes are kept and the CPU given the stub; its reads see its own
+ * value (a guest checking its entry sees nothing changed).
+ */
+static int lstar_hook(struct vcpu *v, void *opaque, uint32_t index, int is_write, uint64_t *data)
+{
+	struct gears *g = opaque;
+	uint64_t cpu;
+
+	if (!is_write) {
+		if (g->guest_lstar[v->id])
+			*data = g->guest_lstar[v->id];
+		else if (msr_io(v, index, 0, data))
+			return -EPERM;
+		return 0;
+	}
+	pthread_mutex_lock(&g->lock);
+	g->guest_lstar[v->id] = *data;
+	place_stub(g, v, *data);
+	cpu = cpu_lstar(g, *data);
+	pthread_mutex_unlock(&g->lock);
+	return msr_io(v, index, 1, &cpu) ? -EPERM : 0;
+}
+
+/* CSTAR and SYSENTER_EIP pass through; vmscope keeps what the guest wrote. */
+static int other_entry_hook(struct vcpu *v, void *opaque, uint32_t index, int is_write,
+			    uint64_t *data)
+{
+	struct gears *g = opaque;
+
+	if (msr_io(v, index, is_write, data))
+		return -EPERM;
+	if (is_write)
+		*(index == MSR_CSTAR ? &g->cstar : &g->sysenter_eip) = *data;
+	return 0;
+}
+
+struct reader {
+	const struct guest_mem *mem;
+	uint64_t cr3;
+};
+
+/* sysdecode's reader: guest-virtual memory of one address space, RAM only. */
+static int read_guest(void *ctx, uint64_t gva, void *buf, size_t len)
+{
+	struct reader *r = ctx;
+
+	return paging__read_virt(r->mem, r->cr3, gva, buf, len) ? -EFAULT : 0;
+}
+
+/* The first path or string argument, raw, NUL-terminated; "<fault>" when unreadable. */
+static void first_string(const struct sysdecode_call *c, struct reader *r, char *buf, size_t size)
+{
+	const struct syscall_desc *d = syscall__by_nr(c->nr);
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; d && i < d->nargs; i++) {
+		enum sysarg_kind k = sysarg__kind(d->args[i]);
+
+		if (k != SYSA_PATH && k != SYSA_STR)
+			continue;
+		for (n = 0; n < size - 1; n++) {
+			if (read_guest(r, c->args[i] + n, &buf[n], 1)) {
+				snprintf(buf, size, "<fault>");
+				return;
+			}
+			if (!buf[n])
+				return;
+		}
+		buf[n] = '\0';
+		return;
+	}
+}
+
+static void name_of(unsigned int nr, char *buf, size_t size)
+{
+	const char *name = syscall__name(nr);
+
+	if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "syscall_%#x", nr);
+}
+
+static void emit_entry(struct gears *g, struct vcpu *v, const struct sysdecode_call *c,
+		       uint64_t cr3, uint64_t rip, uint64_t ts)
+{
+	struct reader r = { &g->vm->mem, cr3 };
+	struct trace_syscall_entry_args a = {
+		.vcpu = v->id,
+		.pid = -1,
+		.cr3 = cr3,
+		.nr = c->nr,
+		.mode = g->opts.mode,
+		.rip = rip,
+	};
+	int i;
+
+	if (!v->trace)
+		return;
+	name_of(c->nr, (char *)a.name, sizeof(a.name));
+	for (i = 0; i < 6; i++)
+		(&a.a0)[i] = c->args[i];
+	first_string(c, &r, (char *)a.path, sizeof(a.path));
+	sysdecode__format(c, read_guest, &r, (char *)a.text, sizeof(a.text));
+	trace_emit_syscall_entry_ts(v->trace, ts, &a);
+}
+
+/* A pending return: the free slot, or the one of (cr3, rsp) when find. */
+static struct pending *pending_slot(struct gears *g, uint64_t cr3, uint64_t rsp, int find)
+{
+	int i;
+
+	for (i = 0; i < GEARS_MAX_PENDING; i++) {
+		struct pending *p = &g->pending[i];
+
+		if (find ? p->used && p->cr3 == cr3 && p->rsp == rsp : !p->used)
+			return p;
+	}
+	return NULL;
+}
+
+/* Send the call's return through the process's trampoline; 0, or why not (counted). */
+static int follow_return(struct gears *g, struct vcpu *v, const struct sysdecode_call *c,
+			 struct kvm_regs *r, uint64_t cr3, uint64_t ts)
+{
+	struct pending *p;
+	uint64_t tramp;
+
+	if (!returns_to_caller(c->nr)) {
+		g->stats.untracked++;
+		return 0;
+	}
+	p = pending_slot(g, cr3, r->rsp, 0);
+	tramp = p ? inject__map_user(g, cr3) : 0;
+	if (!tramp) {
+		g->stats.no_room++;
+		return 0;
+	}
+	*p = (struct pending){ .cr3 = cr3,
+			       .rsp = r->rsp,
+			       .rip = r->rcx,
+			       .entry_ts = ts,
+			       .nr = c->nr,
+			       .vcpu = v->id,
+			       .used = 1 };
+	memcpy(p->args, c->args, sizeof(p->args));
+	g->nr_pending++;
+	r->rcx = tramp + GEARS_USER_TRAMP;
+	return vcpu__set_regs(v, r);
+}
+
+static void call_from_regs(const struct kvm_regs *r, struct sysdecode_call *c)
+{
+	*c = (struct sysdecode_call){
+		.nr = (unsigned int)r->rax,
+		.args = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 },
+		.phase = SYSDECODE_ENTRY,
+	};
+}
+
+/* The stub's exit: RAX is the call number, RCX its return address, CR3 its address space. */
+static int entry_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int is_write,
+		      uint8_t *data)
+{
+	struct gears *g = opaque;
+	uint64_t ts = trace_clock__now(), cr3, ret_rip;
+	struct sysdecode_call c;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	int ret = 0;
+
+	(void)port, (void)size, (void)is_write, (void)data;
+	if (vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s))
+		return -EIO;
+	cr3 = s.cr3 & PTE_ADDR_MASK;
+	ret_rip = r.rcx;
+	call_from_regs(&r, &c);
+	pthread_mutex_lock(&g->lock);
+	g->stats.entry_exits++;
+	if (r.rax >= SYSCALL_NR_MAX || !syscall_set__has(&g->sel, (unsigned int)r.rax)) {
+		g->stats.unselected_exits++; /* trap mode, or a selection changed meanwhile */
+		pthread_mutex_unlock(&g->lock);
+		return 0;
+	}
+	g->stats.entries++;
+	ret = follow_return(g, v, &c, &r, cr3, ts);
+	pthread_mutex_unlock(&g->lock);
+	emit_entry(g, v, &c, cr3, ret_rip, ts);
+	return ret;
+}
+
+static void emit_exit(struct gears *g, struct vcpu *v, const struct pending *p, int64_t ret)
+{
+	struct sysdecode_call c = { .nr = p->nr, .phase = SYSDECODE_EXIT, .ret = ret };
+	struct reader r = { &g->vm->mem, p->cr3 };
+	struct trace_syscall_exit_args a = {
+		.vcpu = v->id,
+		.pid = -1,
+		.cr3 = p->cr3,
+		.nr = p->nr,
+		.mode = g->opts.mode,
+		.ret = ret,
+		.entry_ts = p->entry_ts,
+		.rip = p->rip,
+	};
+	const char *e = syscall__errno_name(ret);
+
+	if (!v->trace)
+		return;
+	memcpy(c.args, p->args, sizeof(c.args));
+	name_of(p->nr, (char *)a.name, sizeof(a.name));
+	snprintf((char *)a.err, sizeof(a.err), "%s", e ? e : "");
+	sysdecode__format(&c, read_guest, &r, (char *)a.text, sizeof(a.text));
+	trace_emit_syscall_exit_ts(v->trace, trace_clock__now(), &a);
+}
+
+/* Unmap once capture has ended and no call is still inside the guest kernel. */
+static void maybe_unmap(struct gears *g)
+{
+	if (g->removing && !g->nr_pending && g->nr_edits) {
+		int left = inject__unmap_all(g);
+
+		if (left)
+			fprintf(stderr,
+				"vmscope: GEARS left %d page-table entries the guest had changed\n",
+				left);
+	}
+}
+
+/* The trampoline's write: RAX is the return value; resume the caller where it returns. */
+static int return_hook(struct vcpu *v, void *opaque, uint64_t gpa, int len, int is_write,
+		       uint8_t *data)
+{
+	struct gears *g = opaque;
+	struct pending p, *slot;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	(void)gpa, (void)len, (void)data;
+	if (!is_write || vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s))
+		return -EIO;
+	pthread_mutex_lock(&g->lock);
+	slot = pending_slot(g, s.cr3 & PTE_ADDR_MASK, r.rsp, 1);
+	if (slot) {
+		p = *slot;
+		slot->used = 0;
+		g->nr_pending--;
+		g->stats.returns++;
+		maybe_unmap(g);
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (!slot)
+		return err__set(EFAULT,
+				"vCPU %d reached GEARS' return trampoline with no call pending "
+				"(cr3 0x%llx, rsp 0x%llx)",
+				v->id, (unsigned long long)s.cr3, (unsigned long long)r.rsp);
+	r.rip = p.rip;
+	r.rcx = p.rip; /* as SYSRET leaves it */
+	emit_exit(g, v, &p, (int64_t)r.rax);
+	return vcpu__set_regs(v, &r);
+}
+
+static int setup_hooks(struct gears *g)
+{
+	struct hooks *h = &g->vm->hooks;
+	int ret;
+
+	ret = hooks__add_msr(h, MSR_LSTAR, "gears-lstar", lstar_hook, g);
+	if (ret == -EEXIST)
+		return err__set(EOPNOTSUPP,
+				"system-call capture and this host's SYSCALL completion (an "
+				"emulating KVM, docs/hosts.md) both need LSTAR; capture there is "
+				"not available yet");
+	if (!ret)
+		ret = hooks__add_msr(h, MSR_CSTAR, "gears-cstar", other_entry_hook, g);
+	if (!ret)
+		ret = hooks__add_msr(h, MSR_SYSENTER_EIP, "gears-sysenter", other_entry_hook, g);
+	if (!ret)
+		ret = hooks__add_pio(h, PORT_GEARS_SYSCALL, 1, "gears-entry", entry_hook, g);
+	if (!ret)
+		ret = hooks__add_mmio(h, GPA_GEARS_DOORBELL, 8, "gears-return", return_hook, g);
+	if (!ret)
+		ret = vm__apply_msr_filter(g->vm);
+	return ret;
+}
+
+static int gears_alloc(struct vm *vm, const struct gears_opts *o, struct gears **out)
+{
+	struct gears *g = calloc(1, sizeof(*g));
+
+	*out = g;
+	if (!g)
+		return err__set(ENOMEM, "out of memory for system-call capture");
+	g->vm = vm;
+	g->opts = *o;
+	pthread_mutex_init(&g->lock, NULL);
+	g->guest_lstar = calloc(vm->nr_vcpus, sizeof(*g->guest_lstar));
+	if (!g->guest_lstar)
+		return err__set(ENOMEM, "out of memory for system-call capture");
+	return syscall_set__parse(&g->sel, o->syscalls ? o->syscalls : "");
+}
+
+int gears__setup(struct vm *vm, const struct gears_opts *o)
+{
+	void *hva;
+	struct gears *g;
+	int ret = gears_alloc(vm, o, &g);
+
+	if (!ret)
+		ret = vm__add_private_mem(vm, GPA_GEARS, GPA_GEARS_SIZE, 0, &hva);
+	if (ret) {
+		vm->gears = g;
+		gears__free(vm);
+		return err__wrap(ret, "--syscalls");
+	}
+	g->region = hva;
+	inject__init_region(g);
+	write_tramp(g);
+	vm->gears = g;
+	ret = setup_hooks(g);
+	return ret ? err__wrap(ret, "--syscalls") : 0;
+}

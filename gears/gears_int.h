@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* GEARS' internals, shared by inject.c and capture.c. */
+#ifndef VMSCOPE_GEARS_INT_H
+#define VMSCOPE_GEARS_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../core/vm.h"
+#include "gears.h"
+#include "syscalls.h"
+
+#define GEARS_MAX_EDITS 256
+#define GEARS_MAX_USERS 250
+#define GEARS_MAX_PENDING 4096
+
+/* One entry vmscope wrote into a guest page table, and what it held before. */
+struct inject_edit {
+	uint64_t gpa, old, val;
+};
+
+/* A process whose user half holds the trampoline. */
+struct inject_user {
+	uint64_t cr3, va;
+};
+
+/* A selected call whose return comes back through the trampoline. */
+struct pending {
+	uint64_t cr3, rsp; /* the key: an address space and a user stack are one thread */
+	uint64_t rip; /* where the call returns */
+	uint64_t entry_ts;
+	uint64_t args[6];
+	uint32_t nr, vcpu;
+	int used;
+};
+
+struct gears {
+	struct vm *vm;
+	struct gears_opts opts;
+	uint8_t *region; /* the VMM's mapping of GPA_GEARS */
+	pthread_mutex_t lock; /* tables, pending returns, statistics */
+
+	uint64_t kva; /* the region's address in the guest's kernel half; 0: not mapped */
+	uint64_t orig_lstar; /* the guest's own LSTAR, where the stub continues */
+	uint64_t *guest_lstar; /* per vCPU, as the guest last wrote it; 0: not yet */
+	uint64_t cstar, sysenter_eip; /* for completeness (caps, trace metadata) */
+	int removing; /* capture ended: unmap once the pending returns are back */
+
+	struct syscall_set sel; /* the selection (lock); the stub reads its copy in the region */
+	struct inject_edit edits[GEARS_MAX_EDITS];
+	int nr_edits;
+	struct inject_user users[GEARS_MAX_USERS];
+	int nr_users;
+	struct pending pending[GEARS_MAX_PENDING];
+	int nr_pending;
+	struct gears_stats stats;
+};
+
+static inline struct gears *gears_of(struct vm *vm)
+{
+	return vm->gears;
+}
+
+void inject__init_region(struct gears *g);
+int inject__map_kernel(struct gears *g, uint64_t cr3, uint64_t entry);
+uint64_t inject__map_user(struct gears *g, uint64_t cr3);
+int inject__unmap_all(struct gears *g);
+
+#endif

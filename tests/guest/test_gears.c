@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GEARS system-call capture on the built-in guest kernel, read back from the trace with
+ * babeltrace2.  The `syscalls` program prints how many times it made each call (its libc's
+ * own counters): the captured calls of its address space must equal those numbers for the
+ * selected calls, no unselected call may appear, every entry must have its return, and in
+ * filter mode the entry stub's port must not be written for an unselected call (exits
+ * counted from the trace).  Also: trap mode, file paths of class:file, a program passing
+ * bad pointers, two programs on two vCPUs.
+ */
+#include "cli_harness.h"
+
+#define MAX_CALLS 4096
+#define SELECTION "openat,write,getpid,500"
+
+struct call {
+	int exit; /* 0: syscall_entry, 1: syscall_exit */
+	unsigned long long cr3;
+	long long ret;
+	char name[32], err[16], path[160], text[300];
+};
+
+static struct call calls[MAX_CALLS];
+static int nr_calls;
+static long stub_exits; /* exit events at PORT_GEARS_SYSCALL */
+
+/* The value after `key = ` in a babeltrace2 line: a number, or a quoted string (unescaped). */
+static int field(const char *line, const char *key, char *buf, size_t size)
+{
+	char pat[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(pat, sizeof(pat), " %s = ", key);
+	p = strstr(line, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	if (*p != '"') {
+		while (*p && *p != ',' && *p != ' ' && n < size - 1)
+			buf[n++] = *p++;
+		buf[n] = '\0';
+		return 0;
+	}
+	for (p++; *p && *p != '"' && n < size - 1; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static void parse_call(const char *line, struct call *c)
+{
+	char num[64];
+
+	memset(c, 0, sizeof(*c));
+	c->exit = strstr(line, " syscall_exit: ") != NULL;
+	if (!field(line, "cr3", num, sizeof(num)))
+		c->cr3 = strtoull(num, NULL, 16);
+	if (!field(line, "ret", num, sizeof(num)))
+		c->ret = strtoll(num, NULL, 10);
+	field(line, "name", c->name, sizeof(c->name));
+	field(line, "err", c->err, sizeof(c->err));
+	field(line, "path", c->path, sizeof(c->path));
+	field(line, "text", c->text, sizeof(c->text));
+}
+
+/* Read the trace in dir: every syscall_entry/syscall_exit, and the stub's port exits. */
+static int load_trace(const char *dir)
+{
+	static char line[8192];
+	char cmd[PATH_MAX + 64];
+	FILE *f;
+
+	nr_calls = 0;
+	stub_exits = 0;
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>&1", dir);
+	f = popen(cmd, "r");
+	TEST_ASSERT(f, "cannot run babeltrace2");
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, " exit: ") && strstr(line, "\"IO\"") &&
+		    strstr(line, "qual = 0x98,"))
+			stub_exits++;
+		if (!strstr(line, " syscall_entry: ") && !strstr(line, " syscall_exit: "))
+			continue;
+		TEST_ASSERT(nr_calls < MAX_CALLS, "more than %d system-call events", MAX_CALLS);
+		parse_call(line, &calls[nr_calls++]);
+	}
+	TEST_ASSERT(pclose(f) == 0, "babeltrace2 %s failed", dir);
+	return 0;
+}
+
+/* Events of one kind, name and address space (cr3 0: any). */
+static int count(int exit, const char *name, unsigned long long cr3)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nr_calls; i++)
+		n += calls[i].exit == exit && !strcmp(calls[i].name, name) &&
+		     (!cr3 || calls[i].cr3 == cr3);
+	return n;
+}
+
+static int entries(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nr_calls; i++)
+		n += !calls[i].exit;
+	return n;
+}
+
+/* The address spaces in which name was captured exactly n times (up to max of them). */
+static int spaces_with(const char *name, int n, unsigned long long *cr3, int max)
+{
+	int i, j, found = 0;
+
+	for (i = 0; i < nr_calls && found < max; i++) {
+		if (!calls[i].exit || strcmp(calls[i].name, name))
+			continue;
+		for (j = 0; j < found && cr3[j] != calls[i].cr3; j++)
+			;
+		if (j == found && count(1, name, calls[i].cr3) == n)
+			cr3[found++] = calls[i].cr3;
+	}
+	return found;
+}
+
+/* The program's own count of a call: "syscalls: getpid 39 10". */
+static long guest_count(const char *out, const char *name)
+{
+	char pat[64];
+	const char *p;
+	int nr;
+	long n;
+
+	snprintf(pat, sizeof(pat), "syscalls: %s ", name);
+	p = strstr(out, pat);
+	if (!p || sscanf(p + strlen(pat), "%d %ld", &nr, &n) != 2)
+		return -1;
+	return n;
+}
+
+static const char *const selected[] = { "openat", "write", "getpid", "syscall_0x1f4" };
+static const char *const unselected[] = {
+	"read",	   "close",	    "open",  "mmap",	   "brk",
+	"getppid", "clock_gettime", "uname", "exit_group", "fork"
+};
+
+/* The `syscalls` process of a run: its counts equal the program's, nothing else captured. */
+static int check_syscalls_process(const char *out, unsigned long long cr3)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		const char *gname = i == 3 ? "unknown" : selected[i];
+		long want = guest_count(out, gname);
+
+		TEST_ASSERT(want > 0, "the guest printed no count for %s:\n%s", gname, out);
+		TEST_ASSERT(
+			count(0, selected[i], cr3) == want && count(1, selected[i], cr3) == want,
+			"%s: the guest made %ld, captured %d entries and %d returns", selected[i],
+			want, count(0, selected[i], cr3), count(1, selected[i], cr3));
+	}
+	for (i = 0; i < sizeof(unselected) / sizeof(unselected[0]); i++)
+		TEST_ASSERT(!count(0, unselected[i], 0),
+			    "%s was not selected but captured %d times", unselected[i],
+			    count(0, unselected[i], 0));
+	return 0;
+}
+
+static int run_capture(const char *name, const char *const *extra, char **out)
+{
+	const char *argv[24] = { "vmscope", "run", "--no-input", "--timeout", "120", "--trace" };
+	char trace[PATH_MAX];
+	int i, n = 6, status;
+
+	snprintf(trace, sizeof(trace), "%s/%s", cli_tmp, name);
+	argv[n++] = trace;
+	for (i = 0; extra[i]; i++)
+		argv[n++] = extra[i];
+	status = cli_run(argv, out);
+	TEST_ASSERT(status == 0, "vmscope run %s: status %d:\n%s", name, status, *out);
+	TEST_ASSERT(strstr(*out, "syscalls: ok") || !strstr(*out, "syscalls:"),
+		    "the guest program failed under capture:\n%s", *out);
+	return load_trace(trace);
+}
+
+/* "N exits at the entry (M for calls not selected)" from the run's summary line. */
+static int entry_exits(const char *out, long *all, long *unsel)
+{
+	const char *p = strstr(out, "returns, ");
+
+	TEST_ASSERT(p && sscanf(p, "returns, %ld exits at the entry (%ld", all, unsel) == 2,
+		    "no capture summary in:\n%s", out);
+	return 0;
+}
+
+static int test_mode(const char *mode)
+{
+	const char *extra[] = { "--syscalls", SELECTION, "--syscall-mode", mode, "--guest-cmd",
+				"syscalls",   NULL };
+	unsigned long long cr3;
+	long all, unsel;
+	char *out;
+
+	if (run_capture(mode, extra, &out) || entry_exits(out, &all, &unsel))
+		return -1;
+	TEST_ASSERT(spaces_with("getpid", 10, &cr3, 1) == 1,
+		    "no address space made getpid 10 times:\n%s", out);
+	if (check_syscalls_process(out, cr3))
+		return -1;
+	TEST_ASSERT(all == stub_exits, "the run counted %ld exits at the entry, the trace %ld", all,
+		    stub_exits);
+	if (!strcmp(mode, "filter"))
+		TEST_ASSERT(unsel == 0 && all == entries(),
+			    "filter mode: %ld exits at the entry for %d calls captured, %ld for "
+			    "unselected calls",
+			    all, entries(), unsel);
+	else
+		TEST_ASSERT(unsel > 0 && all - unsel == entries(),
+			    "trap mode: %ld exits at the entry for %d calls captured, %ld for "
+			    "unselected calls",
+			    all, entries(), unsel);
+	free(out);
+	return 0;
+}
+
+static int test_filter(void)
+{
+	return test_mode("filter");
+}
+
+static int test_trap(void)
+{
+	return test_mode("trap");
+}
+
+/* class:file on the `files` program: paths read from guest memory, no other class. */
+static int test_file_class(void)
+{
+	const char *extra[] = { "--syscalls", "class:file", "--guest-cmd", "files", NULL };
+	int i, paths = 0;
+	char *out;
+
+	if (run_capture("files", extra, &out))
+		return -1;
+	TEST_ASSERT(strstr(out, "files: ok"), "the files program failed:\n%s", out);
+	for (i = 0; i < nr_calls; i++) {
+		TEST_ASSERT(strcmp(calls[i].name, "getpid") && strcmp(calls[i].name, "mmap") &&
+				    strcmp(calls[i].name, "write"),
+			    "%s is not in class file but was captured", calls[i].name);
+		if (!calls[i].exit && !strncmp(calls[i].path, "/tmp/", 5)) {
+			paths++;
+			TEST_ASSERT(strstr(calls[i].text, calls[i].path),
+				    "the decoded call does not show its path: %s", calls[i].text);
+		}
+	}
+	TEST_ASSERT(paths > 0, "no path under /tmp captured from the files program:\n%s", out);
+	free(out);
+	return 0;
+}
+
+/*
+ * badptr: each bad pointer decodes as a fault marker, NULL, or (a buffer the kernel could not
+ * fill) its address, never as memory; the guest gets its errors.
+ */
+static int test_bad_pointers(void)
+{
+	const char *extra[] = { "--syscalls", "open,read,write,openat", "--guest-cmd", "badptr",
+				NULL };
+	const char *p;
+	char *out;
+	int lines = 0;
+
+	if (run_capture("badptr", extra, &out))
+		return -1;
+	TEST_ASSERT(strstr(out, "badptr: ok"), "the badptr program failed:\n%s", out);
+	for (p = out; (p = strstr(p, "badptr: ")); p++) {
+		char call[16], marker[32];
+		unsigned long long ptr;
+		long long ret;
+		int i, found = 0;
+
+		if (sscanf(p, "badptr: %15s 0x%llx %lld", call, &ptr, &ret) != 3)
+			continue;
+		lines++;
+		if (!ptr)
+			snprintf(marker, sizeof(marker), "NULL");
+		else if (!strcmp(call, "read"))
+			snprintf(marker, sizeof(marker), "%#llx", ptr);
+		else
+			snprintf(marker, sizeof(marker), "<fault>");
+		for (i = 0; i < nr_calls && !found; i++)
+			found = calls[i].exit && !strcmp(calls[i].name, call) &&
+				calls[i].ret == ret && strstr(calls[i].text, marker);
+		TEST_ASSERT(found, "%s(0x%llx) = %lld: no captured return with '%s'", call, ptr,
+			    ret, marker);
+	}
+	TEST_ASSERT(lines == 13, "the guest reported %d bad calls, expected 13:\n%s", lines, out);
+	free(out);
+	return 0;
+}
+
+/* Two `syscalls` processes at once on two vCPUs: each counted exactly. */
+static int test_two_vcpus(void)
+{
+	const char *extra[] = { "--vcpus", "2",		  "--syscalls",
+				SELECTION, "--guest-cmd", "syscalls & syscalls",
+				NULL };
+	unsigned long long cr3[2];
+	char *out;
+	int i;
+
+	if (run_capture("smp", extra, &out))
+		return -1;
+	TEST_ASSERT(cli_count(out, "syscalls: ok") == 2, "both programs must pass:\n%s", out);
+	TEST_ASSERT(spaces_with("getpid", 10, cr3, 2) == 2,
+		    "two address spaces must each make getpid 10 times");
+	for (i = 0; i < 2; i++)
+		if (check_syscalls_process(out, cr3[i]))
+			return -1;
+	free(out);
+	return 0;
+}
+
+int main(void)
+{
+	static const struct harness_case cases[] = {
+		{ "filter mode: exactly the selected calls, no exit for the others", test_filter },
+		{ "trap mode: the same calls, every call exits once", test_trap },
+		{ "class:file: paths read through the guest's page tables", test_file_class },
+		{ "bad pointers decode as fault markers; the guest gets its errors",
+		  test_bad_pointers },
+		{ "two programs on two vCPUs", test_two_vcpus },
+	};
+	int ret;
+
+	harness_require_kvm();
+	if (system("command -v babeltrace2 >/dev/null 2>&1")) {
+		printf("SKIP: these checks read the trace with babeltrace2, which is not "
+		       "installed\n");
+		return KSFT_SKIP;
+	}
+	cli_setup();
+	ret = harness_main(cases, 5);
+	cli_cleanup();
+	return ret;
+}
