@@ -28,6 +28,12 @@ CFLAGS := -std=gnu11 -O2 -g $(WARN) $(SAN) -D_GNU_SOURCE -MMD -MP
 LDFLAGS := $(SAN)
 LDLIBS := -lpthread
 
+# json-c (required) reads and writes the JSON of the control socket and of `report --json`.
+# Its directory comes first on the include path and has a debug.h of its own: vmscope writes
+# <json-c/json.h>, and includes core/debug.h by a path relative to the including file.
+CFLAGS += $(shell pkg-config --cflags json-c)
+LDLIBS += $(shell pkg-config --libs json-c)
+
 # Guest code: freestanding, no SSE (KVM's emulator refuses most of it at ring 0), no red zone.
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -mgeneral-regs-only \
 	-mno-red-zone -fno-stack-protector -fcf-protection=none -fno-tree-loop-distribute-patterns

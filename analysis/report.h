@@ -57,9 +57,12 @@ void report__set_kvm_probes(struct report *r, const char *probes);
 /* Sort the values; call once after the last add and before printing. */
 int report__finish(struct report *r);
 
-/* Print the tables (text) or one JSON object.  trace names the trace in the heading. */
+/*
+ * Print the tables (text) or one JSON object on one line (json-c; 0, or -ENOMEM with a
+ * message).  trace names the trace in the heading.
+ */
 void report__print_text(struct report *r, const char *trace, FILE *f);
-void report__print_json(struct report *r, const char *trace, FILE *f);
+int report__print_json(struct report *r, const char *trace, FILE *f);
 
 /*
  * Read the CTF trace in dir with libbabeltrace2 into r.  0, or -errno with a message naming

@@ -5,6 +5,8 @@
 
 #include "report.h"
 
+struct json_object;
+
 struct values {
 	uint64_t *v;
 	uint64_t n, cap;
@@ -48,6 +50,10 @@ int report__summary(struct cell *const *cells, int m, int vmm, struct summary *s
 void report_kvm__finish(struct report *r);
 void report_kvm__free(struct report *r);
 void report_kvm__print_text(struct report *r, FILE *f);
-void report_kvm__print_json(struct report *r, FILE *f);
+/* Add the "kernel" member to the report's JSON object top (none without kernel events). */
+int report_kvm__json(struct report *r, struct json_object *top);
+
+/* A summary as JSON: {"min":N,"mean":N.N,"p50":N,"p99":N,"max":N}; NULL on ENOMEM. */
+struct json_object *report__json_summary(const struct summary *s);
 
 #endif

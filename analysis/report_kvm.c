@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/jsonc.h"
 #include "../trace/catalogue.h"
 #include "report_int.h"
 
@@ -542,94 +543,106 @@ void report_kvm__print_text(struct report *r, FILE *f)
 }
 
 /* JSON. */
-static void kvm_json_events(FILE *f, const struct report_kvm *k, int per_vcpu)
+static struct json_object *kvm_json_event(int v, int e, uint64_t n)
 {
-	int v, e, first = 1;
+	struct json_object *o = json_object_new_object();
+	int bad = !o || (v >= 0 && jsonc__add(o, "vcpu", json_object_new_int(v))) ||
+		  jsonc__add(o, "event", json_object_new_string(kvm_event_names[e])) ||
+		  jsonc__add(o, "count", json_object_new_uint64(n));
 
-	fprintf(f, ",\"%s\":[", per_vcpu ? "by_vcpu_event" : "by_event");
-	for (v = per_vcpu ? 0 : -1; v < (per_vcpu ? k->nr_vcpus : 0); v++)
-		for (e = 0; e < KVM_MAX_EVENTS; e++) {
+	return jsonc__keep(o, bad);
+}
+
+static struct json_object *kvm_json_events(const struct report_kvm *k, int per_vcpu)
+{
+	struct json_object *a = json_object_new_array();
+	int v, e, bad = !a;
+
+	for (v = per_vcpu ? 0 : -1; v < (per_vcpu ? k->nr_vcpus : 0) && !bad; v++)
+		for (e = 0; e < KVM_MAX_EVENTS && !bad; e++) {
 			uint64_t n = kvm_event_total(k, v, e);
 
-			if (!n)
-				continue;
-			fprintf(f, "%s{", first ? "" : ",");
-			if (v >= 0)
-				fprintf(f, "\"vcpu\":%d,", v);
-			fprintf(f, "\"event\":\"%s\",\"count\":%llu}", kvm_event_names[e],
-				(unsigned long long)n);
-			first = 0;
+			if (n)
+				bad = jsonc__add(a, NULL, kvm_json_event(v, e, n));
 		}
-	fprintf(f, "]");
+	return jsonc__keep(a, bad);
 }
 
-static void kvm_json_kinds(FILE *f, const struct report_kvm *k, int per_vcpu)
+static struct json_object *kvm_json_kind(const struct report_kvm *k, int v, int kind)
 {
-	int v, kind, first = 1;
+	struct json_object *o = json_object_new_object();
+	uint64_t in, user;
+	int bad;
 
-	fprintf(f, ",\"%s\":[", per_vcpu ? "in_kernel_by_vcpu_kind" : "in_kernel_by_kind");
-	for (v = per_vcpu ? 0 : -1; v < (per_vcpu ? k->nr_vcpus : 0); v++)
-		for (kind = 0; kind < KIND_NR; kind++) {
-			uint64_t in, user;
-
-			if (!kvm_kind_present(k, kind))
-				continue;
-			kvm_kind_total(k, v, kind, &in, &user);
-			fprintf(f, "%s{", first ? "" : ",");
-			if (v >= 0)
-				fprintf(f, "\"vcpu\":%d,", v);
-			fprintf(f, "\"kind\":\"%s\",\"in_kernel\":%llu", kvm_kinds[kind].name,
-				(unsigned long long)in);
-			if (user != UINT64_MAX)
-				fprintf(f, ",\"to_user\":%llu", (unsigned long long)user);
-			fprintf(f, "}");
-			first = 0;
-		}
-	fprintf(f, "]");
+	kvm_kind_total(k, v, kind, &in, &user);
+	bad = !o || (v >= 0 && jsonc__add(o, "vcpu", json_object_new_int(v))) ||
+	      jsonc__add(o, "kind", json_object_new_string(kvm_kinds[kind].name)) ||
+	      jsonc__add(o, "in_kernel", json_object_new_uint64(in)) ||
+	      (user != UINT64_MAX && jsonc__add(o, "to_user", json_object_new_uint64(user)));
+	return jsonc__keep(o, bad);
 }
 
-static void kvm_json_reasons(FILE *f, const struct report_kvm *k, int per_vcpu)
+static struct json_object *kvm_json_kinds(const struct report_kvm *k, int per_vcpu)
 {
+	struct json_object *a = json_object_new_array();
+	int v, kind, bad = !a;
+
+	for (v = per_vcpu ? 0 : -1; v < (per_vcpu ? k->nr_vcpus : 0) && !bad; v++)
+		for (kind = 0; kind < KIND_NR && !bad; kind++)
+			if (kvm_kind_present(k, kind))
+				bad = jsonc__add(a, NULL, kvm_json_kind(k, v, kind));
+	return jsonc__keep(a, bad);
+}
+
+static struct json_object *kvm_json_reason(const struct kvm_row *row)
+{
+	struct json_object *o = json_object_new_object();
+	struct summary s;
+	char name[32];
+	int bad = !o || report__summary(row->cells, row->nr, 0, &s) ||
+		  (row->vcpu >= 0 && jsonc__add(o, "vcpu", json_object_new_int(row->vcpu))) ||
+		  jsonc__add(o, "isa", json_object_new_int64(row->isa)) ||
+		  jsonc__add(o, "reason",
+			     json_object_new_string(
+				     kvm_reason_name(row->isa, row->reason, name, sizeof(name)))) ||
+		  jsonc__add(o, "code", json_object_new_int64(row->reason)) ||
+		  jsonc__add(o, "in_kernel", json_object_new_uint64(row->in_kernel)) ||
+		  jsonc__add(o, "to_user", json_object_new_uint64(row->to_user)) ||
+		  jsonc__add(o, "kernel_ns", report__json_summary(&s));
+
+	return jsonc__keep(o, bad);
+}
+
+static struct json_object *kvm_json_reasons(const struct report_kvm *k, int per_vcpu)
+{
+	struct json_object *a = json_object_new_array();
 	int i, n;
 	struct kvm_row *rows = kvm_rows(k, per_vcpu, &n);
+	int bad = !a;
 
-	fprintf(f, ",\"%s\":[", per_vcpu ? "in_kernel_by_vcpu_reason" : "in_kernel_by_reason");
-	for (i = 0; i < n; i++) {
-		struct summary s;
-		char name[32];
-
-		report__summary(rows[i].cells, rows[i].nr, 0, &s);
-		fprintf(f, "%s{", i ? "," : "");
-		if (rows[i].vcpu >= 0)
-			fprintf(f, "\"vcpu\":%d,", rows[i].vcpu);
-		fprintf(f,
-			"\"isa\":%u,\"reason\":\"%s\",\"code\":%u,\"in_kernel\":%llu,"
-			"\"to_user\":%llu,\"kernel_ns\":{\"min\":%llu,\"mean\":%.1f,\"p50\":%llu,"
-			"\"p99\":%llu,\"max\":%llu}}",
-			rows[i].isa,
-			kvm_reason_name(rows[i].isa, rows[i].reason, name, sizeof(name)),
-			rows[i].reason, (unsigned long long)rows[i].in_kernel,
-			(unsigned long long)rows[i].to_user, (unsigned long long)s.min, s.mean,
-			(unsigned long long)s.p50, (unsigned long long)s.p99,
-			(unsigned long long)s.max);
-	}
-	fprintf(f, "]");
+	for (i = 0; i < n && !bad; i++)
+		bad = jsonc__add(a, NULL, kvm_json_reason(&rows[i]));
 	kvm_rows_free(rows, n);
+	return jsonc__keep(a, bad);
 }
 
-void report_kvm__print_json(struct report *r, FILE *f)
+int report_kvm__json(struct report *r, struct json_object *top)
 {
 	struct report_kvm *k = r->kvm;
+	struct json_object *o;
+	int bad;
 
 	if (!k || (!k->events && !k->probes[0]))
-		return;
-	fprintf(f, ",\"kernel\":{\"probes\":\"%s\",\"events\":%llu,\"lost\":%llu", k->probes,
-		(unsigned long long)k->events, (unsigned long long)k->lost);
-	kvm_json_events(f, k, 0);
-	kvm_json_events(f, k, 1);
-	kvm_json_kinds(f, k, 0);
-	kvm_json_kinds(f, k, 1);
-	kvm_json_reasons(f, k, 0);
-	kvm_json_reasons(f, k, 1);
-	fprintf(f, "}");
+		return 0;
+	o = json_object_new_object();
+	bad = !o || jsonc__add(o, "probes", json_object_new_string(k->probes)) ||
+	      jsonc__add(o, "events", json_object_new_uint64(k->events)) ||
+	      jsonc__add(o, "lost", json_object_new_uint64(k->lost)) ||
+	      jsonc__add(o, "by_event", kvm_json_events(k, 0)) ||
+	      jsonc__add(o, "by_vcpu_event", kvm_json_events(k, 1)) ||
+	      jsonc__add(o, "in_kernel_by_kind", kvm_json_kinds(k, 0)) ||
+	      jsonc__add(o, "in_kernel_by_vcpu_kind", kvm_json_kinds(k, 1)) ||
+	      jsonc__add(o, "in_kernel_by_reason", kvm_json_reasons(k, 0)) ||
+	      jsonc__add(o, "in_kernel_by_vcpu_reason", kvm_json_reasons(k, 1));
+	return jsonc__add(top, "kernel", jsonc__keep(o, bad));
 }

@@ -3,9 +3,12 @@
  * The report's output: tables in the manner of `perf kvm stat report` (text, times with
  * units) or one JSON object (exact nanoseconds) for tools.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/err.h"
+#include "../lib/jsonc.h"
 #include "report_int.h"
 
 /* A row of a table: the cells it sums and what labels it. */
@@ -208,109 +211,116 @@ void report__print_text(struct report *r, const char *trace, FILE *f)
 	report_kvm__print_text(r, f);
 }
 
-static void json_str(FILE *f, const char *s)
+/* {"min":N,"mean":N.N,"p50":N,"p99":N,"max":N}: exact ns, the mean with one decimal. */
+struct json_object *report__json_summary(const struct summary *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	struct json_object *o = json_object_new_object();
+	int bad = !o || jsonc__add(o, "min", json_object_new_uint64(s->min)) ||
+		  jsonc__add(o, "mean", jsonc__fixed(s->mean, 1)) ||
+		  jsonc__add(o, "p50", json_object_new_uint64(s->p50)) ||
+		  jsonc__add(o, "p99", json_object_new_uint64(s->p99)) ||
+		  jsonc__add(o, "max", json_object_new_uint64(s->max));
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	return jsonc__keep(o, bad);
 }
 
-static void json_summary(FILE *f, const char *key, const struct summary *s)
+static int json_row_label(struct json_object *o, const struct report *r, const struct row *row)
 {
-	fprintf(f, ",\"%s\":{\"min\":%llu,\"mean\":%.1f,\"p50\":%llu,\"p99\":%llu,\"max\":%llu}",
-		key, (unsigned long long)s->min, s->mean, (unsigned long long)s->p50,
-		(unsigned long long)s->p99, (unsigned long long)s->max);
-}
-
-static void json_row(FILE *f, const struct report *r, const struct row *row, int label)
-{
-	struct summary g, m;
 	char name[32];
 
-	report__summary(row->cells, row->nr_cells, 0, &g);
-	report__summary(row->cells, row->nr_cells, 1, &m);
-	fprintf(f, "{");
-	if (row->vcpu >= 0)
-		fprintf(f, "\"vcpu\":%d,", row->vcpu);
-	if (label) {
-		fprintf(f, "\"reason\":");
-		json_str(f, reason_name(r, row->reason, name, sizeof(name)));
-		fprintf(f, ",\"code\":%d,", row->reason);
-	}
-	fprintf(f, "\"count\":%llu,\"share\":%.6f", (unsigned long long)row->count,
-		r->exits ? (double)row->count / r->exits : 0.0);
-	json_summary(f, "guest_ns", &g);
-	json_summary(f, "vmm_ns", &m);
-	fprintf(f, "}");
+	return jsonc__add(
+		       o, "reason",
+		       json_object_new_string(reason_name(r, row->reason, name, sizeof(name)))) ||
+	       jsonc__add(o, "code", json_object_new_int(row->reason));
 }
 
-static void json_rows(FILE *f, const struct report *r, int by_vcpu)
+static struct json_object *json_row(const struct report *r, const struct row *row, int label)
 {
+	struct json_object *o = json_object_new_object();
+	double share = r->exits ? (double)row->count / r->exits : 0.0;
+	struct summary g, m;
+	int bad = !o || report__summary(row->cells, row->nr_cells, 0, &g) ||
+		  report__summary(row->cells, row->nr_cells, 1, &m) ||
+		  (row->vcpu >= 0 && jsonc__add(o, "vcpu", json_object_new_int(row->vcpu))) ||
+		  (label && json_row_label(o, r, row)) ||
+		  jsonc__add(o, "count", json_object_new_uint64(row->count)) ||
+		  jsonc__add(o, "share", jsonc__fixed(share, 6)) ||
+		  jsonc__add(o, "guest_ns", report__json_summary(&g)) ||
+		  jsonc__add(o, "vmm_ns", report__json_summary(&m));
+
+	return jsonc__keep(o, bad);
+}
+
+static struct json_object *json_rows(const struct report *r, int by_vcpu)
+{
+	struct json_object *a = json_object_new_array();
 	int i, n;
 	struct row *rows = report__rows(r, by_vcpu, &n);
+	int bad = !a || !rows;
 
-	fprintf(f, ",\"%s\":[", by_vcpu ? "by_vcpu" : "by_reason");
-	for (i = 0; i < n; i++) {
-		if (i)
-			fprintf(f, ",");
-		json_row(f, r, &rows[i], 1);
-	}
-	fprintf(f, "]");
+	for (i = 0; i < n && !bad; i++)
+		bad = jsonc__add(a, NULL, json_row(r, &rows[i], 1));
 	rows_free(rows, n);
+	return jsonc__keep(a, bad);
 }
 
-static void json_named(FILE *f, const struct report *r, int discarded)
+static struct json_object *json_total(const struct report *r)
 {
-	int i, first = 1;
-
-	fprintf(f, "{");
-	for (i = 0; i < r->nr_named; i++) {
-		if (r->named[i].discarded != discarded)
-			continue;
-		if (!first)
-			fprintf(f, ",");
-		json_str(f, r->named[i].name);
-		fprintf(f, ":%llu", (unsigned long long)r->named[i].count);
-		first = 0;
-	}
-	fprintf(f, "}");
-}
-
-void report__print_json(struct report *r, const char *trace, FILE *f)
-{
+	struct json_object *o;
 	struct row total;
-	int nr_vcpus = 0, v;
+
+	report__total_row(r, &total);
+	o = json_row(r, &total, 0);
+	free(total.cells);
+	return o;
+}
+
+/* {"name":count,...}: the other events (discarded 0) or the discarded ones by stream. */
+static struct json_object *json_named(const struct report *r, int discarded)
+{
+	struct json_object *o = json_object_new_object();
+	int i, bad = !o;
+
+	for (i = 0; i < r->nr_named && !bad; i++)
+		if (r->named[i].discarded == discarded)
+			bad = jsonc__add(o, r->named[i].name,
+					 json_object_new_uint64(r->named[i].count));
+	return jsonc__keep(o, bad);
+}
+
+static struct json_object *json_report(struct report *r, const char *trace)
+{
+	struct json_object *o = json_object_new_object();
+	uint64_t first = r->exits || r->others ? r->first_ns : 0;
+	int nr_vcpus = 0, v, bad;
 
 	for (v = 0; v < r->nr_rows; v++)
 		nr_vcpus += r->rows[v] != NULL;
-	fprintf(f, "{\"trace\":");
-	json_str(f, trace);
-	fprintf(f,
-		",\"exits\":%llu,\"vcpus\":%d,\"first_ns\":%llu,\"last_ns\":%llu,"
-		"\"other_events\":%llu,\"others\":",
-		(unsigned long long)r->exits, nr_vcpus,
-		(unsigned long long)(r->exits || r->others ? r->first_ns : 0),
-		(unsigned long long)r->last_ns, (unsigned long long)r->others);
-	json_named(f, r, 0);
-	fprintf(f,
-		",\"discarded\":%llu,\"discarded_by_stream\":", (unsigned long long)r->discarded);
-	json_named(f, r, 1);
-	fprintf(f, ",\"lost\":%llu", (unsigned long long)r->lost);
-	json_rows(f, r, 0);
-	json_rows(f, r, 1);
-	report__total_row(r, &total);
-	fprintf(f, ",\"total\":");
-	json_row(f, r, &total, 0);
-	report_kvm__print_json(r, f);
-	fprintf(f, "}\n");
-	free(total.cells);
+	bad = !o || jsonc__add(o, "trace", json_object_new_string(trace)) ||
+	      jsonc__add(o, "exits", json_object_new_uint64(r->exits)) ||
+	      jsonc__add(o, "vcpus", json_object_new_int(nr_vcpus)) ||
+	      jsonc__add(o, "first_ns", json_object_new_uint64(first)) ||
+	      jsonc__add(o, "last_ns", json_object_new_uint64(r->last_ns)) ||
+	      jsonc__add(o, "other_events", json_object_new_uint64(r->others)) ||
+	      jsonc__add(o, "others", json_named(r, 0)) ||
+	      jsonc__add(o, "discarded", json_object_new_uint64(r->discarded)) ||
+	      jsonc__add(o, "discarded_by_stream", json_named(r, 1)) ||
+	      jsonc__add(o, "lost", json_object_new_uint64(r->lost)) ||
+	      jsonc__add(o, "by_reason", json_rows(r, 0)) ||
+	      jsonc__add(o, "by_vcpu", json_rows(r, 1)) || jsonc__add(o, "total", json_total(r)) ||
+	      report_kvm__json(r, o);
+	return jsonc__keep(o, bad);
+}
+
+int report__print_json(struct report *r, const char *trace, FILE *f)
+{
+	struct json_object *o = json_report(r, trace);
+	const char *s = o ? json_object_to_json_string_ext(o, JSONC_COMPACT) : NULL;
+
+	if (s)
+		fprintf(f, "%s\n", s);
+	json_object_put(o);
+	if (!s)
+		return err__set(ENOMEM, "out of memory building the JSON report of %s", trace);
+	return 0;
 }

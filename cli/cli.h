@@ -37,6 +37,9 @@ struct run_opts {
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */
 int cli__parse_run(int argc, char **argv, struct run_opts *o);
 
+/* What top and live suggest when a VMM's reply is not the JSON they expect. */
+#define CLI_REPLY_FIX "does the socket belong to a vmscope of this version ('vmscope version')?"
+
 int cmd_run(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_caps(int argc, char **argv);

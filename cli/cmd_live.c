@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../analysis/json.h"
 #include "../lib/err.h"
+#include "../lib/jsonc.h"
 #include "../control/control.h"
 #include "cli.h"
 
@@ -106,16 +106,18 @@ static int live_is_notice(const char *line)
 /* The reply to subscribe: {"ok":true,...} or {"ok":false,...,"error":"..."}. */
 static int live_check_reply(const char *line)
 {
-	struct json *j = json__parse(line, strlen(line));
-	const struct json *ok = json__get(j, "ok");
+	struct json_object *j = jsonc__parse(line, "the VMM's reply to 'subscribe'", CLI_REPLY_FIX);
+	struct json_object *ok = json_object_object_get(j, "ok");
 	int ret = 0;
 
-	if (!ok || ok->type != JSON_BOOL)
-		ret = err__set(EPROTO, "unexpected reply from the VMM: %.200s", line);
-	else if (!ok->boolean)
-		ret = err__set(EPROTO, "%s",
-			       json__str(json__get(j, "error")) ?: "the VMM refused to stream");
-	json__free(j);
+	if (!j)
+		return -EPROTO;
+	if (!json_object_is_type(ok, json_type_boolean))
+		ret = err__set(EPROTO, "unexpected reply from the VMM: %.200s; " CLI_REPLY_FIX,
+			       line);
+	else if (!json_object_get_boolean(ok))
+		ret = err__set(EPROTO, "%s", jsonc__str(j, "error") ?: "the VMM refused to stream");
+	json_object_put(j);
 	return ret;
 }
 

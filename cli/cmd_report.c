@@ -85,9 +85,11 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	}
 	if (json)
-		report__print_json(r, dir, stdout);
+		ret = report__print_json(r, dir, stdout);
 	else
 		report__print_text(r, dir, stdout);
 	report__free(r);
-	return 0;
+	if (ret)
+		fprintf(stderr, "vmscope report: %s\n", err__msg(ret));
+	return ret ? 1 : 0;
 }

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../analysis/json.h"
 #include "../lib/err.h"
+#include "../lib/jsonc.h"
 #include "../core/exit.h"
 #include "../core/vm.h"
 #include "../control/control.h"
@@ -136,55 +136,59 @@ static int name_index(const char *name, int extra)
 	return -1;
 }
 
-static void top_fill(uint64_t *dst, const struct json *counters, int extra)
+static void top_fill(uint64_t *dst, struct json_object *counters, int extra)
 {
-	const struct json *m;
-
-	for (m = counters ? counters->child : NULL; m; m = m->next) {
-		int i = name_index(m->key, extra);
+	if (!json_object_is_type(counters, json_type_object))
+		return;
+	json_object_object_foreach(counters, name, count) {
+		int i = name_index(name, extra);
 
 		if (i >= 0)
-			dst[i] = json__u64(m, 0);
+			dst[i] = jsonc__u64(count, NULL, 0);
 	}
 }
 
-static int top_decode_stats(const struct json *j, struct top_sample *s)
+static int top_decode_stats(struct json_object *j, struct top_sample *s)
 {
-	const struct json *v, *vcpus = json__get(j, "vcpus");
-	int n = 0;
+	struct json_object *vcpus = json_object_object_get(j, "vcpus");
+	size_t n;
 
-	if (!vcpus || vcpus->type != JSON_ARR)
-		return err__set(EPROTO, "the VMM's stats reply has no vcpus array");
+	if (!json_object_is_type(vcpus, json_type_array))
+		return err__set(EPROTO, "the VMM's stats reply has no vcpus array; " CLI_REPLY_FIX);
 	memset(s, 0, sizeof(*s));
-	s->time_ns = json__u64(json__get(j, "time_ns"), 0);
-	for (v = vcpus->child; v && n < VM_MAX_VCPUS; v = v->next, n++) {
-		top_fill(s->reason[n], json__get(v, "exits"), 0);
-		top_fill(s->extra[n], json__get(v, "extra"), 1);
+	s->time_ns = jsonc__u64(j, "time_ns", 0);
+	for (n = 0; n < json_object_array_length(vcpus) && n < VM_MAX_VCPUS; n++) {
+		struct json_object *v = json_object_array_get_idx(vcpus, n);
+
+		top_fill(s->reason[n], json_object_object_get(v, "exits"), 0);
+		top_fill(s->extra[n], json_object_object_get(v, "extra"), 1);
 	}
 	s->nr_vcpus = n;
 	return 0;
 }
 
 /* Send request and parse its JSON reply; an {"ok":false} reply becomes the error. */
-static struct json *top_ask(struct control_reader *r, const char *request)
+static struct json_object *top_ask(struct control_reader *r, const char *request)
 {
-	char line[64 * 1024];
-	struct json *j;
+	char line[64 * 1024], what[64];
+	struct json_object *j, *ok;
 	int ret = control__request(r, request, line, sizeof(line));
 
 	if (ret) {
 		errno = -ret;
 		return NULL;
 	}
-	j = json__parse(line, strlen(line));
+	snprintf(what, sizeof(what), "the VMM's reply to '%s'", request);
+	j = jsonc__parse(line, what, CLI_REPLY_FIX);
 	if (!j) {
-		errno = -err__wrap(-EPROTO, "the VMM's reply to '%s'", request);
+		errno = EPROTO;
 		return NULL;
 	}
-	if (json__get(j, "ok") && !json__get(j, "ok")->boolean) {
+	ok = json_object_object_get(j, "ok");
+	if (ok && !json_object_get_boolean(ok)) {
 		errno = -err__set(EPROTO, "the VMM refused '%s': %s", request,
-				  json__str(json__get(j, "error")) ?: "no reason given");
-		json__free(j);
+				  jsonc__str(j, "error") ?: "no reason given");
+		json_object_put(j);
 		return NULL;
 	}
 	return j;
@@ -192,28 +196,28 @@ static struct json *top_ask(struct control_reader *r, const char *request)
 
 static int top_sample(struct control_reader *r, struct top_sample *s)
 {
-	struct json *j = top_ask(r, "stats");
+	struct json_object *j = top_ask(r, "stats");
 	int ret;
 
 	if (!j)
 		return -errno;
 	ret = top_decode_stats(j, s);
-	json__free(j);
+	json_object_put(j);
 	return ret;
 }
 
 static int top_get_info(struct control_reader *r, struct top_info *in)
 {
-	struct json *j = top_ask(r, "info");
+	struct json_object *j = top_ask(r, "info");
 
 	if (!j)
 		return -errno;
-	in->pid = json__u64(json__get(j, "pid"), 0);
-	in->nr_vcpus = json__u64(json__get(j, "vcpus"), 0);
-	snprintf(in->guest, sizeof(in->guest), "%s", json__str(json__get(j, "guest")) ?: "?");
-	snprintf(in->state, sizeof(in->state), "%s", json__str(json__get(j, "state")) ?: "?");
-	in->uptime = json__u64(json__get(j, "uptime_ns"), 0) / 1e9;
-	json__free(j);
+	in->pid = jsonc__u64(j, "pid", 0);
+	in->nr_vcpus = jsonc__u64(j, "vcpus", 0);
+	snprintf(in->guest, sizeof(in->guest), "%s", jsonc__str(j, "guest") ?: "?");
+	snprintf(in->state, sizeof(in->state), "%s", jsonc__str(j, "state") ?: "?");
+	in->uptime = jsonc__u64(j, "uptime_ns", 0) / 1e9;
+	json_object_put(j);
 	return 0;
 }
 

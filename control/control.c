@@ -182,8 +182,7 @@ static int cmd_subscribe(struct control *c, struct ctl_client *cl, int json)
 		return err__set(EALREADY, "this connection is already subscribed");
 	if (sub_activate(c, cl, json))
 		return -EBUSY;
-	return cbuf__printf(&cl->out, "{\"ok\":true,\"cmd\":\"subscribe\",\"format\":\"%s\"}\n",
-			    json ? "json" : "text");
+	return control__reply_subscribe(&cl->out, json);
 }
 
 /* Flight recorder: write the rings' contents to the trace now (trace__dump). */
@@ -325,14 +324,6 @@ static void client_write(struct control *c, struct ctl_client *cl)
 		client_close(c, cl);
 }
 
-static void emit_lost(struct cbuf *out, int json, uint64_t n, const char *why)
-{
-	if (json)
-		cbuf__printf(out, "{\"lost\":%llu,\"why\":\"%s\"}\n", (unsigned long long)n, why);
-	else
-		cbuf__printf(out, "lost %llu events (%s)\n", (unsigned long long)n, why);
-}
-
 static void emit_record(struct cbuf *out, int json, uint32_t stream, const void *rec, size_t len)
 {
 	const uint64_t *mark = rec;
@@ -340,13 +331,13 @@ static void emit_record(struct cbuf *out, int json, uint32_t stream, const void 
 	int n;
 
 	if (stream == SUB_MARK_LOST) {
-		emit_lost(out, json, mark[0], "this subscriber fell behind");
+		control__notice_lost(out, json, mark[0], "this subscriber fell behind");
 		return;
 	}
 	n = json ? trace__decode_json(rec, len, text, sizeof(text))
 		 : trace__decode_text(rec, len, text, sizeof(text));
 	if (n < 0) {
-		emit_lost(out, json, 1, "a record did not decode");
+		control__notice_lost(out, json, 1, "a record did not decode");
 		return;
 	}
 	if ((size_t)n >= sizeof(text))
@@ -370,11 +361,25 @@ static void sub_drain(struct control *c, struct ctl_client *cl)
 			uint64_t lost = sub_queue__take_lost(&s->q);
 
 			if (lost)
-				emit_lost(&cl->out, s->json, lost, "this subscriber fell behind");
+				control__notice_lost(&cl->out, s->json, lost,
+						     "this subscriber fell behind");
 			return;
 		}
 		emit_record(&cl->out, s->json, stream, rec, len);
 	}
+}
+
+/* One client too many: an error reply (best effort), then the connection is closed. */
+static void control__refuse(int fd)
+{
+	struct cbuf b;
+
+	cbuf__init(&b, 4096);
+	if (!control__reply_error(&b, NULL, "too many clients; close another connection first") &&
+	    send(fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		errno = 0;
+	cbuf__free(&b);
+	close(fd);
 }
 
 static void control__accept(struct control *c)
@@ -387,12 +392,7 @@ static void control__accept(struct control *c)
 		if (c->clients[i].fd < 0)
 			break;
 	if (i == CONTROL_MAX_CLIENTS) {
-		static const char busy[] = "{\"ok\":false,\"cmd\":null,\"error\":\"too many "
-					   "clients; close another connection first\"}\n";
-
-		if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-			errno = 0;
-		close(fd);
+		control__refuse(fd);
 		return;
 	}
 	c->clients[i].fd = fd;

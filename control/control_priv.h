@@ -26,8 +26,6 @@ void cbuf__free(struct cbuf *b);
 int cbuf__add(struct cbuf *b, const void *p, size_t n);
 #define cbuf__lit(b, s) cbuf__add(b, s, sizeof(s) - 1)
 int cbuf__printf(struct cbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* s as a JSON string literal, quotes included. */
-int cbuf__json_str(struct cbuf *b, const char *s);
 /* Drop the first n bytes (they were sent). */
 void cbuf__consume(struct cbuf *b, size_t n);
 
@@ -40,12 +38,18 @@ struct control_info {
 	const char *socket;
 };
 
-/* One-line JSON replies (newline included), appended to b.  0 or -ENOSPC. */
+/*
+ * One-line JSON replies (built with json-c, newline included), appended to b whole or not
+ * at all.  0, -ENOSPC (b is full) or -ENOMEM.
+ */
 int control__reply_stats(struct cbuf *b, const struct vm *vm, uint64_t now_ns);
 int control__reply_info(struct cbuf *b, const struct vm *vm, const struct control_info *ci);
 int control__reply_ok(struct cbuf *b, enum control_cmd cmd);
+int control__reply_subscribe(struct cbuf *b, int json);
 int control__reply_error(struct cbuf *b, const char *cmd, const char *msg);
 int control__reply_help(struct cbuf *b);
+/* A subscriber's in-band loss notice: "lost N events (why)" or {"lost":N,"why":"..."}. */
+int control__notice_lost(struct cbuf *b, int json, uint64_t n, const char *why);
 
 uint64_t control__now_ns(void);
 

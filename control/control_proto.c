@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../lib/err.h"
+#include "../lib/jsonc.h"
 #include "../core/exit.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"
@@ -195,25 +196,6 @@ int cbuf__printf(struct cbuf *b, const char *fmt, ...)
 	return 0;
 }
 
-int cbuf__json_str(struct cbuf *b, const char *s)
-{
-	int ret = cbuf__lit(b, "\"");
-
-	for (; *s && !ret; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			ret = cbuf__printf(b, "\\%c", c);
-		else if (c == '\n')
-			ret = cbuf__lit(b, "\\n");
-		else if (c < 0x20 || c == 0x7f)
-			ret = cbuf__printf(b, "\\u%04x", c);
-		else
-			ret = cbuf__add(b, s, 1);
-	}
-	return ret ? ret : cbuf__lit(b, "\"");
-}
-
 void cbuf__consume(struct cbuf *b, size_t n)
 {
 	if (n >= b->len) {
@@ -232,50 +214,75 @@ static uint64_t load_u64(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-/* {"IO":12,"MMIO":3}: the non-zero counters of one table. */
-static int reply_counters(struct cbuf *b, const uint64_t *c, int n, int extra)
+/* Append o's text and a newline, all or nothing, and release o.  0, -ENOMEM or -ENOSPC. */
+static int reply_put(struct cbuf *b, struct json_object *o)
 {
-	int i, first = 1, ret = cbuf__lit(b, "{");
+	size_t n = 0;
+	const char *s = o ? json_object_to_json_string_length(o, JSONC_COMPACT, &n) : NULL;
+	int ret = s ? cbuf__reserve(b, n + 1) : -ENOMEM;
 
-	for (i = 0; i < n && !ret; i++) {
-		uint64_t v = load_u64(&c[i]);
-
-		if (!v)
-			continue;
-		ret = cbuf__printf(b, "%s\"%s\":%llu", first ? "" : ",",
-				   extra ? exit__extra_name(i) : exit__reason_name(i),
-				   (unsigned long long)v);
-		first = 0;
+	if (!ret) {
+		cbuf__add(b, s, n);
+		cbuf__lit(b, "\n");
 	}
-	return ret ? ret : cbuf__lit(b, "}");
+	json_object_put(o);
+	return ret;
 }
 
-static int reply_vcpu_stats(struct cbuf *b, const struct exit_stats *s, int id)
+/* {"ok":true,"cmd":cmd}: the start of every reply that succeeds. */
+static struct json_object *reply_new(const char *cmd)
 {
-	int ret = cbuf__printf(b, "{\"vcpu\":%d,\"total\":%llu,\"exits\":", id,
-			       (unsigned long long)load_u64(&s->total));
+	struct json_object *o = json_object_new_object();
+	int bad = !o || jsonc__add(o, "ok", json_object_new_boolean(1)) ||
+		  jsonc__add(o, "cmd", json_object_new_string(cmd));
 
-	if (!ret)
-		ret = reply_counters(b, s->reason, EXIT_REASON_MAX, 0);
-	if (!ret)
-		ret = cbuf__lit(b, ",\"extra\":");
-	if (!ret)
-		ret = reply_counters(b, s->extra, EXIT_X_MAX, 1);
-	return ret ? ret : cbuf__lit(b, "}");
+	return jsonc__keep(o, bad);
+}
+
+/* {"IO":12,"MMIO":3}: the non-zero counters of one table. */
+static struct json_object *stats_counters(const uint64_t *c, int n, int extra)
+{
+	struct json_object *o = json_object_new_object();
+	int i, bad = !o;
+
+	for (i = 0; i < n && !bad; i++) {
+		uint64_t v = load_u64(&c[i]);
+
+		if (v)
+			bad = jsonc__add(o, extra ? exit__extra_name(i) : exit__reason_name(i),
+					 json_object_new_uint64(v));
+	}
+	return jsonc__keep(o, bad);
+}
+
+static struct json_object *stats_vcpu(const struct exit_stats *s, int id)
+{
+	struct json_object *o = json_object_new_object();
+	int bad = !o || jsonc__add(o, "vcpu", json_object_new_int(id)) ||
+		  jsonc__add(o, "total", json_object_new_uint64(load_u64(&s->total))) ||
+		  jsonc__add(o, "exits", stats_counters(s->reason, EXIT_REASON_MAX, 0)) ||
+		  jsonc__add(o, "extra", stats_counters(s->extra, EXIT_X_MAX, 1));
+
+	return jsonc__keep(o, bad);
+}
+
+static struct json_object *stats_vcpus(const struct vm *vm)
+{
+	struct json_object *a = json_object_new_array();
+	int i, bad = !a;
+
+	for (i = 0; i < vm->nr_vcpus && !bad; i++)
+		bad = jsonc__add(a, NULL, stats_vcpu(&vm->vcpus[i].stats, i));
+	return jsonc__keep(a, bad);
 }
 
 int control__reply_stats(struct cbuf *b, const struct vm *vm, uint64_t now_ns)
 {
-	int i, ret = cbuf__printf(b, "{\"ok\":true,\"cmd\":\"stats\",\"time_ns\":%llu,\"vcpus\":[",
-				  (unsigned long long)now_ns);
+	struct json_object *o = reply_new("stats");
+	int bad = !o || jsonc__add(o, "time_ns", json_object_new_uint64(now_ns)) ||
+		  jsonc__add(o, "vcpus", stats_vcpus(vm));
 
-	for (i = 0; i < vm->nr_vcpus && !ret; i++) {
-		if (i)
-			ret = cbuf__lit(b, ",");
-		if (!ret)
-			ret = reply_vcpu_stats(b, &vm->vcpus[i].stats, i);
-	}
-	return ret ? ret : cbuf__lit(b, "]}\n");
+	return reply_put(b, jsonc__keep(o, bad));
 }
 
 static const char *vm_state(const struct vm *vm)
@@ -289,48 +296,74 @@ static const char *vm_state(const struct vm *vm)
 
 int control__reply_info(struct cbuf *b, const struct vm *vm, const struct control_info *ci)
 {
-	int ret = cbuf__printf(b,
-			       "{\"ok\":true,\"cmd\":\"info\",\"pid\":%d,\"vcpus\":%d,"
-			       "\"mem_bytes\":%llu,\"guest\":",
-			       ci->pid, vm->nr_vcpus, (unsigned long long)vm->opts.mem_size);
+	const char *guest = ci->guest ? ci->guest : "(built-in demo guest)";
+	struct json_object *o = reply_new("info");
+	int bad = !o || jsonc__add(o, "pid", json_object_new_int(ci->pid)) ||
+		  jsonc__add(o, "vcpus", json_object_new_int(vm->nr_vcpus)) ||
+		  jsonc__add(o, "mem_bytes", json_object_new_uint64(vm->opts.mem_size)) ||
+		  jsonc__add(o, "guest", json_object_new_string(guest)) ||
+		  jsonc__add(o, "uptime_ns", json_object_new_uint64(ci->uptime_ns)) ||
+		  jsonc__add(o, "state", json_object_new_string(vm_state(vm))) ||
+		  jsonc__add(o, "tracing", json_object_new_boolean(ci->tracing)) ||
+		  jsonc__add(o, "socket", json_object_new_string(ci->socket));
 
-	if (!ret)
-		ret = cbuf__json_str(b, ci->guest ? ci->guest : "(built-in demo guest)");
-	if (!ret)
-		ret = cbuf__printf(b,
-				   ",\"uptime_ns\":%llu,\"state\":\"%s\",\"tracing\":%s,"
-				   "\"socket\":",
-				   (unsigned long long)ci->uptime_ns, vm_state(vm),
-				   ci->tracing ? "true" : "false");
-	if (!ret)
-		ret = cbuf__json_str(b, ci->socket);
-	return ret ? ret : cbuf__lit(b, "}\n");
+	return reply_put(b, jsonc__keep(o, bad));
 }
 
 int control__reply_ok(struct cbuf *b, enum control_cmd cmd)
 {
-	return cbuf__printf(b, "{\"ok\":true,\"cmd\":\"%s\"}\n", control__cmd_name(cmd));
+	return reply_put(b, reply_new(control__cmd_name(cmd)));
+}
+
+int control__reply_subscribe(struct cbuf *b, int json)
+{
+	struct json_object *o = reply_new("subscribe");
+	int bad = !o || jsonc__add(o, "format", json_object_new_string(json ? "json" : "text"));
+
+	return reply_put(b, jsonc__keep(o, bad));
 }
 
 int control__reply_error(struct cbuf *b, const char *cmd, const char *msg)
 {
-	int ret = cbuf__lit(b, "{\"ok\":false,\"cmd\":");
+	struct json_object *o = json_object_new_object();
+	/* A request that did not parse has no command: "cmd":null. */
+	int bad = !o || jsonc__add(o, "ok", json_object_new_boolean(0)) ||
+		  (cmd ? jsonc__add(o, "cmd", json_object_new_string(cmd))
+		       : json_object_object_add(o, "cmd", NULL)) ||
+		  jsonc__add(o, "error", json_object_new_string(msg));
 
-	if (!ret)
-		ret = cmd ? cbuf__json_str(b, cmd) : cbuf__lit(b, "null");
-	if (!ret)
-		ret = cbuf__lit(b, ",\"error\":");
-	if (!ret)
-		ret = cbuf__json_str(b, msg);
-	return ret ? ret : cbuf__lit(b, "}\n");
+	return reply_put(b, jsonc__keep(o, bad));
+}
+
+static struct json_object *help_commands(void)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+	int bad = !a;
+
+	for (i = 0; i < NR_CMDS && !bad; i++)
+		bad = jsonc__add(a, NULL, json_object_new_string(cmd_names[i]));
+	return jsonc__keep(a, bad);
 }
 
 int control__reply_help(struct cbuf *b)
 {
-	size_t i;
-	int ret = cbuf__lit(b, "{\"ok\":true,\"cmd\":\"help\",\"commands\":[");
+	struct json_object *o = reply_new("help");
+	int bad = !o || jsonc__add(o, "commands", help_commands()) ||
+		  jsonc__add(o, "doc", json_object_new_string("docs/live.md"));
 
-	for (i = 0; i < NR_CMDS && !ret; i++)
-		ret = cbuf__printf(b, "%s\"%s\"", i ? "," : "", cmd_names[i]);
-	return ret ? ret : cbuf__lit(b, "],\"doc\":\"docs/live.md\"}\n");
+	return reply_put(b, jsonc__keep(o, bad));
+}
+
+int control__notice_lost(struct cbuf *b, int json, uint64_t n, const char *why)
+{
+	struct json_object *o;
+	int bad;
+
+	if (!json)
+		return cbuf__printf(b, "lost %llu events (%s)\n", (unsigned long long)n, why);
+	o = json_object_new_object();
+	bad = !o || jsonc__add(o, "lost", json_object_new_uint64(n)) ||
+	      jsonc__add(o, "why", json_object_new_string(why));
+	return reply_put(b, jsonc__keep(o, bad));
 }

@@ -7,8 +7,8 @@
  * second VMM without tracing checks the errors: several VMMs without a PID, live without
  * --trace.
  */
-#include "../../analysis/json.h"
 #include "../../control/control.h"
+#include "../../lib/jsonc.h"
 #include "cli_harness.h"
 
 #define SPIN_PORT 0x600
@@ -68,17 +68,17 @@ static int vmm_start(struct vmm *m, int trace, int vcpus)
 }
 
 /* One request on a fresh connection; the parsed reply, or NULL. */
-static struct json *vmm_ask(struct vmm *m, const char *req)
+static struct json_object *vmm_ask(struct vmm *m, const char *req)
 {
 	struct control_reader *r = malloc(sizeof(*r));
 	char line[65536];
-	struct json *j = NULL;
+	struct json_object *j = NULL;
 	int fd = control__connect(NULL, m->pid);
 
 	if (fd >= 0) {
 		control__reader_init(r, fd);
 		if (!control__request(r, req, line, sizeof(line)))
-			j = json__parse(line, strlen(line));
+			j = jsonc__parse(line, "the reply", NULL);
 		close(fd);
 	}
 	if (!j)
@@ -89,22 +89,24 @@ static struct json *vmm_ask(struct vmm *m, const char *req)
 
 static uint64_t vmm_total(struct vmm *m)
 {
-	struct json *j = vmm_ask(m, "stats");
-	const struct json *v;
-	uint64_t n = 0;
+	struct json_object *j = vmm_ask(m, "stats");
+	struct json_object *vcpus = json_object_object_get(j, "vcpus");
+	size_t i, n = json_object_is_type(vcpus, json_type_array) ? json_object_array_length(vcpus)
+								  : 0;
+	uint64_t total = 0;
 
-	for (v = j ? json__get(j, "vcpus")->child : NULL; v; v = v->next)
-		n += json__u64(json__get(v, "total"), 0);
-	json__free(j);
-	return n;
+	for (i = 0; i < n; i++)
+		total += jsonc__u64(json_object_array_get_idx(vcpus, i), "total", 0);
+	json_object_put(j);
+	return total;
 }
 
 static int vmm_ok(struct vmm *m, const char *req)
 {
-	struct json *j = vmm_ask(m, req);
-	int ok = j && json__get(j, "ok") && json__get(j, "ok")->boolean;
+	struct json_object *j = vmm_ask(m, req);
+	int ok = json_object_get_boolean(json_object_object_get(j, "ok"));
 
-	json__free(j);
+	json_object_put(j);
 	return ok;
 }
 
@@ -139,11 +141,11 @@ static int check_live(struct vmm *m)
 	free(out);
 	TEST_ASSERT(cli_run(json, &out) == 0, "live --json failed:\n%s", out);
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct json *j = json__parse(line, strlen(line));
+		struct json_object *j = jsonc__parse(line, "a live --json line", NULL);
 
-		TEST_ASSERT(j, "live --json line is not JSON: %s (%s)", err__msg(-1), line);
-		n += json__get(j, "event") != NULL;
-		json__free(j);
+		TEST_ASSERT(j, "%s (%s)", err__msg(-1), line);
+		n += json_object_object_get(j, "event") != NULL;
+		json_object_put(j);
 	}
 	TEST_ASSERT(n >= 50, "live --json gave %d events", n);
 	free(out);
@@ -279,16 +281,18 @@ static int check_stop(struct vmm *m)
 static int test_control_socket(void)
 {
 	struct vmm traced, plain;
-	struct json *j;
+	struct json_object *j, *tracing;
 	int ret;
 
 	if (vmm_start(&traced, 1, 2))
 		return -1;
 	j = vmm_ask(&traced, "info");
-	TEST_ASSERT(j && json__u64(json__get(j, "vcpus"), 0) == 2 &&
-			    json__get(j, "tracing")->boolean,
+	tracing = json_object_object_get(j, "tracing");
+	TEST_ASSERT(j && jsonc__u64(j, "vcpus", 0) == 2 &&
+			    json_object_is_type(tracing, json_type_boolean) &&
+			    json_object_get_boolean(tracing),
 		    "info");
-	json__free(j);
+	json_object_put(j);
 	ret = check_top(&traced);
 	if (!ret)
 		ret = check_live(&traced);

@@ -19,7 +19,7 @@
  */
 #include <sys/prctl.h>
 
-#include "../../analysis/json.h"
+#include "../../lib/jsonc.h"
 #include "../../probes/probes.h"
 #include "../../trace/trace.h"
 #include "cli_harness.h"
@@ -262,9 +262,9 @@ static int test_report(void)
 {
 	char trace[PATH_MAX], *out;
 	const char *argv[] = { "vmscope", "report", "--json", trace, NULL };
-	const struct json *k, *row;
+	struct json_object *j, *k, *rows;
 	long uexits = 0, exits;
-	struct json *j;
+	size_t i;
 
 	snprintf(trace, sizeof(trace), "%s/probe", cli_tmp);
 	TEST_ASSERT(cli_run(argv, &out) == 0, "report failed:\n%s", out);
@@ -272,17 +272,22 @@ static int test_report(void)
 		free(out);
 		return 0; /* the report is optional; the babeltrace2 command checked the trace */
 	}
-	j = json__parse(out, strlen(out));
-	TEST_ASSERT(j, "report --json does not parse:\n%s", out);
-	k = json__get(j, "kernel");
-	TEST_ASSERT(k && json__get(k, "by_event"), "no kernel section:\n%s", out);
-	for (row = json__get(k, "by_event")->child; row; row = row->next)
-		if (!strcmp(json__str(json__get(row, "event")), "kvm_userspace_exit"))
-			uexits += json__u64(json__get(row, "count"), 0);
-	exits = json__u64(json__get(j, "exits"), 0);
+	j = jsonc__parse(out, "report --json", NULL);
+	TEST_ASSERT(j, "%s:\n%s", err__msg(-1), out);
+	k = json_object_object_get(j, "kernel");
+	rows = json_object_object_get(k, "by_event");
+	TEST_ASSERT(json_object_is_type(rows, json_type_array), "no kernel section:\n%s", out);
+	for (i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		const char *event = jsonc__str(row, "event");
+
+		if (event && !strcmp(event, "kvm_userspace_exit"))
+			uexits += jsonc__u64(row, "count", 0);
+	}
+	exits = jsonc__u64(j, "exits", 0);
 	TEST_ASSERT(uexits == exits, "report: %ld kvm_userspace_exit, %ld exits", uexits, exits);
-	TEST_ASSERT(json__u64(json__get(k, "lost"), 1) == 0, "report: kernel events lost");
-	json__free(j);
+	TEST_ASSERT(jsonc__u64(k, "lost", 1) == 0, "report: kernel events lost");
+	json_object_put(j);
 	free(out);
 	return 0;
 }

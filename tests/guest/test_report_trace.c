@@ -6,7 +6,7 @@
  * the built-in demo guest on two vCPUs.  `--json` must parse.  A missing directory, one
  * without metadata, corrupt metadata and a truncated stream file must give precise errors.
  */
-#include "../../analysis/json.h"
+#include "../../lib/jsonc.h"
 #include "cli_harness.h"
 
 #define COUNT 1000
@@ -53,14 +53,19 @@ static int parse_stats(const char *out, struct stat_row *rows, int max)
 	return n;
 }
 
-static const struct json *find_vcpu_row(const struct json *j, int vcpu, const char *reason)
+static struct json_object *find_vcpu_row(struct json_object *j, int vcpu, const char *reason)
 {
-	const struct json *row;
+	struct json_object *rows = json_object_object_get(j, "by_vcpu");
+	size_t i,
+		n = json_object_is_type(rows, json_type_array) ? json_object_array_length(rows) : 0;
 
-	for (row = json__get(j, "by_vcpu")->child; row; row = row->next)
-		if (json__u64(json__get(row, "vcpu"), 999) == (uint64_t)vcpu &&
-		    !strcmp(json__str(json__get(row, "reason")), reason))
+	for (i = 0; i < n; i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		const char *name = jsonc__str(row, "reason");
+
+		if (jsonc__u64(row, "vcpu", 999) == (uint64_t)vcpu && name && !strcmp(name, reason))
 			return row;
+	}
 	return NULL;
 }
 
@@ -83,7 +88,7 @@ static int check_counts(const char *name, const char *const *extra, uint64_t wan
 	const char *report[] = { "vmscope", "report", "--json", trace, NULL };
 	struct stat_row rows[64];
 	uint64_t sum = 0, io = 0;
-	struct json *j;
+	struct json_object *j;
 	int i, n = 8, nr;
 
 	snprintf(trace, sizeof(trace), "%s/%s", cli_tmp, name);
@@ -96,27 +101,27 @@ static int check_counts(const char *name, const char *const *extra, uint64_t wan
 	i = cli_run(report, &rep);
 	skip_without_babeltrace(rep);
 	TEST_ASSERT(i == 0, "report failed:\n%s", rep);
-	j = json__parse(rep, strlen(rep));
-	TEST_ASSERT(j, "report --json does not parse: %s", err__msg(-1));
+	j = jsonc__parse(rep, "report --json", NULL);
+	TEST_ASSERT(j, "%s", err__msg(-1));
 	for (i = 0; i < nr; i++) {
-		const struct json *row = find_vcpu_row(j, rows[i].vcpu, rows[i].reason);
+		struct json_object *row = find_vcpu_row(j, rows[i].vcpu, rows[i].reason);
 
-		TEST_ASSERT(row && json__u64(json__get(row, "count"), 0) == rows[i].count,
+		TEST_ASSERT(row && jsonc__u64(row, "count", 0) == rows[i].count,
 			    "%s on vCPU %d: run counted %llu, the report %llu", rows[i].reason,
 			    rows[i].vcpu, (unsigned long long)rows[i].count,
-			    (unsigned long long)json__u64(json__get(row, "count"), 0));
+			    (unsigned long long)jsonc__u64(row, "count", 0));
 		sum += rows[i].count;
 		if (!strcmp(rows[i].reason, "IO"))
 			io += rows[i].count;
 	}
-	TEST_ASSERT(json__u64(json__get(j, "exits"), 0) == sum &&
-			    json__u64(json__get(json__get(j, "total"), "count"), 0) == sum,
+	TEST_ASSERT(jsonc__u64(j, "exits", 0) == sum &&
+			    jsonc__u64(json_object_object_get(j, "total"), "count", 0) == sum,
 		    "total exits: run %llu, report %llu", (unsigned long long)sum,
-		    (unsigned long long)json__u64(json__get(j, "exits"), 0));
+		    (unsigned long long)jsonc__u64(j, "exits", 0));
 	TEST_ASSERT(!want_io || io == want_io, "%llu IO exits, expected %llu",
 		    (unsigned long long)io, (unsigned long long)want_io);
-	TEST_ASSERT(json__u64(json__get(j, "discarded"), 1) == 0, "events were discarded");
-	json__free(j);
+	TEST_ASSERT(jsonc__u64(j, "discarded", 1) == 0, "events were discarded");
+	json_object_put(j);
 	free(rep);
 	return 0;
 }

@@ -20,10 +20,10 @@
 
 #include <cmocka.h>
 
-#include "../../analysis/json.h"
 #include "../../control/control.h"
 #include "../../control/control_priv.h"
 #include "../../lib/err.h"
+#include "../../lib/jsonc.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -91,18 +91,24 @@ static void test_parse_bad(void **state)
 	assert_non_null(strstr(err__msg(-EINVAL), "refused"));
 }
 
+/* The reply buffer, and a reply's exact bytes: escapes, the null cmd, one line. */
 static void test_cbuf(void **state)
 {
+	static const char reply[] =
+		"{\"ok\":false,\"cmd\":null,\"error\":\"a\\\"b\\\\\\n\\u0001\"}\n";
 	struct cbuf b;
 
 	(void)state;
-	cbuf__init(&b, 32);
-	assert_int_equal(cbuf__json_str(&b, "a\"b\\\n\x01"), 0);
-	assert_string_equal(b.data, "\"a\\\"b\\\\\\n\\u0001\"");
-	assert_int_equal(cbuf__lit(&b, "0123456789abcdef"), -ENOSPC);
+	cbuf__init(&b, 64);
+	assert_int_equal(control__reply_error(&b, NULL, "a\"b\\\n\x01"), 0);
+	assert_string_equal(b.data, reply);
+	/* A reply that does not fit is refused whole: nothing of it is left in the buffer. */
+	assert_int_equal(control__reply_help(&b), -ENOSPC);
 	assert_int_equal(b.overflow, 1);
-	cbuf__consume(&b, 3);
-	assert_string_equal(b.data, "\"b\\\\\\n\\u0001\"");
+	assert_string_equal(b.data, reply);
+	assert_int_equal(cbuf__lit(&b, "0123456789abcdef"), -ENOSPC);
+	cbuf__consume(&b, 12);
+	assert_string_equal(b.data, reply + 12);
 	cbuf__free(&b);
 }
 
@@ -124,29 +130,38 @@ static void fake_vm(struct vm *vm, struct vcpu *v, int n)
 
 static void check_stats(const char *text)
 {
-	struct json *j = json__parse(text, strlen(text));
-	const struct json *v0, *v1;
+	struct json_object *j = jsonc__parse(text, "the stats reply", NULL), *vcpus, *v0, *v1;
 
 	if (!j)
-		fail_msg("stats reply is not JSON: %s (%s)", err__msg(-EINVAL), text);
-	assert_true(json__get(j, "ok")->boolean);
-	assert_string_equal(json__str(json__get(j, "cmd")), "stats");
-	v0 = json__at(json__get(j, "vcpus"), 0);
-	v1 = json__at(json__get(j, "vcpus"), 1);
-	assert_int_equal(json__u64(json__get(json__get(v0, "exits"), "IO"), 0), 12);
-	assert_int_equal(json__u64(json__get(json__get(v0, "exits"), "MMIO"), 0), 3);
-	assert_int_equal(json__u64(json__get(v0, "total"), 0), 15);
-	assert_int_equal(json__u64(json__get(json__get(v0, "extra"), "io_unhandled"), 0), 5);
-	assert_int_equal(json__u64(json__get(json__get(v1, "exits"), "HLT"), 0), 1);
-	assert_null(json__get(json__get(v1, "exits"), "IO"));
-	json__free(j);
+		fail_msg("%s (%s)", err__msg(-EINVAL), text);
+	assert_true(json_object_get_boolean(json_object_object_get(j, "ok")));
+	assert_string_equal(jsonc__str(j, "cmd"), "stats");
+	vcpus = json_object_object_get(j, "vcpus");
+	assert_true(json_object_is_type(vcpus, json_type_array));
+	assert_int_equal(json_object_array_length(vcpus), 2);
+	v0 = json_object_array_get_idx(vcpus, 0);
+	v1 = json_object_array_get_idx(vcpus, 1);
+	assert_int_equal(jsonc__u64(json_object_object_get(v0, "exits"), "IO", 0), 12);
+	assert_int_equal(jsonc__u64(json_object_object_get(v0, "exits"), "MMIO", 0), 3);
+	assert_int_equal(jsonc__u64(v0, "total", 0), 15);
+	assert_int_equal(jsonc__u64(json_object_object_get(v0, "extra"), "io_unhandled", 0), 5);
+	assert_int_equal(jsonc__u64(json_object_object_get(v1, "exits"), "HLT", 0), 1);
+	assert_null(json_object_object_get(json_object_object_get(v1, "exits"), "IO"));
+	json_object_put(j);
+}
+
+static void expect_reply(struct cbuf *b, int ret, const char *want)
+{
+	assert_int_equal(ret, 0);
+	assert_string_equal(b->data, want);
+	cbuf__consume(b, b->len);
 }
 
 static void test_replies(void **state)
 {
 	struct control_info ci = { .pid = 42, .guest = "g\"uest.elf", .socket = "/x/42.sock" };
+	struct json_object *j;
 	struct vcpu v[2];
-	struct json *j;
 	struct vm vm;
 	struct cbuf b;
 
@@ -158,19 +173,30 @@ static void test_replies(void **state)
 	check_stats(b.data);
 	cbuf__consume(&b, b.len);
 	assert_int_equal(control__reply_info(&b, &vm, &ci), 0);
-	j = json__parse(b.data, b.len);
+	j = jsonc__parse(b.data, "the info reply", NULL);
 	assert_non_null(j);
-	assert_string_equal(json__str(json__get(j, "guest")), "g\"uest.elf");
-	assert_int_equal(json__u64(json__get(j, "vcpus"), 0), 2);
-	assert_string_equal(json__str(json__get(j, "state")), "running");
-	json__free(j);
+	assert_string_equal(jsonc__str(j, "guest"), "g\"uest.elf");
+	assert_int_equal(jsonc__u64(j, "vcpus", 0), 2);
+	assert_int_equal(jsonc__u64(j, "mem_bytes", 0), 64ull << 20);
+	assert_string_equal(jsonc__str(j, "state"), "running");
+	assert_string_equal(jsonc__str(j, "socket"), "/x/42.sock");
+	json_object_put(j);
 	cbuf__consume(&b, b.len);
 	assert_int_equal(control__reply_error(&b, NULL, "bad \"thing\""), 0);
-	j = json__parse(b.data, b.len);
+	j = jsonc__parse(b.data, "the error reply", NULL);
 	assert_non_null(j);
-	assert_false(json__get(j, "ok")->boolean);
-	assert_string_equal(json__str(json__get(j, "error")), "bad \"thing\"");
-	json__free(j);
+	assert_false(json_object_get_boolean(json_object_object_get(j, "ok")));
+	assert_string_equal(jsonc__str(j, "error"), "bad \"thing\"");
+	json_object_put(j);
+	cbuf__consume(&b, b.len);
+	/* Clients recognise these by their first bytes (vmscope live, the guest tests). */
+	expect_reply(&b, control__reply_ok(&b, CONTROL_PAUSE), "{\"ok\":true,\"cmd\":\"pause\"}\n");
+	expect_reply(&b, control__reply_subscribe(&b, 1),
+		     "{\"ok\":true,\"cmd\":\"subscribe\",\"format\":\"json\"}\n");
+	expect_reply(&b, control__notice_lost(&b, 1, 18446744073709551615ull, "fell behind"),
+		     "{\"lost\":18446744073709551615,\"why\":\"fell behind\"}\n");
+	expect_reply(&b, control__notice_lost(&b, 0, 5, "fell behind"),
+		     "lost 5 events (fell behind)\n");
 	cbuf__free(&b);
 }
 
