@@ -129,7 +129,7 @@ static void write_tramp(struct gears *g)
 	put32(t + 3, GEARS_USER_DOORBELL - GEARS_USER_TRAMP - 7);
 }
 
-static int msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data)
+int gears_msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data)
 {
 	struct {
 		struct kvm_msrs hdr;
@@ -183,7 +183,7 @@ static int lstar_hook(struct vcpu *v, void *opaque, uint32_t index, int is_write
 	if (!is_write) {
 		if (g->guest_lstar[v->id])
 			*data = g->guest_lstar[v->id];
-		else if (msr_io(v, index, 0, data))
+		else if (gears_msr_io(v, index, 0, data))
 			return -EPERM;
 		return 0;
 	}
@@ -192,7 +192,7 @@ static int lstar_hook(struct vcpu *v, void *opaque, uint32_t index, int is_write
 	place_stub(g, v, *data);
 	cpu = cpu_lstar(g, *data);
 	pthread_mutex_unlock(&g->lock);
-	return msr_io(v, index, 1, &cpu) ? -EPERM : 0;
+	return gears_msr_io(v, index, 1, &cpu) ? -EPERM : 0;
 }
 
 /* CSTAR and SYSENTER_EIP pass through; vmscope keeps what the guest wrote. */
@@ -201,7 +201,7 @@ static int other_entry_hook(struct vcpu *v, void *opaque, uint32_t index, int is
 {
 	struct gears *g = opaque;
 
-	if (msr_io(v, index, is_write, data))
+	if (gears_msr_io(v, index, is_write, data))
 		return -EPERM;
 	if (is_write)
 		*(index == MSR_CSTAR ? &g->cstar : &g->sysenter_eip) = *data;

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* GEARS' control: the selection at run time, removal, statistics (gears.h). */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "../abi/gears.h"
 #include "../core/vcpu.h"
@@ -91,13 +89,8 @@ int gears__remove(struct vm *vm)
 	g->removing = 1;
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		uint64_t lstar = g->guest_lstar[i];
-		struct vcpu *v = &vm->vcpus[i];
-		struct {
-			struct kvm_msrs hdr;
-			struct kvm_msr_entry e;
-		} m = { .hdr = { .nmsrs = 1 }, .e = { .index = MSR_LSTAR, .data = lstar } };
 
-		if (lstar && ioctl(v->fd, KVM_SET_MSRS, &m) != 1)
+		if (lstar && gears_msr_io(&vm->vcpus[i], MSR_LSTAR, 1, &lstar))
 			ret = err__set(EIO, "cannot give vCPU %d its LSTAR back", i);
 	}
 	if (!g->nr_pending && g->nr_edits)

@@ -10,6 +10,8 @@
 #include "gears.h"
 #include "syscalls.h"
 
+struct vcpu;
+
 #define GEARS_MAX_EDITS 256
 #define GEARS_MAX_USERS 250
 #define GEARS_MAX_PENDING 4096
@@ -65,5 +67,8 @@ void inject__init_region(struct gears *g);
 int inject__map_kernel(struct gears *g, uint64_t cr3, uint64_t entry);
 uint64_t inject__map_user(struct gears *g, uint64_t cr3);
 int inject__unmap_all(struct gears *g);
+
+/* KVM_GET_MSRS (set 0) or KVM_SET_MSRS of one MSR of v; 0 or -EIO. */
+int gears_msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data);
 
 #endif
