@@ -104,11 +104,10 @@ static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 	return 0;
 }
 
-static void run_gears_end(struct vm *vm, const struct run_opts *o)
+static void run_gears_end(struct vm *vm)
 {
 	struct gears_stats st;
 
-	(void)o;
 	gears__stats(vm, &st);
 	fprintf(stderr,
 		"vmscope: system calls: %llu captured, %llu returns, %llu exits at the entry "
@@ -284,7 +283,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	if (o->stats)
 		run_print_stats(vm, stderr);
 	if (o->syscalls)
-		run_gears_end(vm, o);
+		run_gears_end(vm);
 	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */
 	return ret;
 }
