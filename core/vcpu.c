@@ -77,7 +77,7 @@ void vcpu__exit(struct vcpu *v)
 }
 
 /* Write back registers that an exit handler changed in the sync area (before parking). */
-static int vcpu__flush_sync(struct vcpu *v)
+int vcpu__flush_sync(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	int ret = 0;
@@ -138,7 +138,7 @@ static void *vcpu__thread(void *arg)
 		if (__atomic_load_n(&v->vm->pausing, __ATOMIC_SEQ_CST) ||
 		    __atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST)) {
 			vcpu__flush_sync(v);
-			if (vm__park(v->vm))
+			if (vm__park(v->vm, v))
 				break;
 		}
 		action = vcpu__run_once(v);

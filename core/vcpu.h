@@ -51,6 +51,7 @@ struct vcpu {
 	uint64_t trace_t_exit;
 	void *priv[4]; /* per-vCPU state of subsystems (host adaptation, tracing ...) */
 	uint64_t state_gen; /* bumped by vcpu__restore: caches of vCPU state are stale */
+	int gone; /* its thread has ended (vm->lock) */
 };
 
 int vcpu__init(struct vcpu *v, struct vm *vm, int id);
@@ -72,6 +73,8 @@ void vcpu__kick(struct vcpu *v);
  * paused) they go through the ioctls.
  */
 int vcpu__get_regs(struct vcpu *v, struct kvm_regs *regs);
+/* Write back registers changed in the sync area and stop using it until the next exit. */
+int vcpu__flush_sync(struct vcpu *v);
 int vcpu__set_regs(struct vcpu *v, const struct kvm_regs *regs);
 int vcpu__get_sregs(struct vcpu *v, struct kvm_sregs *sregs);
 int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs);
@@ -88,6 +91,14 @@ int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr
 /* Whole state (vCPU paused or not yet started). */
 int vcpu__save(struct vcpu *v, struct vcpu_state *st);
 int vcpu__restore(struct vcpu *v, const struct vcpu_state *st);
+
+/*
+ * The part of the state that code run in the vCPU's context changes: registers, special and
+ * debug registers, FPU/XSAVE, XCRs and pending events; not the LAPIC, MSRs or MP state (the
+ * guest's timers and clock keep running).  For calls into the guest (gears/).
+ */
+int vcpu__save_context(struct vcpu *v, struct vcpu_state *st);
+int vcpu__restore_context(struct vcpu *v, const struct vcpu_state *st);
 
 /* Print a register dump (for triple faults and internal errors) to the given stream. */
 void vcpu__dump(struct vcpu *v, void *stream);

@@ -36,6 +36,10 @@ static const struct state_op state_ops[] = {
 	STATE_OP("MP state", KVM_GET_MP_STATE, KVM_SET_MP_STATE, mp_state, 1),
 };
 
+/* What code run in the vCPU's context changes (state_ops' indices): not LAPIC, MSRs, MP state. */
+static const int context_ops[] = { 0, 1, 2, 3, 5, 6 };
+#define NR_CONTEXT_OPS (sizeof(context_ops) / sizeof(context_ops[0]))
+
 static int vcpu__msrs_get(struct vcpu *v, struct vcpu_state *st)
 {
 	struct {
@@ -129,6 +133,39 @@ int vcpu__save(struct vcpu *v, struct vcpu_state *st)
 	}
 	ret = vcpu__xsave(v, st, 0);
 	return ret ? ret : vcpu__msrs_get(v, st);
+}
+
+int vcpu__save_context(struct vcpu *v, struct vcpu_state *st)
+{
+	size_t i;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < NR_CONTEXT_OPS; i++) {
+		const struct state_op *op = &state_ops[context_ops[i]];
+
+		ret = vcpu__state_op(v, op, (char *)st + op->offset, 0);
+		if (ret)
+			return ret;
+	}
+	return vcpu__xsave(v, st, 0);
+}
+
+int vcpu__restore_context(struct vcpu *v, const struct vcpu_state *st)
+{
+	struct vcpu_state *w = (struct vcpu_state *)st; /* KVM_SET_* do not write */
+	size_t i;
+	int ret = 0;
+
+	v->state_gen++;
+	for (i = 0; !ret && i < NR_CONTEXT_OPS; i++) {
+		const struct state_op *op = &state_ops[context_ops[i]];
+
+		ret = vcpu__state_op(v, op, (char *)w + op->offset, 1);
+		if (!ret && op->get == KVM_GET_XCRS)
+			ret = vcpu__xsave(v, w, 1); /* after XCR0, as in vcpu__restore */
+	}
+	return ret;
 }
 
 int vcpu__restore(struct vcpu *v, const struct vcpu_state *st)

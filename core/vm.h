@@ -84,6 +84,7 @@ struct vm {
 	int pausing;
 	int nr_paused;
 	int nr_running; /* vCPU threads not yet returned */
+	struct vm_work *work; /* asked of a parked vCPU (vm__run_on) */
 	int exit_status;
 	char stop_reason[256];
 	int failed; /* stopped by an error, not by the guest */
@@ -120,6 +121,28 @@ void vm__request_stop(struct vm *vm, int status, int failed, const char *fmt, ..
 int vm__pause(struct vm *vm);
 int vm__resume(struct vm *vm);
 
+/*
+ * Work for one vCPU of a paused VM, run in that vCPU's own thread (where its KVM_RUN
+ * belongs): it may run the vCPU (vcpu__run_once) and must return soon after *cancel is set
+ * (vm__run_on's deadline passed, or the VM is stopping; the vCPU is kicked out of the guest).
+ * Its result: 0 or -errno with a message.
+ */
+typedef int (*vm_work_fn)(struct vcpu *v, void *opaque, const int *cancel);
+
+struct vm_work {
+	int vcpu;
+	vm_work_fn fn;
+	void *opaque;
+	int cancel, started, done, ret;
+	char msg[512]; /* fn's message when ret < 0 */
+};
+
+/*
+ * Run fn on vCPU vcpu of the paused VM and wait for it; past timeout_ms it is cancelled.
+ * fn's result, -ETIMEDOUT if it was cancelled and returned 0, or -errno with a message.
+ */
+int vm__run_on(struct vm *vm, int vcpu, vm_work_fn fn, void *opaque, int timeout_ms);
+
 /* For the vCPU loop: its thread ends after the action it returned (EXIT_STOP, EXIT_VCPU_DONE). */
 void vm__vcpu_done(struct vm *vm, struct vcpu *v, int action);
 
@@ -146,7 +169,10 @@ int vm__trace_start(struct vm *vm, const struct trace_opts *o, struct trace_sess
  */
 int vm__trace_stop(struct vm *vm);
 
-/* For the vCPU loop: park here while a pause is requested; returns 1 if the VM is stopping. */
-int vm__park(struct vm *vm);
+/*
+ * For the vCPU loop: park v here while a pause is requested, running any work asked of it
+ * (vm__run_on); returns 1 if the VM is stopping.
+ */
+int vm__park(struct vm *vm, struct vcpu *v);
 
 #endif

@@ -71,8 +71,8 @@ void vm__request_stop(struct vm *vm, int status, int failed, const char *fmt, ..
 
 void vm__vcpu_done(struct vm *vm, struct vcpu *v, int action)
 {
-	(void)v;
 	pthread_mutex_lock(&vm->lock);
+	v->gone = 1;
 	vm->nr_running--;
 	if (!vm->stopping && vm->nr_running == 0) {
 		vm->exit_status = 0;
@@ -150,7 +150,24 @@ int vm__wait(struct vm *vm, int timeout_ms)
 	return 0;
 }
 
-int vm__park(struct vm *vm)
+/* Run the work asked of v while it is parked (vm->lock held; dropped while it runs). */
+static void vm__park_work(struct vm *vm, struct vcpu *v)
+{
+	struct vm_work *w = vm->work;
+
+	w->started = 1;
+	pthread_mutex_unlock(&vm->lock);
+	/* The pause's kick may still be set: the work's own KVM_RUNs must enter the guest. */
+	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	w->ret = w->fn(v, w->opaque, &w->cancel);
+	if (w->ret) /* messages are per thread: carry it to the one waiting */
+		snprintf(w->msg, sizeof(w->msg), "%s", err__msg(w->ret));
+	pthread_mutex_lock(&vm->lock);
+	w->done = 1;
+	pthread_cond_broadcast(&vm->cond);
+}
+
+int vm__park(struct vm *vm, struct vcpu *v)
 {
 	int stopping;
 
@@ -158,8 +175,13 @@ int vm__park(struct vm *vm)
 	if (vm->pausing && !vm->stopping) {
 		vm->nr_paused++;
 		pthread_cond_broadcast(&vm->cond);
-		while (vm->pausing && !vm->stopping)
+		while (vm->pausing && !vm->stopping) {
+			if (vm->work && vm->work->vcpu == v->id && !vm->work->started) {
+				vm__park_work(vm, v);
+				continue;
+			}
 			pthread_cond_wait(&vm->cond, &vm->lock);
+		}
 		vm->nr_paused--;
 	}
 	stopping = vm->stopping;
@@ -187,6 +209,50 @@ int vm__pause(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	trace__lifecycle(vm->trace, TRACE_LC_PAUSE, 0, 0);
 	return 0;
+}
+
+/* Wait for w (lock held) until done; past the deadline cancel it and kick its vCPU. */
+static int vm__work_wait(struct vm *vm, struct vm_work *w, int timeout_ms)
+{
+	struct timespec deadline;
+
+	vm__deadline(&deadline, timeout_ms);
+	while (!w->done && !vm->stopping && !vm->vcpus[w->vcpu].gone) {
+		if (vm__wait_tick(vm, w->cancel ? NULL : &deadline) == ETIMEDOUT)
+			__atomic_store_n(&w->cancel, 1, __ATOMIC_SEQ_CST);
+		if (w->cancel && w->started && !w->done)
+			vm__rekick(vm);
+	}
+	if (!w->done && w->started) /* stopping: the work ends at its vCPU's next exit */
+		while (!w->done)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+	return w->done ? 0 : -ESHUTDOWN;
+}
+
+int vm__run_on(struct vm *vm, int vcpu, vm_work_fn fn, void *opaque, int timeout_ms)
+{
+	struct vm_work w = { .vcpu = vcpu, .fn = fn, .opaque = opaque };
+	int ret;
+
+	if (vcpu < 0 || vcpu >= vm->nr_vcpus)
+		return err__set(EINVAL, "no vCPU %d: this VM has %d", vcpu, vm->nr_vcpus);
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->pausing || vm->work) {
+		pthread_mutex_unlock(&vm->lock);
+		return err__set(EBUSY, vm->work ? "vCPU work is already running"
+						: "the VM must be paused to run work on a vCPU");
+	}
+	vm->work = &w;
+	pthread_cond_broadcast(&vm->cond);
+	ret = vm__work_wait(vm, &w, timeout_ms);
+	vm->work = NULL;
+	pthread_mutex_unlock(&vm->lock);
+	if (ret)
+		return err__set(ESHUTDOWN, "vCPU %d ended before it could run the work", vcpu);
+	if (w.cancel && !w.ret)
+		return err__set(ETIMEDOUT, "the work on vCPU %d did not finish in %d ms", vcpu,
+				timeout_ms);
+	return w.ret ? err__set(-w.ret, "%s", w.msg) : 0;
 }
 
 int vm__resume(struct vm *vm)
