@@ -25,8 +25,30 @@
 #define GEARS_OFF_UPT (3 * GEARS_PAGE)
 #define GEARS_OFF_STUB (4 * GEARS_PAGE) /* the system-call entry stub and its data */
 #define GEARS_OFF_TRAMP (5 * GEARS_PAGE) /* the user return trampoline */
-#define GEARS_OFF_CODE (8 * GEARS_PAGE) /* injected code (vmscope inject), up to ... */
-#define GEARS_CODE_MAX (GPA_GEARS_SIZE - GEARS_OFF_CODE)
+#define GEARS_OFF_CALL (6 * GEARS_PAGE) /* a call's return stub and exception handlers */
+#define GEARS_OFF_IDT (7 * GEARS_PAGE) /* a call's IDT: 256 gates to the handlers */
+#define GEARS_OFF_CODE (8 * GEARS_PAGE) /* injected code (vmscope inject) */
+#define GEARS_CODE_MAX (0x100000ull - GEARS_OFF_CODE)
+#define GEARS_OFF_DATA 0x100000ull /* an injected call's data area (RSI), writable */
+#define GEARS_DATA_SIZE 0xb0000ull
+#define GEARS_OFF_IST_TOP 0x1c0000ull /* the exception stack: the 64 KiB below */
+#define GEARS_OFF_STACK_TOP GPA_GEARS_SIZE /* the call's stack: the 256 KiB below the end */
+
+/*
+ * A call into the guest (gears__call): the kernel mapping's page directory holds, while the
+ * call runs, a second 2 MiB entry: the region again, writable and not executable, at
+ * GEARS_WRITABLE past the kernel mapping (the data area and the stack).  The code runs at
+ * CPL 0 with interrupts off and the region's IDT, and returns (RET) to the return stub,
+ * which writes PORT_GEARS_DONE with the result in RAX; an exception enters handler n on the
+ * region's own exception stack (whatever the code did to RSP), which writes
+ * PORT_GEARS_FAULT with n in CL.  Both reload CR3 first, so no translation
+ * of the call's writable mapping outlives it.
+ */
+#define GEARS_WRITABLE 0x200000ull
+#define GEARS_CALL_RET 0x0 /* in the call page: the return stub */
+#define GEARS_CALL_COMMON 0x20 /* ... the handlers' common tail */
+#define GEARS_CALL_TSS 0x100 /* ... a 64-bit TSS: every gate switches to its IST1 stack */
+#define GEARS_CALL_HANDLERS 0x800 /* ... 256 handlers of 8 bytes */
 
 /* In the stub page: the entry code, then its data. */
 #define GEARS_STUB_ORIG 0x800 /* u64: the guest's own LSTAR, where the stub continues */

@@ -35,5 +35,6 @@
 #define PORT_HYPERCALL 0x510 /* 32-bit write; RDI holds the guest-virtual ucall pointer */
 #define PORT_GEARS_SYSCALL 0x98 /* GEARS: 8-bit write from the injected syscall entry stub */
 #define PORT_GEARS_DONE 0x99 /* GEARS: 8-bit write when injected code has run */
+#define PORT_GEARS_FAULT 0x9a /* GEARS: 8-bit write when injected code took an exception */
 
 #endif

@@ -460,39 +460,20 @@ static int setup_hooks(struct gears *g)
 	return ret;
 }
 
-static int gears_alloc(struct vm *vm, const struct gears_opts *o, struct gears **out)
-{
-	struct gears *g = calloc(1, sizeof(*g));
-
-	*out = g;
-	if (!g)
-		return err__set(ENOMEM, "out of memory for system-call capture");
-	g->vm = vm;
-	g->opts = *o;
-	pthread_mutex_init(&g->lock, NULL);
-	g->guest_lstar = calloc(vm->nr_vcpus, sizeof(*g->guest_lstar));
-	if (!g->guest_lstar)
-		return err__set(ENOMEM, "out of memory for system-call capture");
-	return syscall_set__parse(&g->sel, o->syscalls ? o->syscalls : "");
-}
-
 int gears__setup(struct vm *vm, const struct gears_opts *o)
 {
-	void *hva;
 	struct gears *g;
-	int ret = gears_alloc(vm, o, &g);
+	int ret = gears__ensure(vm, &g);
 
-	if (!ret)
-		ret = vm__add_private_mem(vm, GPA_GEARS, GPA_GEARS_SIZE, 0, &hva);
-	if (ret) {
-		vm->gears = g;
-		gears__free(vm);
-		return err__wrap(ret, "--syscalls");
+	if (!ret) {
+		g->opts = *o;
+		ret = syscall_set__parse(&g->sel, o->syscalls ? o->syscalls : "");
 	}
-	g->region = hva;
-	inject__init_region(g);
-	write_tramp(g);
-	vm->gears = g;
-	ret = setup_hooks(g);
+	if (!ret) {
+		write_tramp(g);
+		ret = setup_hooks(g);
+	}
+	if (!ret)
+		g->capturing = 1;
 	return ret ? err__wrap(ret, "--syscalls") : 0;
 }

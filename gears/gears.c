@@ -6,11 +6,46 @@
 #include <string.h>
 
 #include "../abi/gears.h"
+#include "../abi/layout.h"
 #include "../core/vcpu.h"
 #include "../lib/err.h"
+#include "../trace/catalogue.h"
+#include "../trace/trace.h"
 #include "gears_int.h"
 
 #define MSR_LSTAR 0xc0000082
+
+int gears__ensure(struct vm *vm, struct gears **out)
+{
+	struct gears *g = gears_of(vm);
+	void *hva;
+	int ret;
+
+	*out = g;
+	if (g)
+		return 0;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return err__set(ENOMEM, "out of memory for GEARS");
+	g->vm = vm;
+	g->opts.mode = GEARS_FILTER;
+	pthread_mutex_init(&g->lock, NULL);
+	vm->gears = g;
+	g->guest_lstar = calloc(vm->nr_vcpus, sizeof(*g->guest_lstar));
+	ret = g->guest_lstar ? vm__add_private_mem(vm, GPA_GEARS, GPA_GEARS_SIZE, 0, &hva)
+			     : err__set(ENOMEM, "out of memory for GEARS");
+	if (!ret) {
+		g->region = hva;
+		inject__init_region(g);
+		ret = call__add_hooks(g);
+	}
+	if (ret) {
+		gears__free(vm);
+		return ret;
+	}
+	*out = g;
+	return 0;
+}
 
 /* Apply "add" then "remove" (selection strings) to set; 0 or -EINVAL (set unchanged). */
 static int apply(struct syscall_set *set, const char *add, const char *remove)
@@ -32,6 +67,20 @@ static int apply(struct syscall_set *set, const char *add, const char *remove)
 	return 0;
 }
 
+static void selection_names(struct gears *g, char *buf, unsigned long size);
+
+/* Record the new selection in the trace (lock held). */
+static void emit_select(struct gears *g)
+{
+	struct trace_syscall_select_args a = { .count = syscall_set__count(&g->sel),
+					       .mode = g->opts.mode };
+
+	if (!g->vm->trace)
+		return;
+	selection_names(g, (char *)a.selection, sizeof(a.selection));
+	trace__syscall_select(g->vm->trace, &a);
+}
+
 int gears__select(struct vm *vm, const char *add, const char *remove)
 {
 	struct gears *g = gears_of(vm);
@@ -39,7 +88,7 @@ int gears__select(struct vm *vm, const char *add, const char *remove)
 	unsigned int i;
 	int ret;
 
-	if (!g)
+	if (!g || !g->capturing)
 		return err__set(ENOENT, "system-call capture is off in this VM; start it with "
 					"vmscope run --syscalls LIST");
 	pthread_mutex_lock(&g->lock);
@@ -47,25 +96,29 @@ int gears__select(struct vm *vm, const char *add, const char *remove)
 	bm = (uint64_t *)(g->region + GEARS_OFF_STUB + GEARS_STUB_BITMAP);
 	for (i = 0; !ret && i < SYSCALL_NR_MAX / 64; i++)
 		__atomic_store_n(&bm[i], g->sel.words[i], __ATOMIC_RELAXED);
+	if (!ret)
+		emit_select(g);
 	pthread_mutex_unlock(&g->lock);
 	return ret;
 }
 
-void gears__selection(struct vm *vm, char *buf, unsigned long size)
+int gears__capturing(struct vm *vm)
 {
 	struct gears *g = gears_of(vm);
+
+	return g && g->capturing;
+}
+
+/* The selection's names, comma-separated ("all" for every call); lock held. */
+static void selection_names(struct gears *g, char *buf, unsigned long size)
+{
 	unsigned long len = 0;
-	unsigned int nr;
+	unsigned int nr = 0;
 
 	buf[0] = '\0';
-	if (!g)
-		return;
-	pthread_mutex_lock(&g->lock);
 	if (syscall_set__count(&g->sel) == SYSCALL_NR_MAX) {
 		snprintf(buf, size, "all");
-		nr = SYSCALL_NR_MAX;
-	} else {
-		nr = 0;
+		return;
 	}
 	for (; nr < SYSCALL_NR_MAX && len < size; nr++) {
 		const char *n = syscall__name(nr);
@@ -75,6 +128,17 @@ void gears__selection(struct vm *vm, char *buf, unsigned long size)
 		len += n ? snprintf(buf + len, size - len, "%s%s", len ? "," : "", n)
 			 : snprintf(buf + len, size - len, "%s%u", len ? "," : "", nr);
 	}
+}
+
+void gears__selection(struct vm *vm, char *buf, unsigned long size)
+{
+	struct gears *g = gears_of(vm);
+
+	buf[0] = '\0';
+	if (!g || !g->capturing)
+		return;
+	pthread_mutex_lock(&g->lock);
+	selection_names(g, buf, size);
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -83,7 +147,7 @@ int gears__remove(struct vm *vm)
 	struct gears *g = gears_of(vm);
 	int i, ret = 0;
 
-	if (!g)
+	if (!g || !g->capturing)
 		return 0;
 	pthread_mutex_lock(&g->lock);
 	g->removing = 1;

@@ -10,6 +10,7 @@
 #ifndef VMSCOPE_GEARS_H
 #define VMSCOPE_GEARS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
@@ -48,6 +49,9 @@ int gears__setup(struct vm *vm, const struct gears_opts *o);
 /* Change the selection while the guest runs (any thread); every vCPU sees it at once. */
 int gears__select(struct vm *vm, const char *add, const char *remove);
 
+/* 1 when system-call capture is armed in vm. */
+int gears__capturing(struct vm *vm);
+
 /* The selection as a list of names (buf), for messages and the trace metadata. */
 void gears__selection(struct vm *vm, char *buf, unsigned long size);
 
@@ -57,6 +61,41 @@ void gears__selection(struct vm *vm, char *buf, unsigned long size);
  * 0, or -errno with a message.
  */
 int gears__remove(struct vm *vm);
+
+/*
+ * A call into the guest: position-independent x86-64 code, run on a paused vCPU in the
+ * kernel half of an address space at CPL 0, interrupts off, as a System V function
+ *   uint64_t fn(uint64_t arg, void *data, uint64_t data_size)
+ * whose data area (GEARS_DATA_SIZE bytes, writable) and stack are the VMM's.  User pages of
+ * the address space are reachable (RFLAGS.AC is set for SMAP).
+ */
+struct gears_call {
+	const void *code;
+	size_t len;
+	uint64_t entry; /* the function's offset in code */
+	uint64_t arg; /* RDI */
+	uint64_t cr3; /* the address space; 0: the vCPU's own when paused */
+	int vcpu;
+	int timeout_ms; /* <= 0: 1000 */
+};
+
+struct gears_call_result {
+	uint64_t value; /* RAX at the return */
+	int vector; /* -1: returned; else the exception it took */
+	uint64_t fault_rip, fault_addr, error_code; /* the exception's (fault_addr: #PF's CR2) */
+	uint64_t cr3; /* the address space it ran in */
+	uint64_t ns; /* from save to restore of the vCPU's context */
+	uint64_t exits; /* VM exits while it ran */
+};
+
+/*
+ * Run c (the VM running or paused; paused again for the call, resumed after if it ran):
+ * the region mapped if it is not, the code placed and run, the vCPU's context restored and
+ * every trace of the call removed.  0 when the code returned; -EFAULT when it took an
+ * exception (r says which), -ETIMEDOUT when it ran past its deadline, or -errno; each with
+ * a message.
+ */
+int gears__call(struct vm *vm, const struct gears_call *c, struct gears_call_result *r);
 
 void gears__stats(struct vm *vm, struct gears_stats *st);
 void gears__free(struct vm *vm);

@@ -36,6 +36,12 @@ struct pending {
 	int used;
 };
 
+/* The injected call in progress (gears__call); done: 1 returned, 2 took an exception. */
+struct gears_call_state {
+	int active, vcpu, done, vector;
+	uint64_t value, fault_rip, fault_addr, error_code;
+};
+
 struct gears {
 	struct vm *vm;
 	struct gears_opts opts;
@@ -46,7 +52,9 @@ struct gears {
 	uint64_t orig_lstar; /* the guest's own LSTAR, where the stub continues */
 	uint64_t *guest_lstar; /* per vCPU, as the guest last wrote it; 0: not yet */
 	uint64_t cstar, sysenter_eip; /* for completeness (caps, trace metadata) */
+	int capturing; /* system-call capture is armed (gears__setup) */
 	int removing; /* capture ended: unmap once the pending returns are back */
+	struct gears_call_state call;
 
 	struct syscall_set sel; /* the selection (lock); the stub reads its copy in the region */
 	struct inject_edit edits[GEARS_MAX_EDITS];
@@ -63,7 +71,15 @@ static inline struct gears *gears_of(struct vm *vm)
 	return vm->gears;
 }
 
+/* vm's GEARS state, made on first use: the region and the injected call's hooks. */
+int gears__ensure(struct vm *vm, struct gears **out);
+int call__add_hooks(struct gears *g);
+
 void inject__init_region(struct gears *g);
+/* 1 if the region's kernel mapping is reachable in address space cr3. */
+int inject__kernel_mapped(struct gears *g, uint64_t cr3);
+/* Add (on) or remove the call's writable mapping of the region (GEARS_WRITABLE). */
+void inject__writable(struct gears *g, int on, int nx);
 int inject__map_kernel(struct gears *g, uint64_t cr3, uint64_t entry);
 uint64_t inject__map_user(struct gears *g, uint64_t cr3);
 int inject__unmap_all(struct gears *g);

@@ -117,6 +117,23 @@ int inject__map_kernel(struct gears *g, uint64_t cr3, uint64_t entry)
 	return 0;
 }
 
+int inject__kernel_mapped(struct gears *g, uint64_t cr3)
+{
+	uint64_t pml4e, pdpte;
+
+	if (!g->kva || read_entry(g, cr3, IDX(g->kva, 4), &pml4e) || !(pml4e & PTE_P) ||
+	    (pml4e & PTE_PS) || read_entry(g, pml4e, IDX(g->kva, 3), &pdpte))
+		return 0;
+	return (pdpte & PTE_ADDR_MASK) == GPA_GEARS + GEARS_OFF_KPD && (pdpte & PTE_P);
+}
+
+void inject__writable(struct gears *g, int on, int nx)
+{
+	uint64_t e = GPA_GEARS | E_LEAF | PTE_PS | PTE_W | (nx ? PTE_NX : 0);
+
+	region(g, GEARS_OFF_KPD)[GEARS_WRITABLE >> 21] = on ? e : 0;
+}
+
 /*
  * Map the trampoline page and the doorbell into the user half of address space cr3, in an
  * unused PML4 entry (the highest, below the kernel half).  Its address, or 0 with a message.

@@ -262,6 +262,12 @@ void trace__kvm_stats(struct trace_session *s, const struct trace_kvm_stats_args
 		SESSION_HOST_EMIT(s, kvm_stats, a);
 }
 
+void trace__syscall_select(struct trace_session *s, const struct trace_syscall_select_args *a)
+{
+	if (s)
+		SESSION_HOST_EMIT(s, syscall_select, a);
+}
+
 struct trace_ring *trace__kernel_ring(struct trace_session *s, int vcpu)
 {
 	if (!s || !s->opts.kernel_streams || vcpu < 0 || vcpu >= s->nr_vcpus)

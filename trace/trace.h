@@ -21,6 +21,7 @@
 struct trace_session;
 struct trace_ring;
 struct trace_kvm_stats_args;
+struct trace_syscall_select_args;
 
 /*
  * Stream ids: 0 .. nr_vcpus - 1 are the vCPUs' streams; the host stream has this id; with
@@ -82,6 +83,8 @@ struct trace_ring *trace__vcpu_ring(struct trace_session *s, int vcpu);
 
 /* Emit a kvm_stats event on the host stream (any thread; no-op when s is NULL). */
 void trace__kvm_stats(struct trace_session *s, const struct trace_kvm_stats_args *a);
+/* Emit a syscall_select event on the host stream (any thread; no-op when s is NULL). */
+void trace__syscall_select(struct trace_session *s, const struct trace_syscall_select_args *a);
 
 /*
  * End the session after its producers have stopped (a VM's vCPU threads joined): the
