@@ -40,7 +40,17 @@ int cli__parse_run(int argc, char **argv, struct run_opts *o);
 /* What top and live suggest when a VMM's reply is not the JSON they expect. */
 #define CLI_REPLY_FIX "does the socket belong to a vmscope of this version ('vmscope version')?"
 
+struct control_reader;
+struct json_object;
+/*
+ * Send request and parse its JSON reply; an {"ok":false} reply becomes the error.  The
+ * reply, or NULL with errno set and a message.
+ */
+struct json_object *cli__ask(struct control_reader *r, const char *request);
+
 int cmd_run(int argc, char **argv);
+int cmd_syscalls(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
 int cmd_top(int argc, char **argv);

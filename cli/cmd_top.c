@@ -167,8 +167,7 @@ static int top_decode_stats(struct json_object *j, struct top_sample *s)
 	return 0;
 }
 
-/* Send request and parse its JSON reply; an {"ok":false} reply becomes the error. */
-static struct json_object *top_ask(struct control_reader *r, const char *request)
+struct json_object *cli__ask(struct control_reader *r, const char *request)
 {
 	char line[64 * 1024], what[64];
 	struct json_object *j, *ok;
@@ -196,7 +195,7 @@ static struct json_object *top_ask(struct control_reader *r, const char *request
 
 static int top_sample(struct control_reader *r, struct top_sample *s)
 {
-	struct json_object *j = top_ask(r, "stats");
+	struct json_object *j = cli__ask(r, "stats");
 	int ret;
 
 	if (!j)
@@ -208,7 +207,7 @@ static int top_sample(struct control_reader *r, struct top_sample *s)
 
 static int top_get_info(struct control_reader *r, struct top_info *in)
 {
-	struct json_object *j = top_ask(r, "info");
+	struct json_object *j = cli__ask(r, "info");
 
 	if (!j)
 		return -errno;

@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	{ "guests", cmd_guests, "list the built-in guest kernel and its programs" },
 	{ "top", cmd_top, "exits per second of a running VMM, by reason and vCPU" },
 	{ "live", cmd_live, "stream a running VMM's trace events as they happen" },
+	{ "syscalls", cmd_syscalls, "show or change a running VMM's system-call capture" },
+	{ "inject", cmd_inject, "run code in a running VMM's guest and print its result" },
 	{ "report", cmd_report, "exit statistics of a recorded trace (per reason, per vCPU)" },
 	{ "recover", cmd_recover, "make the trace of a killed vmscope run complete and readable" },
 	{ "caps", cmd_caps, "show what this host's KVM and kernel support" },

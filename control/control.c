@@ -244,6 +244,9 @@ static int cmd_exec(struct control *c, struct ctl_client *cl, const struct contr
 	case CONTROL_STOP:
 		vm__request_stop(c->o.vm, 0, 0, "stopped through the control socket by a client");
 		break;
+	case CONTROL_SYSCALLS:
+	case CONTROL_INJECT:
+		return control__exec_gears(&cl->out, c->o.vm, req);
 	case CONTROL_DUMP:
 		ret = cmd_dump(c);
 		if (ret)

@@ -37,11 +37,19 @@ enum control_cmd {
 	CONTROL_RESUME,
 	CONTROL_STOP,
 	CONTROL_DUMP,
+	CONTROL_SYSCALLS,
+	CONTROL_INJECT,
 };
 
 struct control_req {
 	enum control_cmd cmd;
 	int json; /* subscribe --json: events as JSON lines */
+	/* syscalls: selection changes ("" none) */
+	char add[CONTROL_LINE_MAX + 1], remove[CONTROL_LINE_MAX + 1];
+	/* inject: an absolute path of flat code, where to enter it, RDI, address space, vCPU */
+	char path[CONTROL_LINE_MAX + 1];
+	uint64_t entry, arg, cr3;
+	int vcpu, timeout_ms;
 };
 
 /*

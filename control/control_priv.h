@@ -53,6 +53,18 @@ int control__notice_lost(struct cbuf *b, int json, uint64_t n, const char *why);
 
 uint64_t control__now_ns(void);
 
+/* The reply builders' two halves: {"ok":true,"cmd":cmd}, and appending it (released). */
+struct json_object;
+struct json_object *control__reply_new(const char *cmd);
+int control__reply_put(struct cbuf *b, struct json_object *o);
+
+/* The words of a request: the most, and the arguments of syscalls and inject (words[0]). */
+#define CONTROL_MAX_WORDS 12
+int control__parse_gears(struct control_req *req, char **words, int n);
+
+/* Run syscalls or inject against vm and append the reply.  0 or -errno with a message. */
+int control__exec_gears(struct cbuf *b, struct vm *vm, const struct control_req *req);
+
 /*
  * A subscriber's queue: records copied in by the trace sink (the producer side, which never
  * waits: a record that does not fit is counted in lost) and taken out by the control thread.

@@ -26,10 +26,15 @@ static const char *const cmd_names[] = {
 	[CONTROL_RESUME] = "resume",
 	[CONTROL_STOP] = "stop",
 	[CONTROL_DUMP] = "dump",
+	[CONTROL_SYSCALLS] = "syscalls",
+	[CONTROL_INJECT] = "inject",
 };
 
 #define NR_CMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
-#define CMD_LIST "help, stats, info, subscribe [--json], unsubscribe, pause, resume, stop, dump"
+#define CMD_LIST                                                                                   \
+	"help, stats, info, subscribe [--json], unsubscribe, pause, resume, stop, dump, "          \
+	"syscalls [--add LIST] [--remove LIST], inject PATH [--entry OFF] [--arg N] [--cr3 X] "    \
+	"[--vcpu N] [--timeout MS]"
 
 const char *control__cmd_name(enum control_cmd cmd)
 {
@@ -89,6 +94,8 @@ static int lookup_cmd(const char *w, enum control_cmd *cmd)
 
 static int parse_args(struct control_req *req, char **words, int n)
 {
+	if (req->cmd == CONTROL_SYSCALLS || req->cmd == CONTROL_INJECT)
+		return control__parse_gears(req, words, n);
 	if (n == 1)
 		return 0;
 	if (req->cmd == CONTROL_SUBSCRIBE && n == 2 && !strcmp(words[1], "--json")) {
@@ -102,7 +109,7 @@ static int parse_args(struct control_req *req, char **words, int n)
 
 int control__parse(const char *line, size_t len, struct control_req *req)
 {
-	char copy[CONTROL_LINE_MAX + 1], *words[4];
+	char copy[CONTROL_LINE_MAX + 1], *words[CONTROL_MAX_WORDS];
 	int n, ret;
 
 	memset(req, 0, sizeof(*req));
@@ -116,7 +123,7 @@ int control__parse(const char *line, size_t len, struct control_req *req)
 		return ret;
 	memcpy(copy, line, len);
 	copy[len] = '\0';
-	n = split_words(copy, words, 4);
+	n = split_words(copy, words, CONTROL_MAX_WORDS);
 	if (n == -E2BIG)
 		return err__set(EINVAL, "too many words in the request; commands: " CMD_LIST);
 	if (n == 0)
@@ -215,7 +222,7 @@ static uint64_t load_u64(const uint64_t *p)
 }
 
 /* Append o's text and a newline, all or nothing, and release o.  0, -ENOMEM or -ENOSPC. */
-static int reply_put(struct cbuf *b, struct json_object *o)
+int control__reply_put(struct cbuf *b, struct json_object *o)
 {
 	size_t n = 0;
 	const char *s = o ? json_object_to_json_string_length(o, JSONC_COMPACT, &n) : NULL;
@@ -230,7 +237,7 @@ static int reply_put(struct cbuf *b, struct json_object *o)
 }
 
 /* {"ok":true,"cmd":cmd}: the start of every reply that succeeds. */
-static struct json_object *reply_new(const char *cmd)
+struct json_object *control__reply_new(const char *cmd)
 {
 	struct json_object *o = json_object_new_object();
 	int bad = !o || jsonc__add(o, "ok", json_object_new_boolean(1)) ||
@@ -278,11 +285,11 @@ static struct json_object *stats_vcpus(const struct vm *vm)
 
 int control__reply_stats(struct cbuf *b, const struct vm *vm, uint64_t now_ns)
 {
-	struct json_object *o = reply_new("stats");
+	struct json_object *o = control__reply_new("stats");
 	int bad = !o || jsonc__add(o, "time_ns", json_object_new_uint64(now_ns)) ||
 		  jsonc__add(o, "vcpus", stats_vcpus(vm));
 
-	return reply_put(b, jsonc__keep(o, bad));
+	return control__reply_put(b, jsonc__keep(o, bad));
 }
 
 static const char *vm_state(const struct vm *vm)
@@ -297,7 +304,7 @@ static const char *vm_state(const struct vm *vm)
 int control__reply_info(struct cbuf *b, const struct vm *vm, const struct control_info *ci)
 {
 	const char *guest = ci->guest ? ci->guest : "(built-in demo guest)";
-	struct json_object *o = reply_new("info");
+	struct json_object *o = control__reply_new("info");
 	int bad = !o || jsonc__add(o, "pid", json_object_new_int(ci->pid)) ||
 		  jsonc__add(o, "vcpus", json_object_new_int(vm->nr_vcpus)) ||
 		  jsonc__add(o, "mem_bytes", json_object_new_uint64(vm->opts.mem_size)) ||
@@ -307,20 +314,20 @@ int control__reply_info(struct cbuf *b, const struct vm *vm, const struct contro
 		  jsonc__add(o, "tracing", json_object_new_boolean(ci->tracing)) ||
 		  jsonc__add(o, "socket", json_object_new_string(ci->socket));
 
-	return reply_put(b, jsonc__keep(o, bad));
+	return control__reply_put(b, jsonc__keep(o, bad));
 }
 
 int control__reply_ok(struct cbuf *b, enum control_cmd cmd)
 {
-	return reply_put(b, reply_new(control__cmd_name(cmd)));
+	return control__reply_put(b, control__reply_new(control__cmd_name(cmd)));
 }
 
 int control__reply_subscribe(struct cbuf *b, int json)
 {
-	struct json_object *o = reply_new("subscribe");
+	struct json_object *o = control__reply_new("subscribe");
 	int bad = !o || jsonc__add(o, "format", json_object_new_string(json ? "json" : "text"));
 
-	return reply_put(b, jsonc__keep(o, bad));
+	return control__reply_put(b, jsonc__keep(o, bad));
 }
 
 int control__reply_error(struct cbuf *b, const char *cmd, const char *msg)
@@ -332,7 +339,7 @@ int control__reply_error(struct cbuf *b, const char *cmd, const char *msg)
 		       : json_object_object_add(o, "cmd", NULL)) ||
 		  jsonc__add(o, "error", json_object_new_string(msg));
 
-	return reply_put(b, jsonc__keep(o, bad));
+	return control__reply_put(b, jsonc__keep(o, bad));
 }
 
 static struct json_object *help_commands(void)
@@ -348,11 +355,11 @@ static struct json_object *help_commands(void)
 
 int control__reply_help(struct cbuf *b)
 {
-	struct json_object *o = reply_new("help");
+	struct json_object *o = control__reply_new("help");
 	int bad = !o || jsonc__add(o, "commands", help_commands()) ||
 		  jsonc__add(o, "doc", json_object_new_string("docs/live.md"));
 
-	return reply_put(b, jsonc__keep(o, bad));
+	return control__reply_put(b, jsonc__keep(o, bad));
 }
 
 int control__notice_lost(struct cbuf *b, int json, uint64_t n, const char *why)
@@ -365,5 +372,5 @@ int control__notice_lost(struct cbuf *b, int json, uint64_t n, const char *why)
 	o = json_object_new_object();
 	bad = !o || jsonc__add(o, "lost", json_object_new_uint64(n)) ||
 	      jsonc__add(o, "why", json_object_new_string(why));
-	return reply_put(b, jsonc__keep(o, bad));
+	return control__reply_put(b, jsonc__keep(o, bad));
 }

@@ -68,6 +68,41 @@ static void test_parse_good(void **state)
 	assert_string_equal(control__cmd_name(CONTROL_SUBSCRIBE), "subscribe");
 }
 
+static void test_parse_gears(void **state)
+{
+	struct control_req req;
+
+	(void)state;
+	assert_int_equal(parse("syscalls", &req), 0);
+	assert_int_equal(req.cmd, CONTROL_SYSCALLS);
+	assert_string_equal(req.add, "");
+	assert_int_equal(parse("syscalls --add openat,class:file --remove write", &req), 0);
+	assert_string_equal(req.add, "openat,class:file");
+	assert_string_equal(req.remove, "write");
+	expect_bad("syscalls --add", "needs a value");
+	expect_bad("syscalls --only x", "takes --add LIST and --remove LIST");
+	assert_int_equal(parse("inject /a/b.bin --arg 0x10 --entry 4 --cr3 0x1000 --vcpu 1 "
+			       "--timeout 50",
+			       &req),
+			 0);
+	assert_int_equal(req.cmd, CONTROL_INJECT);
+	assert_string_equal(req.path, "/a/b.bin");
+	assert_int_equal(req.arg, 0x10);
+	assert_int_equal(req.entry, 4);
+	assert_int_equal(req.cr3, 0x1000);
+	assert_int_equal(req.vcpu, 1);
+	assert_int_equal(req.timeout_ms, 50);
+	assert_int_equal(parse("inject /a", &req), 0);
+	assert_int_equal(req.timeout_ms, 1000);
+	expect_bad("inject", "absolute path");
+	expect_bad("inject a.bin", "absolute path");
+	expect_bad("inject /a --vcpu", "needs a value");
+	expect_bad("inject /a --vcpu 5000", "at most 1023");
+	expect_bad("inject /a --timeout 70000", "at most 60000");
+	expect_bad("inject /a --arg x", "--arg");
+	expect_bad("inject /a --bogus 1", "unknown option '--bogus'");
+}
+
 static void test_parse_bad(void **state)
 {
 	char big[CONTROL_LINE_MAX + 10], nul[] = "stats\0x";
@@ -81,7 +116,7 @@ static void test_parse_bad(void **state)
 	expect_bad("stats now", "takes no arguments");
 	expect_bad("subscribe --xml", "only --json");
 	expect_bad("subscribe --json --json", "only --json");
-	expect_bad("a b c d e", "too many words");
+	expect_bad("a b c d e f g h i j k l m", "too many words");
 	expect_bad("\x01stats", "byte 0x01");
 	expect_bad("st\xc3\xa4ts", "byte 0xc3");
 	assert_int_equal(control__parse(nul, sizeof(nul) - 1, &req), -EINVAL);
@@ -481,6 +516,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_gears),
 		cmocka_unit_test(test_cbuf),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_sub_queue),
