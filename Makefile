@@ -202,7 +202,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libcore.a $(BUILD)/cli/opts.o
 	$(Q)$(CC) $(CFLAGS) -Icore -o $@ $< $(BUILD)/cli/opts.o $(BUILD)/libcore.a $(LDFLAGS) \
 		-lcmocka $(LDLIBS)
 
-$(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/harness.h guests/lib/guest.h $(BUILD)/libcore.a
+$(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/harness.h tests/guest/cli_harness.h \
+		tests/guest/vmm_harness.h guests/lib/guest.h $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GTEST   $@")
 	$(Q)$(CC) $(GTEST_CFLAGS) -Icore -o $@ $< $(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS)

@@ -7,9 +7,7 @@
  * second VMM without tracing checks the errors: several VMMs without a PID, live without
  * --trace.
  */
-#include "../../control/control.h"
-#include "../../lib/jsonc.h"
-#include "cli_harness.h"
+#include "vmm_harness.h"
 
 #define SPIN_PORT 0x600
 #define SPIN_MMIO 0xd8000000ull /* in the MMIO hole, claimed by no device */
@@ -24,67 +22,11 @@ static GUEST_CODE void guest_spin(uint64_t vcpu_id, uint64_t nr_vcpus)
 	}
 }
 
-struct vmm {
-	pid_t pid;
-	char out[PATH_MAX];
-	char trace[PATH_MAX];
-	char pid_s[16];
-};
-
 static char entry_s[32];
 
 static int vmm_start(struct vmm *m, int trace, int vcpus)
 {
-	const char *argv[16] = { "vmscope", "run",     "--no-input",	      "--timeout",
-				 "120",	    "--vcpus", vcpus > 1 ? "2" : "1", "--entry",
-				 entry_s };
-	char sock[PATH_MAX + 32];
-	double end = cli_now() + 30;
-	int n = 9, st;
-
-	snprintf(m->trace, sizeof(m->trace), "%s/trace%d", cli_tmp, trace);
-	if (trace) {
-		argv[n++] = "--trace";
-		argv[n++] = m->trace;
-		/* The stream checked here is vmscope's own; kernel events have test_probes. */
-		argv[n++] = "--no-kernel-probes";
-	}
-	argv[n++] = cli_self;
-	snprintf(m->out, sizeof(m->out), "%s/vmm%d.out", cli_tmp, trace);
-	m->pid = cli_spawn(argv, m->out);
-	snprintf(m->pid_s, sizeof(m->pid_s), "%d", (int)m->pid);
-	snprintf(sock, sizeof(sock), "%s/%d.sock", getenv("VMSCOPE_CONTROL_DIR"), (int)m->pid);
-	while (access(sock, F_OK)) {
-		if (waitpid(m->pid, &st, WNOHANG) == m->pid || cli_now() > end) {
-			char *o = cli_slurp(m->out);
-
-			fprintf(stderr, "the VMM did not open %s; its output:\n%s\n", sock, o);
-			free(o);
-			return -1;
-		}
-		usleep(10000);
-	}
-	return 0;
-}
-
-/* One request on a fresh connection; the parsed reply, or NULL. */
-static struct json_object *vmm_ask(struct vmm *m, const char *req)
-{
-	struct control_reader *r = malloc(sizeof(*r));
-	char line[65536];
-	struct json_object *j = NULL;
-	int fd = control__connect(NULL, m->pid);
-
-	if (fd >= 0) {
-		control__reader_init(r, fd);
-		if (!control__request(r, req, line, sizeof(line)))
-			j = jsonc__parse(line, "the reply", NULL);
-		close(fd);
-	}
-	if (!j)
-		fprintf(stderr, "'%s' to pid %d failed: %s\n", req, (int)m->pid, err__msg(-1));
-	free(r);
-	return j;
+	return vmm_spawn(m, entry_s, trace, vcpus, NULL);
 }
 
 static uint64_t vmm_total(struct vmm *m)
@@ -99,15 +41,6 @@ static uint64_t vmm_total(struct vmm *m)
 		total += jsonc__u64(json_object_array_get_idx(vcpus, i), "total", 0);
 	json_object_put(j);
 	return total;
-}
-
-static int vmm_ok(struct vmm *m, const char *req)
-{
-	struct json_object *j = vmm_ask(m, req);
-	int ok = json_object_get_boolean(json_object_object_get(j, "ok"));
-
-	json_object_put(j);
-	return ok;
 }
 
 static int check_top(struct vmm *m)
