@@ -8,13 +8,14 @@
  * counted from the trace).  Also: trap mode, file paths of class:file, a program passing
  * bad pointers, two programs on two vCPUs.
  */
-#include "cli_harness.h"
+#include "vmm_harness.h"
 
 #define MAX_CALLS 4096
 #define SELECTION "openat,write,getpid,500"
 
 struct call {
 	int exit; /* 0: syscall_entry, 1: syscall_exit */
+	unsigned long long ts; /* ns of the day, as babeltrace2 prints it */
 	unsigned long long cr3;
 	long long ret;
 	char name[32], err[16], path[160], text[300];
@@ -23,6 +24,18 @@ struct call {
 static struct call calls[MAX_CALLS];
 static int nr_calls;
 static long stub_exits; /* exit events at PORT_GEARS_SYSCALL */
+static unsigned long long select_ts; /* the first syscall_select event; 0: none */
+
+/* "[HH:MM:SS.nnnnnnnnn]" at the start of a babeltrace2 line, in ns. */
+static unsigned long long line_ts(const char *line)
+{
+	unsigned int h, m, sec;
+	unsigned long long ns;
+
+	if (sscanf(line, "[%u:%u:%u.%llu]", &h, &m, &sec, &ns) != 4)
+		return 0;
+	return ((h * 60ull + m) * 60 + sec) * 1000000000ull + ns;
+}
 
 /* The value after `key = ` in a babeltrace2 line: a number, or a quoted string (unescaped). */
 static int field(const char *line, const char *key, char *buf, size_t size)
@@ -57,6 +70,7 @@ static void parse_call(const char *line, struct call *c)
 
 	memset(c, 0, sizeof(*c));
 	c->exit = strstr(line, " syscall_exit: ") != NULL;
+	c->ts = line_ts(line);
 	if (!field(line, "cr3", num, sizeof(num)))
 		c->cr3 = strtoull(num, NULL, 16);
 	if (!field(line, "ret", num, sizeof(num)))
@@ -76,6 +90,7 @@ static int load_trace(const char *dir)
 
 	nr_calls = 0;
 	stub_exits = 0;
+	select_ts = 0;
 	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>&1", dir);
 	f = popen(cmd, "r");
 	TEST_ASSERT(f, "cannot run babeltrace2");
@@ -83,6 +98,8 @@ static int load_trace(const char *dir)
 		if (strstr(line, " exit: ") && strstr(line, "\"IO\"") &&
 		    strstr(line, "qual = 0x98,"))
 			stub_exits++;
+		if (strstr(line, " syscall_select: ") && !select_ts)
+			select_ts = line_ts(line);
 		if (!strstr(line, " syscall_entry: ") && !strstr(line, " syscall_exit: "))
 			continue;
 		TEST_ASSERT(nr_calls < MAX_CALLS, "more than %d system-call events", MAX_CALLS);
@@ -326,6 +343,77 @@ static int test_two_vcpus(void)
 	return 0;
 }
 
+/* Poll the capture's counters until more than `past` calls were captured. */
+static int wait_captured(struct vmm *m, uint64_t past, uint64_t *now)
+{
+	double end = cli_now() + 60;
+
+	do {
+		struct json_object *j = vmm_ask(m, "syscalls");
+
+		*now = jsonc__u64(j, "captured", 0);
+		json_object_put(j);
+		if (*now > past)
+			return 0;
+		usleep(100000);
+	} while (cli_now() < end);
+	fprintf(stderr, "the capture stayed at %llu calls\n", (unsigned long long)*now);
+	return -1;
+}
+
+/* Entries of name before (before = 1) or after the selection changed. */
+static int entries_around(const char *name, int before)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nr_calls; i++)
+		n += !calls[i].exit && !strcmp(calls[i].name, name) &&
+		     (calls[i].ts < select_ts) == before;
+	return n;
+}
+
+/*
+ * The selection changed while two programs run on two vCPUs: getcpu before the change,
+ * clock_gettime after it, and never the other way round.
+ */
+static int test_select_midrun(void)
+{
+	const char *extra[] = { "--syscalls", "getcpu", "--guest-cmd", "spin 30 & spin 30", NULL };
+	struct json_object *j;
+	struct vmm m;
+	uint64_t n0, n1;
+	int status, ok;
+	char *out;
+
+	if (vmm_spawn(&m, NULL, 1, 2, extra))
+		return -1;
+	TEST_ASSERT(!wait_captured(&m, 20, &n0), "getcpu captured");
+	j = vmm_ask(&m, "syscalls --add clock_gettime --remove getcpu");
+	ok = j && json_object_get_boolean(json_object_object_get(j, "ok")) &&
+	     !strcmp(jsonc__str(j, "selection") ?: "", "clock_gettime");
+	json_object_put(j);
+	TEST_ASSERT(ok, "the selection changed");
+	TEST_ASSERT(!wait_captured(&m, n0 + 40, &n1), "clock_gettime captured");
+	TEST_ASSERT(vmm_ok(&m, "stop"), "stop refused");
+	status = cli_wait(m.pid, 60);
+	out = cli_slurp(m.out);
+	ok = status == 0;
+	if (!ok)
+		fprintf(stderr, "status %d:\n%s\n", status, out);
+	free(out);
+	TEST_ASSERT(ok, "the run ends cleanly");
+	if (load_trace(m.trace))
+		return -1;
+	TEST_ASSERT(select_ts, "no syscall_select event in the trace");
+	TEST_ASSERT(entries_around("getcpu", 1) > 0 && entries_around("clock_gettime", 0) > 0,
+		    "getcpu before %d, clock_gettime after %d", entries_around("getcpu", 1),
+		    entries_around("clock_gettime", 0));
+	TEST_ASSERT(!entries_around("getcpu", 0) && !entries_around("clock_gettime", 1),
+		    "getcpu after the change %d, clock_gettime before it %d",
+		    entries_around("getcpu", 0), entries_around("clock_gettime", 1));
+	return 0;
+}
+
 int main(void)
 {
 	static const struct harness_case cases[] = {
@@ -335,6 +423,7 @@ int main(void)
 		{ "bad pointers decode as fault markers; the guest gets its errors",
 		  test_bad_pointers },
 		{ "two programs on two vCPUs", test_two_vcpus },
+		{ "selection changed mid-run, on both vCPUs", test_select_midrun },
 	};
 	int ret;
 
@@ -345,7 +434,8 @@ int main(void)
 		return KSFT_SKIP;
 	}
 	cli_setup();
-	ret = harness_main(cases, 5);
+	signal(SIGPIPE, SIG_IGN);
+	ret = harness_main(cases, 6);
 	cli_cleanup();
 	return ret;
 }

@@ -19,8 +19,9 @@ struct vmm {
 
 /*
  * Start `vmscope run --no-input --timeout 120 --vcpus N --entry ENTRY [--trace DIR
- * --no-kernel-probes] EXTRA... <this executable>` (trace: the trace's number, 0 for none)
- * and wait until its control socket is there.  0 or -1 with the VMM's output printed.
+ * --no-kernel-probes] EXTRA... <this executable>` (trace: the trace's number, 0 for none;
+ * entry NULL: the built-in guest, no --entry and no image) and wait until its control
+ * socket is there.  0 or -1 with the VMM's output printed.
  */
 HARNESS_FN int vmm_spawn(struct vmm *m, const char *entry, int trace, int vcpus,
 			 const char *const *extra)
@@ -30,7 +31,7 @@ HARNESS_FN int vmm_spawn(struct vmm *m, const char *entry, int trace, int vcpus,
 				 entry };
 	char sock[PATH_MAX + 32];
 	double end = cli_now() + 30;
-	int n = 9, st;
+	int n = entry ? 9 : 7, st;
 
 	snprintf(m->trace, sizeof(m->trace), "%s/trace%d", cli_tmp, trace);
 	if (trace) {
@@ -41,7 +42,8 @@ HARNESS_FN int vmm_spawn(struct vmm *m, const char *entry, int trace, int vcpus,
 	}
 	while (extra && *extra && n < 30)
 		argv[n++] = *extra++;
-	argv[n++] = cli_self;
+	if (entry)
+		argv[n++] = cli_self;
 	snprintf(m->out, sizeof(m->out), "%s/vmm%d.out", cli_tmp, trace);
 	m->pid = cli_spawn(argv, m->out);
 	snprintf(m->pid_s, sizeof(m->pid_s), "%d", (int)m->pid);
