@@ -54,6 +54,34 @@ void report__add_kvm_lost(struct report *r, uint64_t count);
 /* The trace's env.kernel_probes: the tracepoints the probes attached to. */
 void report__set_kvm_probes(struct report *r, const char *probes);
 
+/*
+ * One syscall_entry (exit = 0) or syscall_exit event of a GEARS capture: cycles is its
+ * time in the trace clock's ticks, entry_cycles (exits) its entry's; ns its time from the
+ * clock's origin.  Strings are copied.  0 or -ENOMEM.
+ */
+struct report_sys_ev {
+	int exit;
+	uint32_t vcpu, nr;
+	int32_t pid;
+	uint64_t cr3, cycles, entry_cycles, ns;
+	int64_t ret;
+	const char *name, *text;
+};
+
+int report__add_syscall(struct report *r, const struct report_sys_ev *e);
+/* The trace clock's frequency (ticks per second): call times come from it. */
+void report__set_clock_freq(struct report *r, double freq);
+size_t report__syscall_events(const struct report *r);
+
+/*
+ * `report --syscalls`: a summary like strace -c, in total and per address space; the calls
+ * one per line in time order, like strace (list); or JSON (with the calls when list).
+ * 0, -ENODATA when the trace has no system calls, -ENOMEM; each with a message.
+ */
+int report__print_syscalls_text(struct report *r, const char *trace, FILE *f);
+int report__print_syscall_list(struct report *r, FILE *f);
+int report__print_syscalls_json(struct report *r, const char *trace, int list, FILE *f);
+
 /* Sort the values; call once after the last add and before printing. */
 int report__finish(struct report *r);
 

@@ -33,7 +33,7 @@ int report__read_ctf(struct report *r, const char *dir)
 
 #define MAX_CLASSES 64
 
-enum { EV_OTHER, EV_EXIT, EV_LOST, EV_KVM };
+enum { EV_OTHER, EV_EXIT, EV_LOST, EV_KVM, EV_SYS };
 
 /* What a sink knows about one event class: its kind and the payload members it reads. */
 struct ev_class {
@@ -42,6 +42,7 @@ struct ev_class {
 	const char *name;
 	uint64_t vcpu, reason, guest_ns, vmm_ns, count; /* member indexes; UINT64_MAX: absent */
 	uint64_t isa, ret, type; /* kernel events */
+	uint64_t pid, cr3, nr, name_f, text, entry_ts; /* system calls */
 };
 
 struct reader {
@@ -80,6 +81,8 @@ static int class_setup(struct reader *rd, struct ev_class *ec)
 		ec->kind = EV_LOST;
 	else if (!strncmp(ec->name, "kvm_", 4) && strcmp(ec->name, "kvm_stats"))
 		ec->kind = EV_KVM; /* the kernel probes' events */
+	else if (!strcmp(ec->name, "syscall_entry") || !strcmp(ec->name, "syscall_exit"))
+		ec->kind = EV_SYS;
 	ec->vcpu = member_index(p, "vcpu");
 	ec->reason = member_index(p, "reason");
 	ec->guest_ns = member_index(p, "guest_ns");
@@ -88,6 +91,12 @@ static int class_setup(struct reader *rd, struct ev_class *ec)
 	ec->isa = member_index(p, "isa");
 	ec->ret = member_index(p, "ret");
 	ec->type = member_index(p, "type");
+	ec->pid = member_index(p, "pid");
+	ec->cr3 = member_index(p, "cr3");
+	ec->nr = member_index(p, "nr");
+	ec->name_f = member_index(p, "name");
+	ec->text = member_index(p, "text");
+	ec->entry_ts = member_index(p, "entry_ts");
 	if (ec->kind == EV_EXIT && (ec->vcpu == UINT64_MAX || ec->reason == UINT64_MAX ||
 				    ec->guest_ns == UINT64_MAX || ec->vmm_ns == UINT64_MAX)) {
 		rd->failed = 1;
@@ -186,6 +195,49 @@ static int on_kvm(struct reader *rd, const struct ev_class *ec, const bt_field *
 	return ret;
 }
 
+static const char *field_str(const bt_field *payload, uint64_t index)
+{
+	const bt_field *f =
+		index == UINT64_MAX
+			? NULL
+			: bt_field_structure_borrow_member_field_by_index_const(payload, index);
+
+	if (!f || bt_field_get_class_type(f) != BT_FIELD_CLASS_TYPE_STRING)
+		return NULL;
+	return bt_field_string_get_value(f);
+}
+
+/* A system call: its time in clock ticks too, for the call's duration. */
+static int on_syscall(struct reader *rd, const bt_message *msg, const struct ev_class *ec,
+		      const bt_field *p, uint64_t ns)
+{
+	const bt_clock_class *cc =
+		bt_message_event_borrow_stream_class_default_clock_class_const(msg);
+	struct report_sys_ev e = {
+		.exit = !strcmp(ec->name, "syscall_exit"),
+		.vcpu = field_opt(p, ec->vcpu),
+		.nr = field_opt(p, ec->nr),
+		.pid = (int32_t)field_opt(p, ec->pid),
+		.cr3 = field_opt(p, ec->cr3),
+		.entry_cycles = field_opt(p, ec->entry_ts),
+		.ns = ns,
+		.ret = (int64_t)field_opt(p, ec->ret),
+		.name = field_str(p, ec->name_f),
+		.text = field_str(p, ec->text),
+	};
+
+	if (cc) {
+		e.cycles = bt_clock_snapshot_get_value(
+			bt_message_event_borrow_default_clock_snapshot_const(msg));
+		report__set_clock_freq(rd->r, (double)bt_clock_class_get_frequency(cc));
+	}
+	if (report__add_syscall(rd->r, &e) || report__add_other(rd->r, ec->name)) {
+		rd->failed = 1;
+		return err__set(ENOMEM, "out of memory reading the trace's system calls");
+	}
+	return 0;
+}
+
 /* What the kernel probes attached to, from the trace's environment (once). */
 static void read_env(struct reader *rd, const bt_event *ev)
 {
@@ -228,6 +280,8 @@ static int on_event(struct reader *rd, const bt_message *msg)
 	}
 	if (ec->kind == EV_KVM)
 		return on_kvm(rd, ec, p, ns);
+	if (ec->kind == EV_SYS)
+		return on_syscall(rd, msg, ec, p, ns);
 	if (ec->kind == EV_OTHER)
 		return report__add_other(rd->r, ec->name);
 	ret = report__add_exit(rd->r, field_u64(p, ec->vcpu), field_u64(p, ec->reason),

@@ -3,6 +3,8 @@
 #ifndef VMSCOPE_REPORT_INT_H
 #define VMSCOPE_REPORT_INT_H
 
+#include <stddef.h>
+
 #include "report.h"
 
 struct json_object;
@@ -36,7 +38,10 @@ struct report {
 	struct named *named;
 	int nr_named;
 	struct report_kvm *kvm; /* kernel events (report_kvm.c); NULL: none */
+	struct report_sys *sys; /* system calls (report_sys.c); NULL: none */
 };
+
+void report_sys__free(struct report *r);
 
 struct summary {
 	uint64_t n, min, max, p50, p99;

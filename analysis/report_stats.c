@@ -49,6 +49,7 @@ void report__free(struct report *r)
 	for (i = 0; i < r->nr_named; i++)
 		free(r->named[i].name);
 	free(r->named);
+	report_sys__free(r);
 	free(r->rows);
 	report_kvm__free(r);
 	free(r);

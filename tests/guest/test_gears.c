@@ -215,6 +215,59 @@ static int entry_exits(const char *out, long *all, long *unsel)
 	return 0;
 }
 
+/* The calls and errors of name in the address space cr3 of `report --syscalls --json`. */
+static int report_row(struct json_object *rep, unsigned long long cr3, const char *name,
+		      long *ncalls, long *errors)
+{
+	struct json_object *spaces = json_object_object_get(rep, "address_spaces");
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(spaces); i++) {
+		struct json_object *sp = json_object_array_get_idx(spaces, i);
+		struct json_object *rows = json_object_object_get(sp, "syscalls");
+
+		if (strtoull(jsonc__str(sp, "cr3") ?: "0", NULL, 16) != cr3)
+			continue;
+		for (j = 0; j < json_object_array_length(rows); j++) {
+			struct json_object *row = json_object_array_get_idx(rows, j);
+
+			if (strcmp(jsonc__str(row, "name") ?: "", name))
+				continue;
+			*ncalls = (long)jsonc__u64(row, "calls", 0);
+			*errors = (long)jsonc__u64(row, "errors", 0);
+			return 0;
+		}
+	}
+	*ncalls = *errors = 0;
+	return 0;
+}
+
+/* `vmscope report --syscalls` agrees with the guest's own counts (ENOSYS: the errors). */
+static int check_report(const char *mode, const char *out, unsigned long long cr3)
+{
+	char trace[PATH_MAX], *rep_out;
+	const char *argv[] = { "vmscope", "report", "--syscalls", "--json", trace, NULL };
+	struct json_object *rep;
+	long ncalls, errors;
+	unsigned int i;
+
+	snprintf(trace, sizeof(trace), "%s/%s", cli_tmp, mode);
+	TEST_ASSERT(cli_run(argv, &rep_out) == 0, "report --syscalls:\n%s", rep_out);
+	rep = jsonc__parse(rep_out, "report --syscalls --json", NULL);
+	TEST_ASSERT(rep, "report --syscalls --json printed no JSON:\n%s", rep_out);
+	free(rep_out);
+	for (i = 0; i < 4; i++) {
+		long want = guest_count(out, i == 3 ? "unknown" : selected[i]);
+
+		report_row(rep, cr3, selected[i], &ncalls, &errors);
+		TEST_ASSERT(ncalls == want && errors == (i == 3 ? want : 0),
+			    "report: %s %ld calls %ld errors, the guest made %ld", selected[i],
+			    ncalls, errors, want);
+	}
+	json_object_put(rep);
+	return 0;
+}
+
 static int test_mode(const char *mode)
 {
 	const char *extra[] = { "--syscalls", SELECTION, "--syscall-mode", mode, "--guest-cmd",
@@ -227,7 +280,7 @@ static int test_mode(const char *mode)
 		return -1;
 	TEST_ASSERT(spaces_with("getpid", 10, &cr3, 1) == 1,
 		    "no address space made getpid 10 times:\n%s", out);
-	if (check_syscalls_process(out, cr3))
+	if (check_syscalls_process(out, cr3) || check_report(mode, out, cr3))
 		return -1;
 	TEST_ASSERT(all == stub_exits, "the run counted %ld exits at the entry, the trace %ld", all,
 		    stub_exits);
