@@ -164,12 +164,18 @@ static struct probes *run_probes_open(struct vm *vm, const struct run_opts *o)
 static int run_trace_start(struct vm *vm, const struct run_opts *o, struct probes *probes,
 			   struct trace_session **s)
 {
+	/* The capture's selection and mode in force (the same on every host: the entry stub). */
+	const char *env[] = { "syscalls", o->syscalls, "syscall_mode",
+			      o->syscall_mode == GEARS_TRAP ? "trap (entry stub)"
+							    : "filter (entry stub)",
+			      NULL };
 	struct trace_opts to = {
 		.dir = o->trace_dir,
 		.buffer_size = o->buffer_size,
 		.overwrite = o->overwrite,
 		.kernel_streams = probes != NULL,
 		.kernel_probes = probes ? probes__attached(probes) : NULL,
+		.env = o->syscalls ? env : NULL,
 	};
 	int ret;
 

@@ -210,6 +210,19 @@ static void caps__print_features(FILE *f, const struct host_caps *c, int fd)
 		"needs KVM_CAP_X86_USER_SPACE_MSR and KVM_CAP_X86_MSR_FILTER (Linux 5.10+)");
 	feature(f, "guest debug", ok && kvm__check_cap(fd, KVM_CAP_SET_GUEST_DEBUG),
 		"KVM_CAP_SET_GUEST_DEBUG missing");
+	feature(f, "syscall capture",
+		ok && c->flavour != KVM_FLAVOUR_PVM &&
+			kvm__check_cap(fd, KVM_CAP_X86_USER_SPACE_MSR) &&
+			kvm__check_cap(fd, KVM_CAP_X86_MSR_FILTER),
+		c->flavour == KVM_FLAVOUR_PVM ? "on this emulating KVM vmscope completes SYSCALL "
+						"itself; capture there is "
+						"not built yet"
+					      : "needs the MSR hooks (filter) above");
+	if (ok && c->flavour != KVM_FLAVOUR_PVM)
+		fprintf(f, "%29s%s\n", "",
+			"filter and trap modes by an injected entry stub (hardware breakpoints "
+			"are not used)");
+	feature(f, "code injection", ok, c->kvm_error);
 	feature(f, "dirty log (migration)",
 		ok && (kvm__check_cap(fd, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) ||
 		       kvm__check_cap(fd, KVM_CAP_DIRTY_LOG_RING_ACQ_REL)),

@@ -164,9 +164,26 @@ static void trace_free(struct trace_session *s)
 	free(s);
 }
 
+/* Append `key = "value";` to env (quotes and backslashes of value dropped), if it fits. */
+static void env_add(char *env, size_t size, const char *key, const char *value)
+{
+	size_t len = strlen(env);
+	int n = snprintf(env + len, size - len, "\t%s = \"", key);
+
+	if (n < 0 || (size_t)n >= size - len) {
+		env[len] = '\0';
+		return;
+	}
+	len += n;
+	for (; *value && len < size - 4; value++)
+		if (*value != '"' && *value != '\\' && (unsigned char)*value >= 0x20)
+			env[len++] = *value;
+	snprintf(env + len, size - len, "\";\n");
+}
+
 static int trace_setup(struct trace_session *s)
 {
-	char env[512];
+	char env[2048];
 	int i, ret;
 
 	s->streams = calloc(s->nr_streams, sizeof(*s->streams));
@@ -188,6 +205,8 @@ static int trace_setup(struct trace_session *s)
 		 s->opts.kernel_probes ? "\tkernel_probes = \"" : "",
 		 s->opts.kernel_probes ? s->opts.kernel_probes : "",
 		 s->opts.kernel_probes ? "\";\n" : "");
+	for (i = 0; s->opts.env && s->opts.env[i] && s->opts.env[i + 1]; i += 2)
+		env_add(env, sizeof(env), s->opts.env[i], s->opts.env[i + 1]);
 	return ctf__write_metadata(s->dir, &trace_clock.info, s->nr_vcpus, s->opts.kernel_streams,
 				   env);
 }

@@ -54,6 +54,8 @@ struct trace_opts {
 	int hold; /* testing: drain only when the session ends (also VMSCOPE_TRACE_HOLD=1) */
 	int kernel_streams; /* 1: one kernel stream (and ring) per vCPU for the kernel probes */
 	const char *kernel_probes; /* metadata env.kernel_probes: what the probes attached to */
+	/* More metadata env entries: NULL-terminated key, value pairs (values are strings). */
+	const char *const *env;
 	/*
 	 * The owner's periodic work, on the session thread: every 100 ms (final = 0) and once
 	 * as the session ends (final = 1), before the last drain.  It may emit host events
