@@ -337,15 +337,12 @@ static double start_s(const struct report *r, const struct report_sys *s, const 
 
 int report__print_syscall_list(struct report *r, FILE *f)
 {
-	struct sys_work w;
 	struct sys_rec **v;
 	size_t n, i;
 
 	if (!r->sys || !r->sys->n)
 		return err__set(ENODATA, NO_CALLS, "the trace");
-	if (work_init(r, &w))
-		return -ENOMEM;
-	work_free(&w);
+	match(r->sys);
 	v = listed(r->sys, &n);
 	if (!v)
 		return err__set(ENOMEM, "out of memory for the system-call list");
