@@ -117,7 +117,6 @@ static void run_gears_end(struct vm *vm)
 		(unsigned long long)st.entry_exits, (unsigned long long)st.unselected_exits,
 		(unsigned long long)st.untracked, (unsigned long long)st.no_room,
 		(unsigned long long)st.pending);
-	gears__free(vm);
 }
 
 /* Wait for the guest, a signal or the timeout; returns the process exit status. */
@@ -290,6 +289,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		run_print_stats(vm, stderr);
 	if (o->syscalls)
 		run_gears_end(vm);
+	gears__free(vm); /* also made by an injection when nothing was captured */
 	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */
 	return ret;
 }
