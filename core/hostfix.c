@@ -265,6 +265,7 @@ static int hf_is_syscall(struct vcpu *v, const struct kvm_regs *r, const struct 
 
 static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_sregs *s)
 {
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
 	uint64_t f[6], lstar, star, sfmask;
 	struct kvm_regs n = *r;
 	struct kvm_sregs ns = *s;
@@ -278,6 +279,8 @@ static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 	n.rflags = f[3] & ~RFLAGS_RF;
 	hostfix__flat_seg(&ns.cs, (star >> 32) & 0xfffc, 1);
 	hostfix__flat_seg(&ns.ss, ((star >> 32) + 8) & 0xfffc, 0);
+	if (hf->on_syscall)
+		hf->on_syscall(v, hf->on_syscall_opaque, &n, &ns);
 	vcpu__set_sregs(v, &ns);
 	vcpu__set_regs(v, &n);
 	exit__fixup(v, EXIT_X_FIX_SYSCALL, r->rcx - 2, r->rax);
@@ -425,6 +428,21 @@ int hostfix__install(struct vm *vm, unsigned int fixups)
 	if (!ret)
 		vm->fixups = fixups;
 	return ret;
+}
+
+int hostfix__observe_syscalls(struct vm *vm, hostfix_syscall_fn *fn, void *opaque)
+{
+	int i;
+
+	if (!(vm->fixups & HOSTFIX_SYSCALL))
+		return -EOPNOTSUPP;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct hf_vcpu *hf = vm->vcpus[i].priv[HF_PRIV];
+
+		hf->on_syscall = fn;
+		hf->on_syscall_opaque = opaque;
+	}
+	return 0;
 }
 
 void hostfix__free(struct vm *vm)

@@ -43,6 +43,19 @@ unsigned int hostfix__active(const struct vm *vm);
 /* Name of one fixup bit ("syscall", "int-n", ...). */
 const char *hostfix__name(unsigned int bit);
 
+/*
+ * An observer of the ring-3 SYSCALLs the syscall fixup completes: called on the vCPU's thread
+ * with the state the guest kernel's entry will start in (RIP = LSTAR, CPL 0, RCX the return
+ * address, RSP still the user stack), which it may change.  System-call capture uses it on
+ * hosts where every such SYSCALL already costs this one exit.
+ */
+struct kvm_regs;
+struct kvm_sregs;
+typedef void hostfix_syscall_fn(struct vcpu *v, void *opaque, struct kvm_regs *r,
+				const struct kvm_sregs *s);
+/* Set (fn) or clear (NULL) the observer on every vCPU; -EOPNOTSUPP without the fixup. */
+int hostfix__observe_syscalls(struct vm *vm, hostfix_syscall_fn *fn, void *opaque);
+
 #define HOSTFIX_AUTO (~0u) /* --fixups auto: what the host self-test says */
 
 /* Parse --fixups: "auto", "none", "all" or a comma list of names.  0 or -EINVAL. */

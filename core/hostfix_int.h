@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "hostfix.h"
+
 struct vcpu;
 
 #define HF_PRIV 0 /* index in vcpu->priv[] */
@@ -23,6 +25,8 @@ struct hf_vcpu {
 	uint64_t msr[3];
 	unsigned int msr_known; /* bit per msr[] slot */
 	uint64_t msr_gen; /* vcpu->state_gen when cached */
+	hostfix_syscall_fn *on_syscall; /* hostfix__observe_syscalls */
+	void *on_syscall_opaque;
 	int applied;
 	uint32_t cur_flags;
 	uint64_t cur_dr[4];

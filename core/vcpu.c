@@ -242,22 +242,26 @@ static int vcpu__write_sync(struct vcpu *v)
 	return 0;
 }
 
-int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr_addr)
+/* KVM_SET_GUEST_DEBUG of the last request merged with the standing breakpoint. */
+static int vcpu__apply_debug(struct vcpu *v)
 {
 	struct kvm_guest_debug dbg;
+	uint32_t flags = v->dbg_flags;
 	int i, ret;
 
-	if (nr_addr < 0 || nr_addr > 4)
-		return err__set(EINVAL, "vCPU %d: %d hardware breakpoints asked, x86 has 4", v->id,
-				nr_addr);
 	memset(&dbg, 0, sizeof(dbg));
-	dbg.control = flags ? flags | KVM_GUESTDBG_ENABLE : 0;
-	for (i = 0; (flags & KVM_GUESTDBG_USE_HW_BP) && i < nr_addr; i++) {
-		if (!addr[i])
+	for (i = 0; i < 4; i++) {
+		uint64_t a = (flags & KVM_GUESTDBG_USE_HW_BP) ? v->dbg_addr[i] : 0;
+
+		if (!a)
+			a = v->standing_bp[i];
+		if (!a)
 			continue; /* slot unused */
-		dbg.arch.debugreg[i] = addr[i];
+		dbg.arch.debugreg[i] = a;
 		dbg.arch.debugreg[7] |= 1ull << (2 * i); /* local enable, execute, length 1 */
+		flags |= KVM_GUESTDBG_USE_HW_BP;
 	}
+	dbg.control = flags ? flags | KVM_GUESTDBG_ENABLE : 0;
 	ret = vcpu__write_sync(v);
 	if (ret)
 		return ret;
@@ -265,4 +269,23 @@ int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr
 		return err__set(errno, "vCPU %d: KVM_SET_GUEST_DEBUG failed: %s", v->id,
 				strerror(errno));
 	return 0;
+}
+
+int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr_addr)
+{
+	int i;
+
+	if (nr_addr < 0 || nr_addr > 4)
+		return err__set(EINVAL, "vCPU %d: %d hardware breakpoints asked, x86 has 4", v->id,
+				nr_addr);
+	v->dbg_flags = flags;
+	for (i = 0; i < 4; i++)
+		v->dbg_addr[i] = i < nr_addr ? addr[i] : 0;
+	return vcpu__apply_debug(v);
+}
+
+int vcpu__set_standing_bp(struct vcpu *v, uint64_t addr)
+{
+	v->standing_bp[VCPU_DR_STANDING] = addr;
+	return vcpu__apply_debug(v);
 }

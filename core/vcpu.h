@@ -52,6 +52,10 @@ struct vcpu {
 	void *priv[4]; /* per-vCPU state of subsystems (host adaptation, tracing ...) */
 	uint64_t state_gen; /* bumped by vcpu__restore: caches of vCPU state are stale */
 	int gone; /* its thread has ended (vm->lock) */
+	/* Guest debug: the last vcpu__set_debug request, and the standing breakpoints. */
+	uint32_t dbg_flags;
+	uint64_t dbg_addr[4];
+	uint64_t standing_bp[4];
 };
 
 int vcpu__init(struct vcpu *v, struct vm *vm, int id);
@@ -87,6 +91,14 @@ int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs);
  * starts single-stepping from the RIP and RFLAGS it holds at this call.
  */
 int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr_addr);
+
+/*
+ * A standing execute breakpoint in debug-register slot (VCPU_DR_STANDING): kept armed across
+ * every vcpu__set_debug of the step engine and the host fixups, which leave that slot alone.
+ * addr 0 removes it.  vCPU thread (or the vCPU paused).  0 or -errno with a message.
+ */
+#define VCPU_DR_STANDING 3
+int vcpu__set_standing_bp(struct vcpu *v, uint64_t addr);
 
 /* Whole state (vCPU paused or not yet started). */
 int vcpu__save(struct vcpu *v, struct vcpu_state *st);
