@@ -29,7 +29,9 @@ static void syscalls_usage(FILE *f)
 		"  --remove LIST   stop capturing these (same forms)\n"
 		"  --json          print the VMM's reply as JSON\n\n"
 		"Prints the selection and the capture's counters: calls captured, their returns,\n"
-		"exits at the entry stub (and of them for calls not selected), calls in flight.\n");
+		"exits capture made at the entry (stub or breakpoint; of them for calls not\n"
+		"selected), calls seen at the host's own SYSCALL completion exit, calls in "
+		"flight.\n");
 }
 
 static void inject_usage(FILE *f)
@@ -99,16 +101,21 @@ static void print_syscalls(struct json_object *j)
 {
 	const char *sel = jsonc__str(j, "selection");
 
+	const char *mech = jsonc__str(j, "mechanism");
+
 	printf("selection: %s\n", sel && *sel ? sel : "(none)");
+	printf("mode: %s\n", mech && *mech ? mech : "(unknown)");
 	printf("captured %llu, returns %llu, in flight %llu, not followed %llu (no room %llu)\n",
 	       (unsigned long long)jsonc__u64(j, "captured", 0),
 	       (unsigned long long)jsonc__u64(j, "returns", 0),
 	       (unsigned long long)jsonc__u64(j, "pending", 0),
 	       (unsigned long long)jsonc__u64(j, "untracked", 0),
 	       (unsigned long long)jsonc__u64(j, "no_room", 0));
-	printf("exits at the entry stub %llu, of them for calls not selected %llu\n",
+	printf("exits at the entry %llu, of them for calls not selected %llu; calls seen at the "
+	       "host's SYSCALL completion %llu\n",
 	       (unsigned long long)jsonc__u64(j, "entry_exits", 0),
-	       (unsigned long long)jsonc__u64(j, "unselected_exits", 0));
+	       (unsigned long long)jsonc__u64(j, "unselected_exits", 0),
+	       (unsigned long long)jsonc__u64(j, "completed", 0));
 }
 
 enum { OPT_ADD = 1, OPT_REMOVE, OPT_JSON, OPT_ENTRY, OPT_ARG, OPT_CR3, OPT_VCPU, OPT_TIMEOUT };

@@ -99,8 +99,8 @@ static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 	if (ret)
 		return ret;
 	gears__selection(vm, sel, sizeof(sel));
-	fprintf(stderr, "vmscope: capturing system calls (%s mode): %s\n",
-		gears__mode_name(o->syscall_mode), *sel ? sel : "none yet");
+	fprintf(stderr, "vmscope: capturing system calls (%s): %s\n", gears__mechanism(vm),
+		*sel ? sel : "none yet");
 	return 0;
 }
 
@@ -111,12 +111,13 @@ static void run_gears_end(struct vm *vm)
 	gears__stats(vm, &st);
 	fprintf(stderr,
 		"vmscope: system calls: %llu captured, %llu returns, %llu exits at the entry "
-		"(%llu for calls not selected), %llu returns not followed (fork, execve, exit "
-		"...), %llu not followed for want of room, %llu still in the guest kernel\n",
+		"(%llu for calls not selected), %llu seen at the host's SYSCALL completion, "
+		"%llu returns not followed (fork, execve, exit ...), %llu not followed for want "
+		"of room, %llu still in the guest kernel\n",
 		(unsigned long long)st.entries, (unsigned long long)st.returns,
 		(unsigned long long)st.entry_exits, (unsigned long long)st.unselected_exits,
-		(unsigned long long)st.untracked, (unsigned long long)st.no_room,
-		(unsigned long long)st.pending);
+		(unsigned long long)st.completed, (unsigned long long)st.untracked,
+		(unsigned long long)st.no_room, (unsigned long long)st.pending);
 }
 
 /* Wait for the guest, a signal or the timeout; returns the process exit status. */
@@ -163,11 +164,8 @@ static struct probes *run_probes_open(struct vm *vm, const struct run_opts *o)
 static int run_trace_start(struct vm *vm, const struct run_opts *o, struct probes *probes,
 			   struct trace_session **s)
 {
-	/* The capture's selection and mode in force (the same on every host: the entry stub). */
-	const char *env[] = { "syscalls", o->syscalls, "syscall_mode",
-			      o->syscall_mode == GEARS_TRAP ? "trap (entry stub)"
-							    : "filter (entry stub)",
-			      NULL };
+	/* The capture's selection, and its mode and mechanism on this host. */
+	const char *env[] = { "syscalls", o->syscalls, "syscall_mode", gears__mechanism(vm), NULL };
 	struct trace_opts to = {
 		.dir = o->trace_dir,
 		.buffer_size = o->buffer_size,

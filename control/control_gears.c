@@ -117,6 +117,8 @@ static int reply_syscalls(struct cbuf *b, struct vm *vm)
 	gears__selection(vm, sel, sizeof(sel));
 	gears__stats(vm, &st);
 	bad = !o || jsonc__add(o, "selection", json_object_new_string(sel)) ||
+	      jsonc__add(o, "mechanism", json_object_new_string(gears__mechanism(vm))) ||
+	      jsonc__add(o, "completed", json_object_new_uint64(st.completed)) ||
 	      jsonc__add(o, "entry_exits", json_object_new_uint64(st.entry_exits)) ||
 	      jsonc__add(o, "unselected_exits", json_object_new_uint64(st.unselected_exits)) ||
 	      jsonc__add(o, "captured", json_object_new_uint64(st.entries)) ||

@@ -13,6 +13,7 @@
 
 #include "caps.h"
 #include "../lib/err.h"
+#include "debug.h"
 #include "hostcpu.h"
 #include "kvm.h"
 
@@ -193,6 +194,21 @@ static void caps__print_probes(FILE *f, const struct host_caps *c)
 	}
 }
 
+/* How capture reaches vmscope here, per mode (gears/capture.c chooses the same way). */
+static void caps__print_capture(FILE *f, const struct host_caps *c)
+{
+	if (c->flavour == KVM_FLAVOUR_PVM) {
+		fprintf(f, "%29s%s\n", "",
+			"filter and trap: at vmscope's own SYSCALL completion exit (no exit "
+			"added)");
+		return;
+	}
+	fprintf(f, "%29sfilter: injected entry stub; trap: %s\n", "",
+		debug__hw_breakpoints(NULL, 0) == 1
+			? "hardware breakpoint on the guest's entry"
+			: "entry stub (hardware breakpoints do not fire here)");
+}
+
 static void caps__print_features(FILE *f, const struct host_caps *c, int fd)
 {
 	int ok = fd >= 0;
@@ -211,17 +227,11 @@ static void caps__print_features(FILE *f, const struct host_caps *c, int fd)
 	feature(f, "guest debug", ok && kvm__check_cap(fd, KVM_CAP_SET_GUEST_DEBUG),
 		"KVM_CAP_SET_GUEST_DEBUG missing");
 	feature(f, "syscall capture",
-		ok && c->flavour != KVM_FLAVOUR_PVM &&
-			kvm__check_cap(fd, KVM_CAP_X86_USER_SPACE_MSR) &&
+		ok && kvm__check_cap(fd, KVM_CAP_X86_USER_SPACE_MSR) &&
 			kvm__check_cap(fd, KVM_CAP_X86_MSR_FILTER),
-		c->flavour == KVM_FLAVOUR_PVM ? "on this emulating KVM vmscope completes SYSCALL "
-						"itself; capture there is "
-						"not built yet"
-					      : "needs the MSR hooks (filter) above");
-	if (ok && c->flavour != KVM_FLAVOUR_PVM)
-		fprintf(f, "%29s%s\n", "",
-			"filter and trap modes by an injected entry stub (hardware breakpoints "
-			"are not used)");
+		"needs the MSR hooks (filter) above");
+	if (ok)
+		caps__print_capture(f, c);
 	feature(f, "code injection", ok, c->kvm_error);
 	feature(f, "dirty log (migration)",
 		ok && (kvm__check_cap(fd, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) ||

@@ -4,7 +4,10 @@
  * CPU gets the stub's address, the guest's reads get its own value.  The stub (abi/gears.h)
  * tests the call number against the selection bitmap and writes PORT_GEARS_SYSCALL only for a
  * selected call (filter mode), or for every call (trap mode), then jumps to the guest's own
- * entry.  At that exit vmscope records the call and, unless the call does not return to its
+ * entry.  Trap mode uses a hardware execute breakpoint on the guest's own entry instead where
+ * the host delivers them (debug.h), and on hosts where vmscope completes every ring-3 SYSCALL
+ * (hostfix.h) capture is done at that exit, in either mode, with no stub and no exit of its
+ * own.  At the entry vmscope records the call and, unless the call does not return to its
  * caller, points the return address (RCX) at a trampoline mapped into the process, which
  * writes the return value to the doorbell; vmscope records it and resumes the caller where
  * its call returns.  A pending return is keyed by (address space, user stack): the same
@@ -20,6 +23,8 @@
 
 #include "../abi/gears.h"
 #include "../abi/layout.h"
+#include "../core/debug.h"
+#include "../core/hostfix.h"
 #include "../core/paging.h"
 #include "../core/vcpu.h"
 #include "../lib/err.h"
@@ -28,6 +33,7 @@
 #include "gears_int.h"
 #include "sysdecode.h"
 
+#define RFLAGS_RF (1ull << 16) /* resume: the next instruction's breakpoint does not fire */
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
@@ -145,17 +151,28 @@ int gears_msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data)
 /* Where this vCPU's CPU should enter on SYSCALL: the stub, once it is in place. */
 static uint64_t cpu_lstar(struct gears *g, uint64_t guest)
 {
-	if (g->removing || !g->kva || guest != g->orig_lstar)
+	if (g->mech != GEARS_MECH_STUB || g->removing || !g->kva || guest != g->orig_lstar)
 		return guest;
 	return g->kva + GEARS_OFF_STUB;
 }
 
-/* First LSTAR write of the guest: map the region beside its entry and build the stub. */
+/*
+ * An LSTAR write of the guest: the first maps the region beside its entry and builds the stub;
+ * with the breakpoint, each arms it on the writing vCPU.
+ */
 static int place_stub(struct gears *g, struct vcpu *v, uint64_t lstar)
 {
 	struct kvm_sregs s;
 	int ret;
 
+	if (g->mech == GEARS_MECH_BREAKPOINT && !g->removing) {
+		g->orig_lstar = lstar;
+		ret = vcpu__set_standing_bp(v, lstar); /* this vCPU's; each writes its own */
+		if (ret)
+			fprintf(stderr, "vmscope: warning: vCPU %d: no system-call capture: %s\n",
+				v->id, err__msg(ret));
+		return ret;
+	}
 	if (g->kva || g->removing)
 		return 0;
 	ret = vcpu__get_sregs(v, &s);
@@ -295,7 +312,7 @@ static struct pending *pending_slot(struct gears *g, uint64_t cr3, uint64_t rsp,
 	return NULL;
 }
 
-/* Send the call's return through the process's trampoline; 0, or why not (counted). */
+/* Send the call's return through the process's trampoline (1: RCX changed), or count why not. */
 static int follow_return(struct gears *g, struct vcpu *v, const struct sysdecode_call *c,
 			 struct kvm_regs *r, uint64_t cr3, uint64_t ts)
 {
@@ -322,7 +339,7 @@ static int follow_return(struct gears *g, struct vcpu *v, const struct sysdecode
 	memcpy(p->args, c->args, sizeof(p->args));
 	g->nr_pending++;
 	r->rcx = tramp + GEARS_USER_TRAMP;
-	return vcpu__set_regs(v, r);
+	return 1;
 }
 
 static void call_from_regs(const struct kvm_regs *r, struct sysdecode_call *c)
@@ -334,35 +351,81 @@ static void call_from_regs(const struct kvm_regs *r, struct sysdecode_call *c)
 	};
 }
 
-/* The stub's exit: RAX is the call number, RCX its return address, CR3 its address space. */
-static int entry_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int is_write,
-		      uint8_t *data)
+/*
+ * A call at the guest's entry (r: RAX its number, RCX its return address, RSP the user stack;
+ * cr3 its address space): recorded if selected, its return followed.  own_exit: capture made
+ * this exit (stub, breakpoint), counted as such.  1 when r changed (RCX), else 0.
+ */
+static int capture_entry(struct gears *g, struct vcpu *v, struct kvm_regs *r, uint64_t cr3,
+			 int own_exit)
 {
-	struct gears *g = opaque;
-	uint64_t ts = trace_clock__now(), cr3, ret_rip;
+	uint64_t ts, ret_rip = r->rcx;
 	struct sysdecode_call c;
-	struct kvm_regs r;
-	struct kvm_sregs s;
-	int ret = 0;
+	int changed;
 
-	(void)port, (void)size, (void)is_write, (void)data;
-	if (vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s))
-		return -EIO;
-	cr3 = s.cr3 & PTE_ADDR_MASK;
-	ret_rip = r.rcx;
-	call_from_regs(&r, &c);
+	call_from_regs(r, &c);
 	pthread_mutex_lock(&g->lock);
-	g->stats.entry_exits++;
-	if (r.rax >= SYSCALL_NR_MAX || !syscall_set__has(&g->sel, (unsigned int)r.rax)) {
-		g->stats.unselected_exits++; /* trap mode, or a selection changed meanwhile */
+	/* Stamped under the lock, as selection changes are: the trace orders them truly. */
+	ts = trace_clock__now();
+	g->stats.entry_exits += own_exit;
+	g->stats.completed += !own_exit;
+	if (g->removing || r->rax >= SYSCALL_NR_MAX ||
+	    !syscall_set__has(&g->sel, (unsigned int)r->rax)) {
+		/* trap mode, or a selection changed meanwhile */
+		g->stats.unselected_exits += own_exit;
 		pthread_mutex_unlock(&g->lock);
 		return 0;
 	}
 	g->stats.entries++;
-	ret = follow_return(g, v, &c, &r, cr3, ts);
+	changed = follow_return(g, v, &c, r, cr3, ts);
 	pthread_mutex_unlock(&g->lock);
 	emit_entry(g, v, &c, cr3, ret_rip, ts);
-	return ret;
+	return changed;
+}
+
+/* The stub's exit (port write): the state is the guest's entry's. */
+static int entry_hook(struct vcpu *v, void *opaque, uint16_t port, int size, int is_write,
+		      uint8_t *data)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	(void)port, (void)size, (void)is_write, (void)data;
+	if (vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s))
+		return -EIO;
+	if (capture_entry(opaque, v, &r, s.cr3 & PTE_ADDR_MASK, 1))
+		return vcpu__set_regs(v, &r);
+	return 0;
+}
+
+/*
+ * The breakpoint on the guest's entry (trap mode where breakpoints fire): a call, recorded as
+ * by the stub; RFLAGS.RF lets the entry's first instruction run without stopping again.
+ */
+static int bp_hook(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct gears *g = opaque;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (run->debug.arch.exception != 1 || !(run->debug.arch.dr6 & (1u << VCPU_DR_STANDING)))
+		return 0;
+	if (vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s) || !g->guest_lstar[v->id] ||
+	    r.rip != g->guest_lstar[v->id])
+		return 0;
+	capture_entry(g, v, &r, s.cr3 & PTE_ADDR_MASK, 1);
+	if (g->removing)
+		vcpu__set_standing_bp(v, 0);
+	r.rflags |= RFLAGS_RF;
+	vcpu__set_regs(v, &r);
+	return 1;
+}
+
+/* A ring-3 SYSCALL vmscope's host fixup completed (hostfix.h): capture at no exit of its own. */
+static void completion_hook(struct vcpu *v, void *opaque, struct kvm_regs *r,
+			    const struct kvm_sregs *s)
+{
+	capture_entry(opaque, v, r, s->cr3 & PTE_ADDR_MASK, 0);
 }
 
 static void emit_exit(struct gears *g, struct vcpu *v, const struct pending *p, int64_t ret)
@@ -436,28 +499,63 @@ static int return_hook(struct vcpu *v, void *opaque, uint64_t gpa, int len, int 
 	return vcpu__set_regs(v, &r);
 }
 
-static int setup_hooks(struct gears *g)
+/* The mechanism for the mode on this host (gears.h). */
+static enum gears_mech choose_mech(struct vm *vm, enum gears_mode mode)
+{
+	if (hostfix__active(vm) & HOSTFIX_SYSCALL)
+		return GEARS_MECH_COMPLETION;
+	if (mode == GEARS_TRAP && debug__hw_breakpoints(NULL, 0) == 1)
+		return GEARS_MECH_BREAKPOINT;
+	return GEARS_MECH_STUB;
+}
+
+/* The entry: LSTAR's hook (stub, breakpoint) or the host fixup's observer (completion). */
+static int entry_hooks(struct gears *g)
 {
 	struct hooks *h = &g->vm->hooks;
 	int ret;
 
+	if (g->mech == GEARS_MECH_COMPLETION)
+		return hostfix__observe_syscalls(g->vm, completion_hook, g);
 	ret = hooks__add_msr(h, MSR_LSTAR, "gears-lstar", lstar_hook, g);
 	if (ret == -EEXIST)
-		return err__set(EOPNOTSUPP,
-				"system-call capture and this host's SYSCALL completion (an "
-				"emulating KVM, docs/hosts.md) both need LSTAR; capture there is "
-				"not available yet");
+		return err__set(EBUSY, "another part of vmscope already filters LSTAR");
+	if (!ret && g->mech == GEARS_MECH_STUB)
+		ret = hooks__add_pio(h, PORT_GEARS_SYSCALL, 1, "gears-entry", entry_hook, g);
+	if (!ret && g->mech == GEARS_MECH_BREAKPOINT)
+		ret = hooks__add_debug(h, "gears-entry", bp_hook, g);
+	return ret;
+}
+
+static int setup_hooks(struct gears *g)
+{
+	struct hooks *h = &g->vm->hooks;
+	int ret = entry_hooks(g);
+
 	if (!ret)
 		ret = hooks__add_msr(h, MSR_CSTAR, "gears-cstar", other_entry_hook, g);
 	if (!ret)
 		ret = hooks__add_msr(h, MSR_SYSENTER_EIP, "gears-sysenter", other_entry_hook, g);
 	if (!ret)
-		ret = hooks__add_pio(h, PORT_GEARS_SYSCALL, 1, "gears-entry", entry_hook, g);
-	if (!ret)
 		ret = hooks__add_mmio(h, GPA_GEARS_DOORBELL, 8, "gears-return", return_hook, g);
 	if (!ret)
 		ret = vm__apply_msr_filter(g->vm);
 	return ret;
+}
+
+const char *gears__mechanism(struct vm *vm)
+{
+	static const char *const names[2][4] = {
+		{ "", "filter (entry stub)", "filter (hardware breakpoint)",
+		  "filter (SYSCALL completion)" },
+		{ "", "trap (entry stub)", "trap (hardware breakpoint)",
+		  "trap (SYSCALL completion)" },
+	};
+	struct gears *g = gears_of(vm);
+
+	if (!g || !g->capturing)
+		return "";
+	return names[g->opts.mode == GEARS_TRAP][g->mech];
 }
 
 int gears__setup(struct vm *vm, const struct gears_opts *o)
@@ -471,6 +569,7 @@ int gears__setup(struct vm *vm, const struct gears_opts *o)
 	}
 	if (!ret) {
 		write_tramp(g);
+		g->mech = choose_mech(vm, o->mode);
 		ret = setup_hooks(g);
 	}
 	if (!ret)

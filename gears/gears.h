@@ -4,7 +4,10 @@
  * (docs/gears.md).  vmscope learns the guest's system-call entry (LSTAR) from its MSR writes,
  * points the CPU at an injected stub while every guest read of LSTAR still returns the
  * guest's value, and sees only the calls it selected (filter mode) or every call once (trap
- * mode).  A selected call's return comes back through a trampoline mapped into its process.
+ * mode: the stub, or a hardware breakpoint on the entry where the host delivers them).  On
+ * hosts where vmscope completes every ring-3 SYSCALL itself, capture rides on that exit and
+ * adds none.  A selected call's return comes back through a trampoline mapped into its
+ * process.
  * Events: syscall_entry, syscall_exit (trace/events.def).
  */
 #ifndef VMSCOPE_GEARS_H
@@ -20,13 +23,22 @@ enum gears_mode {
 	GEARS_TRAP = 2, /* every call exits once; vmscope selects */
 };
 
+/* How the calls reach vmscope (decided by gears__setup from the mode and the host). */
+enum gears_mech {
+	GEARS_MECH_STUB = 1, /* the injected entry stub's port write */
+	GEARS_MECH_BREAKPOINT, /* trap mode: a hardware breakpoint on the guest's own entry */
+	GEARS_MECH_COMPLETION, /* the host's SYSCALL completion exit (hostfix.h) */
+};
+
 struct gears_opts {
 	const char *syscalls; /* the selection (syscalls.h: syscall_set__parse) */
 	enum gears_mode mode;
 };
 
 struct gears_stats {
-	uint64_t entry_exits; /* exits at the entry stub */
+	uint64_t
+		completed; /* SYSCALLs vmscope's host fixup completed (their exits are the host's) */
+	uint64_t entry_exits; /* exits made by capture at the entry (stub or breakpoint) */
 	uint64_t unselected_exits; /* ... of which for calls not selected (trap mode) */
 	uint64_t entries; /* selected calls recorded */
 	uint64_t returns; /* their returns recorded */
@@ -38,6 +50,8 @@ struct gears_stats {
 /* "filter" or "trap"; -EINVAL with a message otherwise. */
 int gears__parse_mode(const char *s, enum gears_mode *mode);
 const char *gears__mode_name(enum gears_mode mode);
+/* The mode and mechanism in force, e.g. "filter (entry stub)"; "" when not capturing. */
+const char *gears__mechanism(struct vm *vm);
 
 /*
  * Arm capture on vm (created, vCPUs not started): the selection, the region of VMM-owned

@@ -53,6 +53,7 @@ struct gears {
 	uint64_t *guest_lstar; /* per vCPU, as the guest last wrote it; 0: not yet */
 	uint64_t cstar, sysenter_eip; /* for completeness (caps, trace metadata) */
 	int capturing; /* system-call capture is armed (gears__setup) */
+	enum gears_mech mech; /* how calls reach vmscope */
 	int removing; /* capture ended: unmap once the pending returns are back */
 	struct gears_call_state call;
 

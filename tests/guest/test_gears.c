@@ -23,6 +23,7 @@ struct call {
 
 static struct call calls[MAX_CALLS];
 static int nr_calls;
+static char lost_note[256]; /* babeltrace2's note of discarded events, if any */
 static long stub_exits; /* exit events at PORT_GEARS_SYSCALL */
 static unsigned long long select_ts; /* the first syscall_select event; 0: none */
 
@@ -89,6 +90,7 @@ static int load_trace(const char *dir)
 	FILE *f;
 
 	nr_calls = 0;
+	lost_note[0] = '\0';
 	stub_exits = 0;
 	select_ts = 0;
 	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>&1", dir);
@@ -98,6 +100,8 @@ static int load_trace(const char *dir)
 		if (strstr(line, " exit: ") && strstr(line, "\"IO\"") &&
 		    strstr(line, "qual = 0x98,"))
 			stub_exits++;
+		if (strstr(line, "discarded") && !lost_note[0])
+			snprintf(lost_note, sizeof(lost_note), "%.200s", line);
 		if (strstr(line, " syscall_select: ") && !select_ts)
 			select_ts = line_ts(line);
 		if (!strstr(line, " syscall_entry: ") && !strstr(line, " syscall_exit: "))
@@ -459,8 +463,11 @@ static int test_select_midrun(void)
 		return -1;
 	TEST_ASSERT(select_ts, "no syscall_select event in the trace");
 	TEST_ASSERT(entries_around("getcpu", 1) > 0 && entries_around("clock_gettime", 0) > 0,
-		    "getcpu before %d, clock_gettime after %d", entries_around("getcpu", 1),
-		    entries_around("clock_gettime", 0));
+		    "getcpu before %d, clock_gettime after %d (before %d; selection changed at "
+		    "%llu ns, %d events, %llu and %llu captured before and after; lost: %s)",
+		    entries_around("getcpu", 1), entries_around("clock_gettime", 0),
+		    entries_around("clock_gettime", 1), select_ts, nr_calls,
+		    (unsigned long long)n0, (unsigned long long)n1, lost_note);
 	TEST_ASSERT(!entries_around("getcpu", 0) && !entries_around("clock_gettime", 1),
 		    "getcpu after the change %d, clock_gettime before it %d",
 		    entries_around("getcpu", 0), entries_around("clock_gettime", 1));

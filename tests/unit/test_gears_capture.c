@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * System-call capture on fabricated exits, with KVM faked (ioctl and the breakpoint probe are
+ * wrapped at link time): the mechanisms no host here can run.
+ *  - An emulating host (PVM), where vmscope completes every ring-3 SYSCALL itself: capture
+ *    rides on that completion, adds no exit for an unselected call, and follows a selected
+ *    call's return through the trampoline.
+ *  - Trap mode by a hardware breakpoint on the guest's own entry, where breakpoints fire: the
+ *    CPU keeps the guest's LSTAR, the breakpoint is armed on the vCPU that wrote it, each call
+ *    stops once and resumes with RFLAGS.RF.
+ *  - Filter mode's stub: the CPU gets the stub, the guest's reads get its own LSTAR.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <cmocka.h>
+
+#include "../../abi/gears.h"
+#include "../../abi/layout.h"
+#include "../../gears/gears.h"
+#include "exit.h"
+#include "hostfix.h"
+#include "hostfix_int.h"
+#include "mem.h"
+#include "paging.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define MSR_LSTAR 0xc0000082
+#define MSR_STAR 0xc0000081
+#define RFLAGS_RF (1ull << 16)
+
+#define CR3 0x1000ull /* PML4; PDPT 0x2000 and PD 0x3000 map the first 2 MiB (user) */
+#define KPDPT 0x4000ull /* the kernel half's PDPT (PML4 entry 511), otherwise empty */
+#define LSTAR 0xffffffff81000000ull
+#define PF_HANDLER 0xffffffff81000800ull
+#define KSTACK 0x8000ull /* the #PF frame */
+#define USER_RSP 0x7000ull
+#define USER_RIP 0x5002ull /* after the SYSCALL at 0x5000 */
+#define NR_OPENAT 257
+#define NR_GETPID 39
+
+/* The fake KVM: MSRs as KVM holds them, the last guest-debug request. */
+static uint64_t fake_lstar;
+static struct kvm_guest_debug fake_dbg;
+static int fake_bp_fires;
+
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...);
+int __wrap_debug__hw_breakpoints(char *why, size_t size);
+
+int __wrap_debug__hw_breakpoints(char *why, size_t size)
+{
+	if (why && size)
+		why[0] = '\0';
+	return fake_bp_fires;
+}
+
+static int fake_msrs(struct kvm_msrs *m, int set)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nmsrs; i++) {
+		uint64_t *reg = m->entries[i].index == MSR_LSTAR ? &fake_lstar : NULL;
+
+		if (!reg)
+			m->entries[i].data =
+				m->entries[i].index == MSR_STAR ? 0x0023001000000000ull : 0x47700;
+		else if (set)
+			*reg = m->entries[i].data;
+		else
+			m->entries[i].data = *reg;
+	}
+	return (int)m->nmsrs;
+}
+
+int __wrap_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	switch (req) {
+	case KVM_SET_USER_MEMORY_REGION:
+	case KVM_X86_SET_MSR_FILTER:
+		return 0;
+	case KVM_SET_GUEST_DEBUG:
+		fake_dbg = *(struct kvm_guest_debug *)arg;
+		return 0;
+	case KVM_GET_MSRS:
+	case KVM_SET_MSRS:
+		return fake_msrs(arg, req == KVM_SET_MSRS);
+	}
+	return __real_ioctl(fd, req, arg);
+}
+
+struct fab {
+	struct vm vm;
+	struct vcpu v;
+	uint8_t run[8192] __attribute__((aligned(4096)));
+};
+
+static void put64(struct fab *f, uint64_t gpa, uint64_t val)
+{
+	assert_int_equal(mem__write(&f->vm.mem, gpa, &val, 8), 0);
+}
+
+static uint64_t get64(struct fab *f, uint64_t gpa)
+{
+	uint64_t val = 0;
+
+	assert_int_equal(mem__read(&f->vm.mem, gpa, &val, 8), 0);
+	return val;
+}
+
+/* A VM of one vCPU stopped at exits the test writes; 8 MiB of RAM with the tables above. */
+static struct fab *fab_new(void)
+{
+	struct fab *f = aligned_alloc(4096, sizeof(*f));
+	static const uint8_t syscall_insn[2] = { 0x0f, 0x05 };
+
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(mem__init(&f->vm.mem, 8 << 20), 0);
+	hooks__init(&f->vm.hooks);
+	pthread_mutex_init(&f->vm.lock, NULL);
+	pthread_cond_init(&f->vm.cond, NULL);
+	f->vm.fd = f->vm.kvm.fd = -1;
+	f->vm.has_user_msr = 1;
+	f->vm.nr_vcpus = 1;
+	f->vm.vcpus = &f->v;
+	f->v.vm = &f->vm;
+	f->v.fd = -1;
+	f->v.run = (struct kvm_run *)f->run;
+	f->v.sync_regs = f->v.sync_valid = 1;
+	f->v.run->s.regs.sregs.cr3 = CR3;
+	put64(f, CR3, 0x2000 | PTE_P | PTE_W | PTE_U);
+	put64(f, CR3 + 511 * 8, KPDPT | PTE_P | PTE_W);
+	put64(f, 0x2000, 0x3000 | PTE_P | PTE_W | PTE_U);
+	put64(f, 0x3000, PTE_P | PTE_W | PTE_U | PTE_PS);
+	assert_int_equal(mem__write(&f->vm.mem, USER_RIP - 2, syscall_insn, 2), 0);
+	fake_lstar = 0;
+	memset(&fake_dbg, 0, sizeof(fake_dbg));
+	return f;
+}
+
+static void fab_free(struct fab *f)
+{
+	gears__free(&f->vm);
+	hostfix__free(&f->vm);
+	hooks__exit(&f->vm.hooks);
+	mem__exit(&f->vm.mem);
+	free(f);
+}
+
+static struct kvm_regs *regs(struct fab *f)
+{
+	return &f->v.run->s.regs.regs;
+}
+
+static struct kvm_sregs *sregs(struct fab *f)
+{
+	return &f->v.run->s.regs.sregs;
+}
+
+/* The user state of a call: number, first argument, return address, stack. */
+static void user_call(struct fab *f, uint64_t nr)
+{
+	memset(regs(f), 0, sizeof(*regs(f)));
+	regs(f)->rax = nr;
+	regs(f)->rdi = (uint64_t)-100;
+	regs(f)->rsi = 0x6000;
+	regs(f)->rcx = USER_RIP;
+	regs(f)->r11 = 0x246;
+	regs(f)->rsp = USER_RSP;
+	sregs(f)->cr3 = CR3;
+	sregs(f)->efer = 0; /* the host fixup's IDT watch reads nothing */
+}
+
+/*
+ * The exit an emulating host gives for a ring-3 SYSCALL: KVM left it at ring 3, the fetch of
+ * LSTAR faulted, and the guest's #PF handler's breakpoint stopped the vCPU.
+ */
+static int pvm_syscall(struct fab *f, uint64_t nr)
+{
+	/* Error code (user fetch), RIP, CS, RFLAGS (R11 less SFMASK's bits), RSP, SS. */
+	uint64_t frame[6] = { 0x15, LSTAR, 0x33, 0x46, USER_RSP, 0x2b };
+
+	user_call(f, nr);
+	assert_int_equal(mem__write(&f->vm.mem, KSTACK, frame, sizeof(frame)), 0);
+	regs(f)->rip = PF_HANDLER;
+	regs(f)->rsp = KSTACK;
+	regs(f)->rflags = 0x2;
+	sregs(f)->cr2 = LSTAR;
+	f->v.run->exit_reason = KVM_EXIT_DEBUG;
+	f->v.run->debug.arch.exception = 1;
+	f->v.run->debug.arch.dr6 = 1 << HOSTFIX_DR_PF;
+	f->v.run->debug.arch.pc = PF_HANDLER;
+	return exit__dispatch(&f->v);
+}
+
+/* The trampoline's doorbell write at the return: RAX is the call's result. */
+static int doorbell(struct fab *f, uint64_t ret)
+{
+	regs(f)->rax = ret;
+	regs(f)->rsp = USER_RSP;
+	regs(f)->rip = 0xff8000000000ull + GEARS_USER_TRAMP;
+	f->v.run->exit_reason = KVM_EXIT_MMIO;
+	f->v.run->mmio.phys_addr = GPA_GEARS_DOORBELL;
+	f->v.run->mmio.len = 8;
+	f->v.run->mmio.is_write = 1;
+	memcpy(f->v.run->mmio.data, &ret, 8);
+	return exit__dispatch(&f->v);
+}
+
+static void wrmsr(struct fab *f, uint32_t index, uint64_t val)
+{
+	f->v.run->exit_reason = KVM_EXIT_X86_WRMSR;
+	f->v.run->msr.index = index;
+	f->v.run->msr.data = val;
+	f->v.run->msr.error = 0;
+	assert_int_equal(exit__dispatch(&f->v), EXIT_RESUME);
+	assert_int_equal(f->v.run->msr.error, 0);
+}
+
+static uint64_t rdmsr(struct fab *f, uint32_t index)
+{
+	f->v.run->exit_reason = KVM_EXIT_X86_RDMSR;
+	f->v.run->msr.index = index;
+	f->v.run->msr.data = 0;
+	f->v.run->msr.error = 0;
+	assert_int_equal(exit__dispatch(&f->v), EXIT_RESUME);
+	assert_int_equal(f->v.run->msr.error, 0);
+	return f->v.run->msr.data;
+}
+
+/* The trampoline's address in the process: the PML4 entry GEARS took points at its tables. */
+static uint64_t tramp_va(struct fab *f)
+{
+	int i;
+
+	for (i = 255; i > 0; i--)
+		if ((get64(f, CR3 + 8 * i) & PTE_ADDR_MASK) == GPA_GEARS + GEARS_OFF_UPDPT)
+			return (uint64_t)i << 39;
+	return 0;
+}
+
+static struct fab *pvm_fab(const char *sel, enum gears_mode mode)
+{
+	struct gears_opts o = { .syscalls = sel, .mode = mode };
+	struct fab *f = fab_new();
+	struct hf_vcpu *hf;
+
+	assert_int_equal(hostfix__install(&f->vm, HOSTFIX_SYSCALL), 0);
+	hf = f->v.priv[HF_PRIV];
+	hf->handler[HF_W_PF] = PF_HANDLER;
+	assert_int_equal(gears__setup(&f->vm, &o), 0);
+	/* The guest kernel's LSTAR write reaches the fixup's hook, not GEARS'. */
+	wrmsr(f, MSR_LSTAR, LSTAR);
+	assert_int_equal(fake_lstar, LSTAR);
+	return f;
+}
+
+static void test_pvm_unselected_adds_nothing(void **state)
+{
+	struct fab *f = pvm_fab("openat", GEARS_FILTER);
+	struct gears_stats st;
+
+	(void)state;
+	assert_string_equal(gears__mechanism(&f->vm), "filter (SYSCALL completion)");
+	assert_int_equal(pvm_syscall(f, NR_GETPID), EXIT_RESUME);
+	/* The fixup completed the SYSCALL: ring 0 at LSTAR, user stack, return address kept. */
+	assert_int_equal(regs(f)->rip, LSTAR);
+	assert_int_equal(regs(f)->rsp, USER_RSP);
+	assert_int_equal(regs(f)->rcx, USER_RIP);
+	assert_int_equal(sregs(f)->cs.selector, 0x10);
+	assert_int_equal(f->v.stats.extra[EXIT_X_FIX_SYSCALL], 1);
+	gears__stats(&f->vm, &st);
+	assert_int_equal(st.completed, 1);
+	assert_int_equal(st.entry_exits, 0);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(tramp_va(f), 0); /* nothing mapped into the process */
+	fab_free(f);
+}
+
+static void test_pvm_selected_call_and_return(void **state)
+{
+	struct fab *f = pvm_fab("openat", GEARS_FILTER);
+	struct gears_stats st;
+	uint64_t va;
+
+	(void)state;
+	assert_int_equal(pvm_syscall(f, NR_OPENAT), EXIT_RESUME);
+	va = tramp_va(f);
+	assert_int_not_equal(va, 0);
+	assert_int_equal(regs(f)->rip, LSTAR);
+	assert_int_equal(regs(f)->rcx, va + GEARS_USER_TRAMP); /* SYSRET goes to the trampoline */
+	assert_int_equal(regs(f)->rdi, (uint64_t)-100); /* arguments untouched */
+	gears__stats(&f->vm, &st);
+	assert_int_equal(st.completed, 1);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.pending, 1);
+	assert_int_equal(st.entry_exits, 0);
+
+	assert_int_equal(doorbell(f, 3), EXIT_RESUME);
+	assert_int_equal(regs(f)->rip, USER_RIP); /* back where the SYSCALL returns */
+	assert_int_equal(regs(f)->rcx, USER_RIP);
+	assert_int_equal(regs(f)->rax, 3);
+	gears__stats(&f->vm, &st);
+	assert_int_equal(st.returns, 1);
+	assert_int_equal(st.pending, 0);
+	assert_int_equal(f->v.stats.extra[EXIT_X_FIX_SYSCALL], 1);
+	fab_free(f);
+}
+
+/* Trap mode on an emulating host: the same completion, every call counted, no exit added. */
+static void test_pvm_trap_mode(void **state)
+{
+	struct fab *f = pvm_fab("openat", GEARS_TRAP);
+	struct gears_stats st;
+
+	(void)state;
+	assert_string_equal(gears__mechanism(&f->vm), "trap (SYSCALL completion)");
+	assert_int_equal(pvm_syscall(f, NR_GETPID), EXIT_RESUME);
+	assert_int_equal(pvm_syscall(f, NR_OPENAT), EXIT_RESUME);
+	gears__stats(&f->vm, &st);
+	assert_int_equal(st.completed, 2);
+	assert_int_equal(st.entry_exits, 0);
+	assert_int_equal(st.entries, 1);
+	fab_free(f);
+}
+
+/* A return at the doorbell with no call pending stops the VM with a message. */
+static void test_pvm_stray_doorbell(void **state)
+{
+	struct fab *f = pvm_fab("openat", GEARS_FILTER);
+
+	(void)state;
+	user_call(f, 0);
+	assert_int_equal(doorbell(f, 0), EXIT_STOP);
+	assert_non_null(strstr(f->vm.stop_reason, "no call pending"));
+	fab_free(f);
+}
+
+static struct fab *bp_fab(void)
+{
+	struct gears_opts o = { .syscalls = "openat", .mode = GEARS_TRAP };
+	struct fab *f = fab_new();
+
+	fake_bp_fires = 1;
+	assert_int_equal(gears__setup(&f->vm, &o), 0);
+	assert_string_equal(gears__mechanism(&f->vm), "trap (hardware breakpoint)");
+	wrmsr(f, MSR_LSTAR, LSTAR);
+	return f;
+}
+
+/* The breakpoint's exit at the guest's entry, in the state SYSCALL leaves. */
+static int bp_hit(struct fab *f, uint64_t nr)
+{
+	user_call(f, nr);
+	regs(f)->rip = LSTAR;
+	regs(f)->rflags = 0x2;
+	f->v.run->exit_reason = KVM_EXIT_DEBUG;
+	f->v.run->debug.arch.exception = 1;
+	f->v.run->debug.arch.dr6 = 1 << VCPU_DR_STANDING;
+	f->v.run->debug.arch.pc = LSTAR;
+	return exit__dispatch(&f->v);
+}
+
+static void test_breakpoint_armed_at_entry(void **state)
+{
+	struct fab *f = bp_fab();
+
+	(void)state;
+	assert_int_equal(fake_lstar, LSTAR); /* the CPU enters the guest's own code */
+	assert_int_equal(rdmsr(f, MSR_LSTAR), LSTAR);
+	assert_true(fake_dbg.control & KVM_GUESTDBG_ENABLE);
+	assert_true(fake_dbg.control & KVM_GUESTDBG_USE_HW_BP);
+	assert_int_equal(fake_dbg.arch.debugreg[VCPU_DR_STANDING], LSTAR);
+	assert_true(fake_dbg.arch.debugreg[7] & (1ull << (2 * VCPU_DR_STANDING)));
+	/* The step engine's own request keeps it armed. */
+	assert_int_equal(vcpu__set_debug(&f->v, KVM_GUESTDBG_SINGLESTEP, NULL, 0), 0);
+	assert_int_equal(fake_dbg.arch.debugreg[VCPU_DR_STANDING], LSTAR);
+	assert_true(fake_dbg.control & KVM_GUESTDBG_SINGLESTEP);
+	fab_free(f);
+}
+
+static void test_breakpoint_each_call_once(void **state)
+{
+	struct fab *f = bp_fab();
+	struct gears_stats st;
+
+	(void)state;
+	assert_int_equal(bp_hit(f, NR_GETPID), EXIT_RESUME);
+	assert_true(regs(f)->rflags & RFLAGS_RF); /* the entry runs on without stopping again */
+	assert_int_equal(regs(f)->rip, LSTAR);
+	assert_int_equal(regs(f)->rcx, USER_RIP);
+	assert_int_equal(bp_hit(f, NR_OPENAT), EXIT_RESUME);
+	assert_int_equal(regs(f)->rcx, tramp_va(f) + GEARS_USER_TRAMP);
+	gears__stats(&f->vm, &st);
+	assert_int_equal(st.entry_exits, 2);
+	assert_int_equal(st.unselected_exits, 1);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.completed, 0);
+	assert_int_equal(doorbell(f, 5), EXIT_RESUME);
+	assert_int_equal(regs(f)->rip, USER_RIP);
+	fab_free(f);
+}
+
+/* A debug exit that is not the entry's breakpoint is left to others. */
+static void test_breakpoint_foreign_exit(void **state)
+{
+	struct fab *f = bp_fab();
+
+	(void)state;
+	user_call(f, NR_OPENAT);
+	regs(f)->rip = 0x400000;
+	f->v.run->exit_reason = KVM_EXIT_DEBUG;
+	f->v.run->debug.arch.exception = 1;
+	f->v.run->debug.arch.dr6 = 1; /* slot 0: the step engine's */
+	assert_int_equal(exit__dispatch(&f->v), EXIT_STOP);
+	assert_non_null(strstr(f->vm.stop_reason, "no hook claimed"));
+	fab_free(f);
+}
+
+/* Where breakpoints do not fire, trap mode uses the stub; filter mode always does. */
+static void test_stub_hides_itself(void **state)
+{
+	struct gears_opts o = { .syscalls = "openat", .mode = GEARS_TRAP };
+	struct fab *f = fab_new();
+
+	(void)state;
+	fake_bp_fires = 0;
+	assert_int_equal(gears__setup(&f->vm, &o), 0);
+	assert_string_equal(gears__mechanism(&f->vm), "trap (entry stub)");
+	wrmsr(f, MSR_LSTAR, LSTAR);
+	assert_int_not_equal(fake_lstar, LSTAR); /* the CPU enters the stub ... */
+	assert_int_equal(fake_lstar >> 47, 0x1ffff);
+	assert_int_equal(rdmsr(f, MSR_LSTAR), LSTAR); /* ... the guest reads its own value */
+	assert_int_equal(fake_dbg.control, 0); /* no breakpoint */
+	assert_int_equal(gears__remove(&f->vm), 0);
+	assert_int_equal(fake_lstar, LSTAR);
+	assert_int_equal(get64(f, KPDPT + 8 * 511), 0); /* the stub's mapping removed */
+	fab_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pvm_unselected_adds_nothing),
+		cmocka_unit_test(test_pvm_selected_call_and_return),
+		cmocka_unit_test(test_pvm_trap_mode),
+		cmocka_unit_test(test_pvm_stray_doorbell),
+		cmocka_unit_test(test_breakpoint_armed_at_entry),
+		cmocka_unit_test(test_breakpoint_each_call_once),
+		cmocka_unit_test(test_breakpoint_foreign_exit),
+		cmocka_unit_test(test_stub_hides_itself),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
