@@ -383,3 +383,59 @@ out_close:
 	close(fd);
 	return ret;
 }
+
+/* Section header i of an ELF image, or NULL when it lies outside the image. */
+static const Elf64_Shdr *loader__shdr(const void *img, size_t len, unsigned int i)
+{
+	const Elf64_Ehdr *eh = img;
+	uint64_t off = eh->e_shoff + (uint64_t)i * sizeof(Elf64_Shdr);
+
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) || i >= eh->e_shnum || eh->e_shoff > len ||
+	    off > len - sizeof(Elf64_Shdr))
+		return NULL;
+	return (const Elf64_Shdr *)((const uint8_t *)img + off);
+}
+
+/* The value of symbol name in symbol table sh (its string table strs); 0 or -ENOENT. */
+static int loader__find_in(const void *img, size_t len, const Elf64_Shdr *sh,
+			   const Elf64_Shdr *strs, const char *name, uint64_t *value)
+{
+	const uint8_t *base = img;
+	size_t nlen = strlen(name);
+	uint64_t i, n;
+
+	if (sh->sh_offset > len || sh->sh_size > len - sh->sh_offset || strs->sh_offset > len ||
+	    strs->sh_size > len - strs->sh_offset || sh->sh_entsize != sizeof(Elf64_Sym))
+		return -ENOENT;
+	n = sh->sh_size / sizeof(Elf64_Sym);
+	for (i = 0; i < n; i++) {
+		Elf64_Sym sym;
+
+		memcpy(&sym, base + sh->sh_offset + i * sizeof(sym), sizeof(sym));
+		if (sym.st_name >= strs->sh_size || strs->sh_size - sym.st_name <= nlen)
+			continue;
+		if (!memcmp(base + strs->sh_offset + sym.st_name, name, nlen + 1)) {
+			*value = sym.st_value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int loader__elf_symbol(const void *img, size_t len, const char *name, uint64_t *value)
+{
+	unsigned int i;
+
+	if (!loader__is_elf(img, len) || len < sizeof(Elf64_Ehdr))
+		return -ENOENT;
+	for (i = 0; i < ((const Elf64_Ehdr *)img)->e_shnum; i++) {
+		const Elf64_Shdr *sh = loader__shdr(img, len, i), *strs;
+
+		if (!sh || sh->sh_type != SHT_SYMTAB)
+			continue;
+		strs = loader__shdr(img, len, sh->sh_link);
+		if (strs && !loader__find_in(img, len, sh, strs, name, value))
+			return 0;
+	}
+	return -ENOENT;
+}

@@ -29,6 +29,9 @@ int loader__load_elf(struct guest_mem *mem, const void *img, size_t len, struct 
 /* 1 if the image starts with the ELF magic. */
 int loader__is_elf(const void *img, size_t len);
 
+/* The value of a symbol in an ELF image's symbol table (bounds-checked); 0 or -ENOENT. */
+int loader__elf_symbol(const void *img, size_t len, const char *name, uint64_t *value);
+
 /* Read a file (ELF by magic, else flat at flat_gpa) into guest memory. */
 int loader__load_file(struct guest_mem *mem, const char *path, uint64_t flat_gpa,
 		      struct load_info *info);

@@ -678,9 +678,42 @@ static void test_file_errors(void **state)
 
 #define RAM_TEST(f) cmocka_unit_test_setup_teardown(f, setup_ram, teardown_ram)
 
+/* Symbols of an ELF image's symbol table: this test's own executable, then damaged copies. */
+static void test_elf_symbol(void **state)
+{
+	uint64_t a = 0, b = 0;
+	struct stat st;
+	uint8_t *img;
+	Elf64_Ehdr *eh;
+	int fd = open("/proc/self/exe", O_RDONLY);
+
+	(void)state;
+	assert_true(fd >= 0 && !fstat(fd, &st));
+	img = malloc(st.st_size);
+	assert_non_null(img);
+	assert_int_equal(read(fd, img, st.st_size), st.st_size);
+	close(fd);
+	assert_int_equal(loader__elf_symbol(img, st.st_size, "test_elf_valid", &a), 0);
+	assert_int_equal(loader__elf_symbol(img, st.st_size, "test_elf_symbol", &b), 0);
+	/* Link-time addresses: PIE or not, the distance between the two is the run-time one. */
+	assert_int_equal(b - a, (uint64_t)(uintptr_t)test_elf_symbol -
+					(uint64_t)(uintptr_t)test_elf_valid);
+	assert_int_equal(loader__elf_symbol(img, st.st_size, "no_such_symbol_here", &a), -ENOENT);
+	assert_int_equal(loader__elf_symbol(img, st.st_size, "test_elf_vali", &a), -ENOENT);
+	assert_int_equal(loader__elf_symbol(img, 64, "main", &a), -ENOENT); /* truncated */
+	assert_int_equal(loader__elf_symbol(img, 3, "main", &a), -ENOENT);
+	eh = (Elf64_Ehdr *)img;
+	eh->e_shoff = st.st_size - 8; /* section headers past the end */
+	assert_int_equal(loader__elf_symbol(img, st.st_size, "test_elf_valid", &a), -ENOENT);
+	eh->e_shoff = UINT64_MAX - 16;
+	assert_int_equal(loader__elf_symbol(img, st.st_size, "test_elf_valid", &a), -ENOENT);
+	free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_elf_symbol),
 		RAM_TEST(test_elf_valid),
 		RAM_TEST(test_elf_extent_and_skipped),
 		RAM_TEST(test_elf_virtual_entry),
