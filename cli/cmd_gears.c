@@ -37,8 +37,9 @@ static void syscalls_usage(FILE *f)
 static void inject_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmscope inject [PID] FILE [--entry OFF] [--arg N] [--cr3 X] [--vcpu N]\n"
-		"                      [--timeout MS] [--json]\n\n"
+		"usage: vmscope inject [PID] FILE [--entry OFF] [--arg N] [--cr3 X | --program "
+		"NAME]\n"
+		"                      [--vcpu N] [--timeout MS] [--json]\n\n"
 		"Run FILE, flat position-independent x86-64 code, in the guest of a running VMM\n"
 		"and print what it returned.  The VMM pauses the guest, maps the code into the\n"
 		"kernel half of an address space, runs it on one vCPU at CPL 0 with interrupts\n"
@@ -51,6 +52,8 @@ static void inject_usage(FILE *f)
 		"  --entry OFF     the function's offset in FILE (default 0)\n"
 		"  --arg N         its first argument (RDI)\n"
 		"  --cr3 X         the address space (default: the vCPU's own when paused)\n"
+		"  --program NAME  the address space of the one process running NAME (the\n"
+		"                  built-in kernel, whose process table vmscope knows)\n"
 		"  --vcpu N        the vCPU to run it on (default 0)\n"
 		"  --timeout MS    give up after MS milliseconds (default 1000)\n"
 		"  --json          print the VMM's reply as JSON\n");
@@ -118,7 +121,17 @@ static void print_syscalls(struct json_object *j)
 	       (unsigned long long)jsonc__u64(j, "completed", 0));
 }
 
-enum { OPT_ADD = 1, OPT_REMOVE, OPT_JSON, OPT_ENTRY, OPT_ARG, OPT_CR3, OPT_VCPU, OPT_TIMEOUT };
+enum {
+	OPT_ADD = 1,
+	OPT_REMOVE,
+	OPT_JSON,
+	OPT_ENTRY,
+	OPT_ARG,
+	OPT_CR3,
+	OPT_PROGRAM,
+	OPT_VCPU,
+	OPT_TIMEOUT
+};
 
 static const struct option gears_options[] = {
 	{ "add", required_argument, NULL, OPT_ADD },
@@ -126,6 +139,7 @@ static const struct option gears_options[] = {
 	{ "entry", required_argument, NULL, OPT_ENTRY },
 	{ "arg", required_argument, NULL, OPT_ARG },
 	{ "cr3", required_argument, NULL, OPT_CR3 },
+	{ "program", required_argument, NULL, OPT_PROGRAM },
 	{ "vcpu", required_argument, NULL, OPT_VCPU },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -200,9 +214,14 @@ int cmd_syscalls(int argc, char **argv)
 
 static void print_inject(struct json_object *j)
 {
-	printf("result %llu (%s) on vCPU %lld in address space %s; %llu exits, %.1f us\n",
+	int pid = json_object_get_int(json_object_object_get(j, "pid"));
+	char proc[32] = "";
+
+	if (json_object_object_get(j, "pid") && pid >= 0)
+		snprintf(proc, sizeof(proc), " (pid %d)", pid);
+	printf("result %llu (%s) on vCPU %lld in address space %s%s; %llu exits, %.1f us\n",
 	       (unsigned long long)jsonc__u64(j, "value", 0), jsonc__str(j, "hex") ?: "?",
-	       (long long)jsonc__u64(j, "vcpu", 0), jsonc__str(j, "cr3") ?: "?",
+	       (long long)jsonc__u64(j, "vcpu", 0), jsonc__str(j, "cr3") ?: "?", proc,
 	       (unsigned long long)jsonc__u64(j, "exits", 0), jsonc__u64(j, "ns", 0) / 1000.0);
 }
 

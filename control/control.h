@@ -49,6 +49,7 @@ struct control_req {
 	/* inject: an absolute path of flat code, where to enter it, RDI, address space, vCPU */
 	char path[CONTROL_LINE_MAX + 1];
 	uint64_t entry, arg, cr3;
+	char program[16]; /* inject --program NAME ("" none) */
 	int vcpu, timeout_ms;
 };
 

@@ -3,7 +3,7 @@
  * The control socket's GEARS commands (docs/live.md, docs/gears.md):
  *   syscalls [--add LIST] [--remove LIST]   change the capture's selection; reply: the
  *                                           selection and the capture's counters
- *   inject PATH [--entry OFF] [--arg N] [--cr3 X] [--vcpu N] [--timeout MS]
+ *   inject PATH [--entry OFF] [--arg N] [--cr3 X | --program NAME] [--vcpu N] [--timeout MS]
  *                                           run flat x86-64 code from PATH in the guest;
  *                                           reply: its result
  */
@@ -76,13 +76,22 @@ static int parse_inject_opt(struct control_req *req, const char *w, const char *
 		return parse__u64(v, w, &req->arg);
 	if (!strcmp(w, "--cr3"))
 		return parse__u64(v, w, &req->cr3);
+	if (!strcmp(w, "--program")) {
+		if (!*v || strlen(v) >= sizeof(req->program))
+			return err__set(EINVAL,
+					"--program '%.32s': a program name of 1 to %zu "
+					"characters",
+					v, sizeof(req->program) - 1);
+		snprintf(req->program, sizeof(req->program), "%s", v);
+		return 0;
+	}
 	if (!strcmp(w, "--vcpu"))
 		return parse_int_opt(w, v, 1023, &req->vcpu);
 	if (!strcmp(w, "--timeout"))
 		return parse_int_opt(w, v, 60000, &req->timeout_ms);
 	return err__set(EINVAL,
 			"inject: unknown option '%.32s'; options: --entry OFF, --arg N, --cr3 X, "
-			"--vcpu N, --timeout MS",
+			"--program NAME, --vcpu N, --timeout MS",
 			w);
 }
 
@@ -169,6 +178,7 @@ static int exec_inject(struct cbuf *b, struct vm *vm, const struct control_req *
 	struct gears_call c = { .entry = req->entry,
 				.arg = req->arg,
 				.cr3 = req->cr3,
+				.program = req->program[0] ? req->program : NULL,
 				.vcpu = req->vcpu,
 				.timeout_ms = req->timeout_ms };
 	struct gears_call_result r;
@@ -192,6 +202,7 @@ static int exec_inject(struct cbuf *b, struct vm *vm, const struct control_req *
 	      jsonc__add(o, "hex", json_object_new_string(hex)) ||
 	      jsonc__add(o, "vcpu", json_object_new_int(req->vcpu)) ||
 	      jsonc__add(o, "cr3", json_object_new_string(cr3)) ||
+	      jsonc__add(o, "pid", json_object_new_int(r.pid)) ||
 	      jsonc__add(o, "exits", json_object_new_uint64(r.exits)) ||
 	      jsonc__add(o, "ns", json_object_new_uint64(r.ns));
 	return control__reply_put(b, jsonc__keep(o, bad));

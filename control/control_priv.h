@@ -59,7 +59,7 @@ struct json_object *control__reply_new(const char *cmd);
 int control__reply_put(struct cbuf *b, struct json_object *o);
 
 /* The words of a request: the most, and the arguments of syscalls and inject (words[0]). */
-#define CONTROL_MAX_WORDS 12
+#define CONTROL_MAX_WORDS 16
 int control__parse_gears(struct control_req *req, char **words, int n);
 
 /* Run syscalls or inject against vm and append the reply.  0 or -errno with a message. */

@@ -7,6 +7,7 @@
 #include "../guests/builtin.h"
 #include "bootinfo.h"
 #include "../lib/err.h"
+#include "../abi/kprofile.h"
 #include "../abi/layout.h"
 #include "loader.h"
 #include "mem.h"
@@ -45,5 +46,9 @@ int bootinfo__load_kernel(struct vm *vm, const char *cmdline, struct load_info *
 
 	if (ret)
 		return err__wrap(ret, "cannot load the built-in guest kernel");
+	/* Its profile (abi/kprofile.h): GEARS names processes by it. */
+	if (loader__elf_symbol(builtin_kernel_start, builtin_kernel_end - builtin_kernel_start,
+			       KPROF_TASKS_SYMBOL, &vm->kernel_tasks))
+		vm->kernel_tasks = 0;
 	return bootinfo__write(&vm->mem, vm->nr_vcpus, cmdline, 1);
 }

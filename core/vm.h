@@ -58,6 +58,7 @@ struct vm {
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, patched per vCPU */
 	uint32_t *msr_indices; /* KVM_GET_MSR_INDEX_LIST: what vcpu__save saves */
+	uint64_t kernel_tasks; /* the built-in kernel's task table (abi/kprofile.h); 0: none */
 	uint32_t nr_msr_indices;
 	struct devices *dev;
 	int has_irqchip;

@@ -38,6 +38,7 @@ struct call_ctx {
 	const struct gears_call *c;
 	struct gears_call_result *r;
 	struct vcpu_state saved;
+	uint64_t cr3; /* the address space it runs in */
 };
 
 static uint8_t *at(struct gears *g, uint64_t off)
@@ -156,7 +157,7 @@ static int enter_call(struct call_ctx *x, struct vcpu *v)
 {
 	struct gears *g = x->g;
 	const struct gears_call *c = x->c;
-	uint64_t wbase = g->kva + GEARS_WRITABLE, cr3 = c->cr3 ? c->cr3 : x->saved.sregs.cr3;
+	uint64_t wbase = g->kva + GEARS_WRITABLE, cr3 = x->cr3;
 	uint64_t ret_addr = g->kva + GEARS_OFF_CALL + GEARS_CALL_RET;
 	struct kvm_vcpu_events ev = x->saved.events;
 	struct kvm_sregs s = x->saved.sregs;
@@ -243,9 +244,15 @@ static int call_work(struct vcpu *v, void *opaque, const int *cancel)
 	ret = vcpu__save_context(v, &x->saved);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&g->lock);
-	ret = map_kernel(g, v, &x->saved);
-	pthread_mutex_unlock(&g->lock);
+	x->cr3 = x->c->cr3 ? x->c->cr3 : x->saved.sregs.cr3;
+	if (x->c->program)
+		ret = profile__find_program(g->vm, x->saved.sregs.cr3, x->c->program, &x->cr3,
+					    &x->r->pid);
+	if (!ret) {
+		pthread_mutex_lock(&g->lock);
+		ret = map_kernel(g, v, &x->saved);
+		pthread_mutex_unlock(&g->lock);
+	}
 	g->call = (struct gears_call_state){ .active = 1, .vcpu = v->id };
 	if (!ret)
 		ret = enter_call(x, v);
@@ -329,6 +336,11 @@ static int check_call(const struct vm *vm, const struct gears_call *c)
 		return err__set(EINVAL, "no vCPU %d: this VM has %d", c->vcpu, vm->nr_vcpus);
 	if (c->cr3 & ~PTE_ADDR_MASK & ~0xfffull)
 		return err__set(EINVAL, "address space 0x%" PRIx64 " is not a CR3 value", c->cr3);
+	if (c->program && c->cr3)
+		return err__set(EINVAL,
+				"give the address space by --cr3 or by --program, not both");
+	if (c->program && (!*c->program || strlen(c->program) > 15))
+		return err__set(EINVAL, "program name '%s': 1 to 15 characters", c->program);
 	return 0;
 }
 
@@ -365,6 +377,7 @@ int gears__call(struct vm *vm, const struct gears_call *c, struct gears_call_res
 
 	memset(r, 0, sizeof(*r));
 	r->vector = -1;
+	r->pid = -1;
 	ret = check_call(vm, c);
 	if (ret)
 		return ret;

@@ -115,6 +115,15 @@ static void write_stub(struct gears *g)
 	memcpy(stub + GEARS_STUB_ORIG, &g->orig_lstar, 8);
 }
 
+/* Is nr in the selection as published in the region (no lock: a hint, the lock decides)? */
+static int published(struct gears *g, uint64_t nr)
+{
+	const uint64_t *bm = (const uint64_t *)(g->region + GEARS_OFF_STUB + GEARS_STUB_BITMAP);
+
+	return nr < SYSCALL_NR_MAX &&
+	       (__atomic_load_n(&bm[nr / 64], __ATOMIC_RELAXED) >> (nr % 64) & 1);
+}
+
 /* Publish the selection to the stub: word by word, each store whole (the stub reads bits). */
 static void write_bitmap(struct gears *g)
 {
@@ -275,12 +284,12 @@ static void name_of(unsigned int nr, char *buf, size_t size)
 }
 
 static void emit_entry(struct gears *g, struct vcpu *v, const struct sysdecode_call *c,
-		       uint64_t cr3, uint64_t rip, uint64_t ts)
+		       uint64_t cr3, uint64_t rip, uint64_t ts, int32_t pid)
 {
 	struct reader r = { &g->vm->mem, cr3 };
 	struct trace_syscall_entry_args a = {
 		.vcpu = v->id,
-		.pid = -1,
+		.pid = pid,
 		.cr3 = cr3,
 		.nr = c->nr,
 		.mode = g->opts.mode,
@@ -314,7 +323,7 @@ static struct pending *pending_slot(struct gears *g, uint64_t cr3, uint64_t rsp,
 
 /* Send the call's return through the process's trampoline (1: RCX changed), or count why not. */
 static int follow_return(struct gears *g, struct vcpu *v, const struct sysdecode_call *c,
-			 struct kvm_regs *r, uint64_t cr3, uint64_t ts)
+			 struct kvm_regs *r, uint64_t cr3, uint64_t ts, int32_t pid)
 {
 	struct pending *p;
 	uint64_t tramp;
@@ -335,6 +344,7 @@ static int follow_return(struct gears *g, struct vcpu *v, const struct sysdecode
 			       .entry_ts = ts,
 			       .nr = c->nr,
 			       .vcpu = v->id,
+			       .pid = pid,
 			       .used = 1 };
 	memcpy(p->args, c->args, sizeof(p->args));
 	g->nr_pending++;
@@ -361,9 +371,12 @@ static int capture_entry(struct gears *g, struct vcpu *v, struct kvm_regs *r, ui
 {
 	uint64_t ts, ret_rip = r->rcx;
 	struct sysdecode_call c;
+	int32_t pid = -1;
 	int changed;
 
 	call_from_regs(r, &c);
+	if (published(g, r->rax))
+		profile__current(v, cr3, &pid); /* before the lock: it asks KVM for an MSR */
 	pthread_mutex_lock(&g->lock);
 	/* Stamped under the lock, as selection changes are: the trace orders them truly. */
 	ts = trace_clock__now();
@@ -377,9 +390,9 @@ static int capture_entry(struct gears *g, struct vcpu *v, struct kvm_regs *r, ui
 		return 0;
 	}
 	g->stats.entries++;
-	changed = follow_return(g, v, &c, r, cr3, ts);
+	changed = follow_return(g, v, &c, r, cr3, ts, pid);
 	pthread_mutex_unlock(&g->lock);
-	emit_entry(g, v, &c, cr3, ret_rip, ts);
+	emit_entry(g, v, &c, cr3, ret_rip, ts, pid);
 	return changed;
 }
 
@@ -434,7 +447,7 @@ static void emit_exit(struct gears *g, struct vcpu *v, const struct pending *p, 
 	struct reader r = { &g->vm->mem, p->cr3 };
 	struct trace_syscall_exit_args a = {
 		.vcpu = v->id,
-		.pid = -1,
+		.pid = p->pid,
 		.cr3 = p->cr3,
 		.nr = p->nr,
 		.mode = g->opts.mode,
@@ -569,6 +582,7 @@ int gears__setup(struct vm *vm, const struct gears_opts *o)
 	}
 	if (!ret) {
 		write_tramp(g);
+		write_bitmap(g);
 		g->mech = choose_mech(vm, o->mode);
 		ret = setup_hooks(g);
 	}

@@ -89,6 +89,8 @@ struct gears_call {
 	uint64_t entry; /* the function's offset in code */
 	uint64_t arg; /* RDI */
 	uint64_t cr3; /* the address space; 0: the vCPU's own when paused */
+	const char *program; /* or the one process running this program (a kernel vmscope has
+			      * a profile of: abi/kprofile.h); NULL: cr3 decides */
 	int vcpu;
 	int timeout_ms; /* <= 0: 1000 */
 };
@@ -98,6 +100,7 @@ struct gears_call_result {
 	int vector; /* -1: returned; else the exception it took */
 	uint64_t fault_rip, fault_addr, error_code; /* the exception's (fault_addr: #PF's CR2) */
 	uint64_t cr3; /* the address space it ran in */
+	int32_t pid; /* the process of --program; -1 otherwise */
 	uint64_t ns; /* from save to restore of the vCPU's context */
 	uint64_t exits; /* VM exits while it ran */
 };

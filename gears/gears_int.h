@@ -33,6 +33,7 @@ struct pending {
 	uint64_t entry_ts;
 	uint64_t args[6];
 	uint32_t nr, vcpu;
+	int32_t pid; /* -1: not known */
 	int used;
 };
 
@@ -84,6 +85,12 @@ void inject__writable(struct gears *g, int on, int nx);
 int inject__map_kernel(struct gears *g, uint64_t cr3, uint64_t entry);
 uint64_t inject__map_user(struct gears *g, uint64_t cr3);
 int inject__unmap_all(struct gears *g);
+
+/* The pid of the process running on v in address space cr3 (profile.c); -ENOENT, pid -1. */
+int profile__current(struct vcpu *v, uint64_t cr3, int32_t *pid);
+/* The address space (and pid) of the one process running program name; -errno, message. */
+int profile__find_program(struct vm *vm, uint64_t walk_cr3, const char *name, uint64_t *cr3,
+			  int32_t *pid);
 
 /* KVM_GET_MSRS (set 0) or KVM_SET_MSRS of one MSR of v; 0 or -EIO. */
 int gears_msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "../../abi/bootinfo.h"
+#include "../../abi/kprofile.h"
 #include "../../abi/layout.h"
 #include "../libc/fmt.h"
 #include "uapi.h"
@@ -145,6 +146,21 @@ struct task {
 	uint64_t nr_syscalls;
 	uint8_t fpu[512] __attribute__((aligned(16)));
 };
+
+/* vmscope's profile of this kernel (abi/kprofile.h) must describe it. */
+_Static_assert(MAX_TASKS == KPROF_MAX_TASKS && sizeof(struct task) == KPROF_TASK_SIZE,
+	       "abi/kprofile.h: task table");
+_Static_assert(offsetof(struct task, state) == KPROF_TASK_STATE && sizeof(enum task_state) == 4 &&
+		       offsetof(struct task, pid) == KPROF_TASK_PID &&
+		       offsetof(struct task, mm) == KPROF_TASK_MM &&
+		       offsetof(struct task, name) == KPROF_TASK_NAME &&
+		       sizeof(((struct task *)0)->name) == KPROF_NAME_LEN,
+	       "abi/kprofile.h: struct task");
+_Static_assert(offsetof(struct mm, pml4) == KPROF_MM_PML4 &&
+		       offsetof(struct cpu, current) == KPROF_CPU_CURRENT,
+	       "abi/kprofile.h: struct mm, struct cpu");
+_Static_assert(T_UNUSED == KPROF_T_UNUSED && T_ZOMBIE == KPROF_T_ZOMBIE,
+	       "abi/kprofile.h: task states");
 
 /* entry.S */
 void switch_to(uint64_t *prev_ksp, uint64_t next_ksp);

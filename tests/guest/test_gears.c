@@ -18,6 +18,7 @@ struct call {
 	unsigned long long ts; /* ns of the day, as babeltrace2 prints it */
 	unsigned long long cr3;
 	long long ret;
+	long pid; /* the process, from vmscope's profile of the built-in kernel */
 	char name[32], err[16], path[160], text[300];
 };
 
@@ -76,6 +77,9 @@ static void parse_call(const char *line, struct call *c)
 		c->cr3 = strtoull(num, NULL, 16);
 	if (!field(line, "ret", num, sizeof(num)))
 		c->ret = strtoll(num, NULL, 10);
+	c->pid = -2;
+	if (!field(line, "pid", num, sizeof(num)))
+		c->pid = strtol(num, NULL, 10);
 	field(line, "name", c->name, sizeof(c->name));
 	field(line, "err", c->err, sizeof(c->err));
 	field(line, "path", c->path, sizeof(c->path));
@@ -272,6 +276,28 @@ static int check_report(const char *mode, const char *out, unsigned long long cr
 	return 0;
 }
 
+/*
+ * Every call is attributed to its process: getpid's return is the pid its events carry, and
+ * no event lacks one (the built-in kernel's processes are known to vmscope).
+ */
+static int check_pids(void)
+{
+	int i, getpids = 0;
+
+	for (i = 0; i < nr_calls; i++) {
+		TEST_ASSERT(calls[i].pid > 0, "a %s event without its process (pid %ld)",
+			    calls[i].name, calls[i].pid);
+		if (!calls[i].exit || strcmp(calls[i].name, "getpid"))
+			continue;
+		TEST_ASSERT(calls[i].pid == calls[i].ret,
+			    "getpid returned %lld; its events say pid %ld", calls[i].ret,
+			    calls[i].pid);
+		getpids++;
+	}
+	TEST_ASSERT(getpids >= 10, "only %d getpid returns in the trace", getpids);
+	return 0;
+}
+
 static int test_mode(const char *mode)
 {
 	const char *extra[] = { "--syscalls", SELECTION, "--syscall-mode", mode, "--guest-cmd",
@@ -284,7 +310,7 @@ static int test_mode(const char *mode)
 		return -1;
 	TEST_ASSERT(spaces_with("getpid", 10, &cr3, 1) == 1,
 		    "no address space made getpid 10 times:\n%s", out);
-	if (check_syscalls_process(out, cr3) || check_report(mode, out, cr3))
+	if (check_syscalls_process(out, cr3) || check_report(mode, out, cr3) || check_pids())
 		return -1;
 	TEST_ASSERT(all == stub_exits, "the run counted %ld exits at the entry, the trace %ld", all,
 		    stub_exits);
@@ -396,6 +422,8 @@ static int test_two_vcpus(void)
 	for (i = 0; i < 2; i++)
 		if (check_syscalls_process(out, cr3[i]))
 			return -1;
+	if (check_pids())
+		return -1;
 	free(out);
 	return 0;
 }
@@ -466,11 +494,64 @@ static int test_select_midrun(void)
 		    "getcpu before %d, clock_gettime after %d (before %d; selection changed at "
 		    "%llu ns, %d events, %llu and %llu captured before and after; lost: %s)",
 		    entries_around("getcpu", 1), entries_around("clock_gettime", 0),
-		    entries_around("clock_gettime", 1), select_ts, nr_calls,
-		    (unsigned long long)n0, (unsigned long long)n1, lost_note);
+		    entries_around("clock_gettime", 1), select_ts, nr_calls, (unsigned long long)n0,
+		    (unsigned long long)n1, lost_note);
 	TEST_ASSERT(!entries_around("getcpu", 0) && !entries_around("clock_gettime", 1),
 		    "getcpu after the change %d, clock_gettime before it %d",
 		    entries_around("getcpu", 0), entries_around("clock_gettime", 1));
+	return 0;
+}
+
+/*
+ * Code injected into a process chosen by its program's name runs in that process's address
+ * space: it returns CR3, which must be the address space the reply names; an unknown name is
+ * refused with the programs that do run.
+ */
+static int test_inject_program(void)
+{
+	static const uint8_t get_cr3[] = { 0x0f, 0x20, 0xd8, 0xc3 }; /* mov %cr3, %rax; ret */
+	const char *extra[] = { "--guest-cmd", "spin 30", NULL };
+	char path[PATH_MAX], req[PATH_MAX + 64];
+	struct json_object *j;
+	unsigned long long cr3;
+	double end = cli_now() + 60;
+	struct vmm m;
+	int ok, status;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/get_cr3.bin", cli_tmp);
+	f = fopen(path, "w");
+	TEST_ASSERT(f && fwrite(get_cr3, sizeof(get_cr3), 1, f) == 1 && !fclose(f),
+		    "cannot write %s", path);
+	if (vmm_spawn(&m, NULL, 0, 1, extra))
+		return -1;
+	snprintf(req, sizeof(req), "inject %s --program spin", path);
+	for (ok = 0; !ok && cli_now() < end;) {
+		j = vmm_ask(&m, req); /* until spin has started */
+		ok = j && json_object_get_boolean(json_object_object_get(j, "ok"));
+		if (ok) {
+			cr3 = strtoull(jsonc__str(j, "cr3") ?: "0", NULL, 16);
+			TEST_ASSERT(jsonc__u64(j, "value", 0) == cr3 && cr3,
+				    "the code ran with CR3 0x%llx; the reply names 0x%llx",
+				    (unsigned long long)jsonc__u64(j, "value", 0), cr3);
+			TEST_ASSERT(json_object_get_int(json_object_object_get(j, "pid")) > 1,
+				    "no pid for spin");
+		}
+		json_object_put(j);
+		if (!ok)
+			usleep(200000);
+	}
+	TEST_ASSERT(ok, "inject --program spin never succeeded");
+	snprintf(req, sizeof(req), "inject %s --program nosuch", path);
+	j = vmm_ask(&m, req);
+	ok = j && !json_object_get_boolean(json_object_object_get(j, "ok")) &&
+	     strstr(jsonc__str(j, "error") ?: "", "no process runs program 'nosuch'") &&
+	     strstr(jsonc__str(j, "error") ?: "", "spin (pid");
+	TEST_ASSERT(ok, "an unknown program: %s", j ? json_object_to_json_string(j) : "no reply");
+	json_object_put(j);
+	TEST_ASSERT(vmm_ok(&m, "stop"), "stop refused");
+	status = cli_wait(m.pid, 60);
+	TEST_ASSERT(status == 0, "the run did not end cleanly (status %d)", status);
 	return 0;
 }
 
@@ -484,6 +565,7 @@ int main(void)
 		  test_bad_pointers },
 		{ "two programs on two vCPUs", test_two_vcpus },
 		{ "selection changed mid-run, on both vCPUs", test_select_midrun },
+		{ "code injected into a process named by its program", test_inject_program },
 	};
 	int ret;
 
@@ -495,7 +577,7 @@ int main(void)
 	}
 	cli_setup();
 	signal(SIGPIPE, SIG_IGN);
-	ret = harness_main(cases, 6);
+	ret = harness_main(cases, 7);
 	cli_cleanup();
 	return ret;
 }

@@ -101,6 +101,9 @@ static void test_parse_gears(void **state)
 	expect_bad("inject /a --timeout 70000", "at most 60000");
 	expect_bad("inject /a --arg x", "--arg");
 	expect_bad("inject /a --bogus 1", "unknown option '--bogus'");
+	assert_int_equal(parse("inject /a --program spin", &req), 0);
+	assert_string_equal(req.program, "spin");
+	expect_bad("inject /a --program 0123456789abcdef", "1 to 15 characters");
 }
 
 static void test_parse_bad(void **state)

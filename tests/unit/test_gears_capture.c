@@ -23,8 +23,11 @@
 #include <cmocka.h>
 
 #include "../../abi/gears.h"
+#include "../../abi/kprofile.h"
 #include "../../abi/layout.h"
 #include "../../gears/gears.h"
+#include "../../gears/gears_int.h"
+#include "../../lib/err.h"
 #include "exit.h"
 #include "hostfix.h"
 #include "hostfix_int.h"
@@ -35,6 +38,7 @@
 
 #define MSR_LSTAR 0xc0000082
 #define MSR_STAR 0xc0000081
+#define MSR_KERNEL_GS_BASE 0xc0000102
 #define RFLAGS_RF (1ull << 16)
 
 #define CR3 0x1000ull /* PML4; PDPT 0x2000 and PD 0x3000 map the first 2 MiB (user) */
@@ -48,7 +52,7 @@
 #define NR_GETPID 39
 
 /* The fake KVM: MSRs as KVM holds them, the last guest-debug request. */
-static uint64_t fake_lstar;
+static uint64_t fake_lstar, fake_kernel_gs;
 static struct kvm_guest_debug fake_dbg;
 static int fake_bp_fires;
 
@@ -68,7 +72,10 @@ static int fake_msrs(struct kvm_msrs *m, int set)
 	unsigned int i;
 
 	for (i = 0; i < m->nmsrs; i++) {
-		uint64_t *reg = m->entries[i].index == MSR_LSTAR ? &fake_lstar : NULL;
+		uint32_t idx = m->entries[i].index;
+		uint64_t *reg = idx == MSR_LSTAR	    ? &fake_lstar
+				: idx == MSR_KERNEL_GS_BASE ? &fake_kernel_gs
+							    : NULL;
 
 		if (!reg)
 			m->entries[i].data =
@@ -147,7 +154,7 @@ static struct fab *fab_new(void)
 	put64(f, 0x2000, 0x3000 | PTE_P | PTE_W | PTE_U);
 	put64(f, 0x3000, PTE_P | PTE_W | PTE_U | PTE_PS);
 	assert_int_equal(mem__write(&f->vm.mem, USER_RIP - 2, syscall_insn, 2), 0);
-	fake_lstar = 0;
+	fake_lstar = fake_kernel_gs = 0;
 	memset(&fake_dbg, 0, sizeof(fake_dbg));
 	return f;
 }
@@ -452,6 +459,102 @@ static void test_stub_hides_itself(void **state)
 	fab_free(f);
 }
 
+/* A task table as the built-in kernel keeps it (abi/kprofile.h), in the fake's RAM. */
+#define TASKS 0x10000ull
+#define CPU0 0x50000ull
+
+static void put_task(struct fab *f, int slot, uint32_t state, int32_t pid, uint64_t pml4,
+		     const char *name)
+{
+	uint64_t t = TASKS + (uint64_t)slot * KPROF_TASK_SIZE, mm = 0x20000 + slot * 0x100;
+	char n[KPROF_NAME_LEN] = { 0 };
+
+	strncpy(n, name, sizeof(n) - 1);
+	assert_int_equal(mem__write(&f->vm.mem, t + KPROF_TASK_STATE, &state, 4), 0);
+	assert_int_equal(mem__write(&f->vm.mem, t + KPROF_TASK_PID, &pid, 4), 0);
+	put64(f, t + KPROF_TASK_MM, pml4 ? mm : 0);
+	put64(f, mm + KPROF_MM_PML4, pml4);
+	assert_int_equal(mem__write(&f->vm.mem, t + KPROF_TASK_NAME, n, sizeof(n)), 0);
+}
+
+static void profiled(struct fab *f)
+{
+	f->vm.kernel_tasks = TASKS;
+	put_task(f, 0, 2, 1, CR3, "init"); /* running */
+	put_task(f, 1, 3, 2, 0x30000, "spin"); /* sleeping */
+	put_task(f, 2, 1, 3, 0x40000, "spin"); /* runnable */
+	put_task(f, 3, KPROF_T_ZOMBIE, 4, 0x60000, "files");
+	put_task(f, 4, 2, 5, 0, "idle"); /* a kernel task */
+	put64(f, CPU0 + KPROF_CPU_CURRENT, TASKS); /* init runs on this CPU */
+	fake_kernel_gs = CPU0; /* user mode: the kernel's GS base waits in KERNEL_GS_BASE */
+}
+
+static void test_profile_finds_programs(void **state)
+{
+	struct fab *f = fab_new();
+	uint64_t cr3 = 0;
+	int32_t pid = -1;
+
+	(void)state;
+	assert_int_equal(profile__find_program(&f->vm, CR3, "init", &cr3, &pid), -EOPNOTSUPP);
+	profiled(f);
+	assert_int_equal(profile__find_program(&f->vm, CR3, "init", &cr3, &pid), 0);
+	assert_int_equal(cr3, CR3);
+	assert_int_equal(pid, 1);
+	/* Two processes, two address spaces: the user must choose, and is told which. */
+	assert_int_equal(profile__find_program(&f->vm, CR3, "spin", &cr3, &pid), -EINVAL);
+	assert_non_null(
+		strstr(err__msg(0), "spin (pid 2, cr3 0x30000), spin (pid 3, cr3 0x40000)"));
+	/* A zombie and a kernel task are no address space to inject into. */
+	assert_int_equal(profile__find_program(&f->vm, CR3, "files", &cr3, &pid), -ENOENT);
+	assert_int_equal(profile__find_program(&f->vm, CR3, "idle", &cr3, &pid), -ENOENT);
+	assert_non_null(strstr(err__msg(0), "running: init (pid 1"));
+	/* A table that is not in guest RAM is an error, not a crash. */
+	f->vm.kernel_tasks = 0x7fff00000000ull;
+	assert_int_equal(profile__find_program(&f->vm, CR3, "init", &cr3, &pid), -EFAULT);
+	fab_free(f);
+}
+
+static void test_profile_current_process(void **state)
+{
+	struct fab *f = fab_new();
+	int32_t pid = 0;
+
+	(void)state;
+	profiled(f);
+	assert_int_equal(profile__current(&f->v, CR3, &pid), 0);
+	assert_int_equal(pid, 1);
+	/* The running task's address space is not the call's: unknown. */
+	assert_int_equal(profile__current(&f->v, 0x30000, &pid), -ENOENT);
+	assert_int_equal(pid, -1);
+	/* current pointing inside a slot, or a per-CPU pointer to nowhere: unknown. */
+	put64(f, CPU0 + KPROF_CPU_CURRENT, TASKS + 8);
+	assert_int_equal(profile__current(&f->v, CR3, &pid), -ENOENT);
+	fake_kernel_gs = 0x7fff00000000ull;
+	assert_int_equal(profile__current(&f->v, CR3, &pid), -ENOENT);
+	fab_free(f);
+}
+
+/* A selected call's pending return carries the pid the profile gave at its entry. */
+static void test_pvm_call_has_pid(void **state)
+{
+	struct fab *f = pvm_fab("openat", GEARS_FILTER);
+	struct gears *g;
+	int i, seen = 0;
+
+	(void)state;
+	profiled(f);
+	assert_int_equal(pvm_syscall(f, NR_OPENAT), EXIT_RESUME);
+	g = f->vm.gears;
+	for (i = 0; i < GEARS_MAX_PENDING; i++)
+		if (g->pending[i].used) {
+			assert_int_equal(g->pending[i].pid, 1);
+			seen++;
+		}
+	assert_int_equal(seen, 1);
+	fab_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +566,9 @@ int main(void)
 		cmocka_unit_test(test_breakpoint_each_call_once),
 		cmocka_unit_test(test_breakpoint_foreign_exit),
 		cmocka_unit_test(test_stub_hides_itself),
+		cmocka_unit_test(test_profile_finds_programs),
+		cmocka_unit_test(test_profile_current_process),
+		cmocka_unit_test(test_pvm_call_has_pid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
