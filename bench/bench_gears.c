@@ -97,15 +97,16 @@ static void row_exits(int m, const struct counts *c, long total)
 	       mode_names[m], total ? (double)c->completed / total : 0.0, total);
 }
 
-/* Capture on (m) vs off: the median of v over the runs, and their ratio. */
+/* Capture on (m) vs off: the median of v over the runs, their ratio, and the spreads. */
 static void row_time(const char *what, const char *unit, int m, double v[NR_MODES][RUNS])
 {
 	double on = bench_median(v[m], RUNS), off = bench_median(v[OFF], RUNS);
+	int prec = unit[0] == 's' ? 3 : 0;
 
 	printf("| syscalls program %s, capture %s vs off (median of %d runs each) | %.*f %s | "
-	       "%.3f x | off %.*f %s |\n",
-	       what, mode_names[m], RUNS, unit[0] == 's' ? 3 : 0, on, unit, on / off,
-	       unit[0] == 's' ? 3 : 0, off, unit);
+	       "%.3f x | off %.*f %s; on min %.*f max %.*f, off min %.*f max %.*f |\n",
+	       what, mode_names[m], RUNS, prec, on, unit, on / off, prec, off, unit, prec, v[m][0],
+	       prec, v[m][RUNS - 1], prec, v[OFF][0], prec, v[OFF][RUNS - 1]);
 }
 
 int main(void)
