@@ -33,8 +33,8 @@ static const char *const cmd_names[] = {
 #define NR_CMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
 #define CMD_LIST                                                                                   \
 	"help, stats, info, subscribe [--json], unsubscribe, pause, resume, stop, dump, "          \
-	"syscalls [--add LIST] [--remove LIST], inject PATH [--entry OFF] [--arg N] [--cr3 X] "    \
-	"[--vcpu N] [--timeout MS]"
+	"syscalls [--add LIST] [--remove LIST], inject PATH [--entry OFF] [--arg N] "              \
+	"[--cr3 X | --program NAME] [--vcpu N] [--timeout MS]"
 
 const char *control__cmd_name(enum control_cmd cmd)
 {
