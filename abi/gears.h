@@ -50,9 +50,13 @@
 #define GEARS_CALL_TSS 0x100 /* ... a 64-bit TSS: every gate switches to its IST1 stack */
 #define GEARS_CALL_HANDLERS 0x800 /* ... 256 handlers of 8 bytes */
 
-/* In the stub page: the entry code, then its data. */
-#define GEARS_STUB_ORIG 0x800 /* u64: the guest's own LSTAR, where the stub continues */
-#define GEARS_STUB_BITMAP 0x840 /* 512 bits: the selected system-call numbers */
+/*
+ * In the stub page: one entry stub per vCPU (each vCPU's LSTAR points at its own, so each
+ * continues at the entry its guest set, however often it changes), then the selection.
+ */
+#define GEARS_STUB_SLOT 48 /* bytes per vCPU: the code, then its data */
+#define GEARS_STUB_ORIG 40 /* in a slot, u64: the vCPU's own LSTAR, where its stub continues */
+#define GEARS_STUB_BITMAP 0xc00 /* 512 bits: the selected system-call numbers */
 
 /*
  * The user mapping: the trampoline at the start of the PML4 slot's range, the doorbell page

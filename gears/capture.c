@@ -77,8 +77,13 @@ static void put32(uint8_t *p, int32_t v)
 	memcpy(p, &v, 4);
 }
 
-/* The entry stub: filter mode tests the bitmap; trap mode exits for every call. */
-static void write_stub(struct gears *g)
+_Static_assert(VM_MAX_VCPUS *GEARS_STUB_SLOT <= GEARS_STUB_BITMAP, "a stub slot per vCPU");
+
+/*
+ * vCPU id's entry stub, continuing at lstar: filter mode tests the bitmap, trap mode exits
+ * for every call.  The continuation is stored whole (the vCPU may be entering the stub).
+ */
+static void write_stub(struct gears *g, int id, uint64_t lstar)
 {
 	static const uint8_t filter[] = {
 		0x48, 0x3d,
@@ -102,17 +107,18 @@ static void write_stub(struct gears *g)
 		0,    0,
 		0,    0, /* jmp *orig(%rip) */
 	};
-	uint8_t *stub = g->region + GEARS_OFF_STUB;
+	uint32_t slot = (uint32_t)id * GEARS_STUB_SLOT;
+	uint8_t *stub = g->region + GEARS_OFF_STUB + slot;
 
+	__atomic_store_n((uint64_t *)(stub + GEARS_STUB_ORIG), lstar, __ATOMIC_RELAXED);
 	if (g->opts.mode == GEARS_FILTER) {
 		memcpy(stub, filter, sizeof(filter));
-		put32(stub + 12, GEARS_STUB_BITMAP - 16);
+		put32(stub + 12, GEARS_STUB_BITMAP - slot - 16);
 		put32(stub + 24, GEARS_STUB_ORIG - 28);
 	} else {
 		memcpy(stub, trap, sizeof(trap));
 		put32(stub + 4, GEARS_STUB_ORIG - 8);
 	}
-	memcpy(stub + GEARS_STUB_ORIG, &g->orig_lstar, 8);
 }
 
 /* Is nr in the selection as published in the region (no lock: a hint, the lock decides)? */
@@ -157,17 +163,17 @@ int gears_msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data)
 	return 0;
 }
 
-/* Where this vCPU's CPU should enter on SYSCALL: the stub, once it is in place. */
-static uint64_t cpu_lstar(struct gears *g, uint64_t guest)
+/* Where vCPU id's CPU should enter on SYSCALL: its stub, once it is in place. */
+static uint64_t cpu_lstar(struct gears *g, int id, uint64_t guest)
 {
-	if (g->mech != GEARS_MECH_STUB || g->removing || !g->kva || guest != g->orig_lstar)
+	if (g->mech != GEARS_MECH_STUB || g->removing || !g->kva)
 		return guest;
-	return g->kva + GEARS_OFF_STUB;
+	return g->kva + GEARS_OFF_STUB + (uint64_t)id * GEARS_STUB_SLOT;
 }
 
 /*
- * An LSTAR write of the guest: the first maps the region beside its entry and builds the stub;
- * with the breakpoint, each arms it on the writing vCPU.
+ * An LSTAR write of the guest, learned again at every write: the first maps the region beside
+ * the entry; each points the writing vCPU's stub (or its breakpoint) at the new entry.
  */
 static int place_stub(struct gears *g, struct vcpu *v, uint64_t lstar)
 {
@@ -175,25 +181,22 @@ static int place_stub(struct gears *g, struct vcpu *v, uint64_t lstar)
 	int ret;
 
 	if (g->mech == GEARS_MECH_BREAKPOINT && !g->removing) {
-		g->orig_lstar = lstar;
 		ret = vcpu__set_standing_bp(v, lstar); /* this vCPU's; each writes its own */
 		if (ret)
 			fprintf(stderr, "vmscope: warning: vCPU %d: no system-call capture: %s\n",
 				v->id, err__msg(ret));
 		return ret;
 	}
-	if (g->kva || g->removing)
+	if (g->removing)
 		return 0;
-	ret = vcpu__get_sregs(v, &s);
-	if (!ret)
+	ret = g->kva ? 0 : vcpu__get_sregs(v, &s);
+	if (!ret && !g->kva)
 		ret = inject__map_kernel(g, s.cr3, lstar);
 	if (ret) {
 		fprintf(stderr, "vmscope: warning: no system-call capture: %s\n", err__msg(ret));
 		return ret;
 	}
-	g->orig_lstar = lstar;
-	write_stub(g);
-	write_bitmap(g);
+	write_stub(g, v->id, lstar);
 	return 0;
 }
 
@@ -216,7 +219,7 @@ static int lstar_hook(struct vcpu *v, void *opaque, uint32_t index, int is_write
 	pthread_mutex_lock(&g->lock);
 	g->guest_lstar[v->id] = *data;
 	place_stub(g, v, *data);
-	cpu = cpu_lstar(g, *data);
+	cpu = cpu_lstar(g, v->id, *data);
 	pthread_mutex_unlock(&g->lock);
 	return gears_msr_io(v, index, 1, &cpu) ? -EPERM : 0;
 }

@@ -50,7 +50,6 @@ struct gears {
 	pthread_mutex_t lock; /* tables, pending returns, statistics */
 
 	uint64_t kva; /* the region's address in the guest's kernel half; 0: not mapped */
-	uint64_t orig_lstar; /* the guest's own LSTAR, where the stub continues */
 	uint64_t *guest_lstar; /* per vCPU, as the guest last wrote it; 0: not yet */
 	uint64_t cstar, sysenter_eip; /* for completeness (caps, trace metadata) */
 	int capturing; /* system-call capture is armed (gears__setup) */

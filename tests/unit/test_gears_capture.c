@@ -439,10 +439,21 @@ static void test_breakpoint_foreign_exit(void **state)
 }
 
 /* Where breakpoints do not fire, trap mode uses the stub; filter mode always does. */
+/* Where vCPU 0's stub continues (its slot in the VMM's pages). */
+static uint64_t stub_orig(struct fab *f)
+{
+	struct gears *g = f->vm.gears;
+	uint64_t v;
+
+	memcpy(&v, g->region + GEARS_OFF_STUB + GEARS_STUB_ORIG, 8);
+	return v;
+}
+
 static void test_stub_hides_itself(void **state)
 {
 	struct gears_opts o = { .syscalls = "openat", .mode = GEARS_TRAP };
 	struct fab *f = fab_new();
+	uint64_t stub;
 
 	(void)state;
 	fake_bp_fires = 0;
@@ -453,8 +464,15 @@ static void test_stub_hides_itself(void **state)
 	assert_int_equal(fake_lstar >> 47, 0x1ffff);
 	assert_int_equal(rdmsr(f, MSR_LSTAR), LSTAR); /* ... the guest reads its own value */
 	assert_int_equal(fake_dbg.control, 0); /* no breakpoint */
+	stub = fake_lstar;
+	assert_int_equal(stub_orig(f), LSTAR); /* where the stub continues */
+	/* A new entry is learned again: the same stub, continuing at the new entry. */
+	wrmsr(f, MSR_LSTAR, LSTAR + 0x40);
+	assert_int_equal(fake_lstar, stub);
+	assert_int_equal(stub_orig(f), LSTAR + 0x40);
+	assert_int_equal(rdmsr(f, MSR_LSTAR), LSTAR + 0x40);
 	assert_int_equal(gears__remove(&f->vm), 0);
-	assert_int_equal(fake_lstar, LSTAR);
+	assert_int_equal(fake_lstar, LSTAR + 0x40); /* the guest's own, as it last wrote it */
 	assert_int_equal(get64(f, KPDPT + 8 * 511), 0); /* the stub's mapping removed */
 	fab_free(f);
 }
