@@ -68,4 +68,23 @@ int emulate__decode(const uint8_t *bytes, int len, int bits, char *name, size_t 
  */
 int emulate__inject(struct vcpu *v, int vector, int has_error, uint32_t error, uint64_t cr2);
 
+#ifdef HAVE_CAPSTONE
+#include <capstone/capstone.h>
+
+struct kvm_regs;
+struct kvm_sregs;
+
+/* The value of general register reg (a capstone id) in regs; 0 for none or a non-GPR. */
+uint64_t emulate__reg(const struct kvm_regs *regs, x86_reg reg);
+
+/*
+ * The linear address of memory operand m of an instruction ending at next_rip, in code of
+ * bits (16, 32, 64) with addr_size-byte addresses: base, index, scale, displacement,
+ * RIP-relative, and the segment's base (in 64-bit mode FS and GS only).  *seg: the segment
+ * it uses (the override, else SS for a stack base, else DS).
+ */
+uint64_t emulate__linear(const struct kvm_regs *r, const struct kvm_sregs *s, int bits,
+			 int addr_size, uint64_t next_rip, const x86_op_mem *m, x86_reg *seg);
+#endif
+
 #endif

@@ -58,13 +58,18 @@ static uint64_t *gpr_slot(struct kvm_regs *regs, const struct gpr *g)
 	return (uint64_t *)((char *)regs + g->offset);
 }
 
-uint64_t emu__reg(const struct emu *e, x86_reg reg)
+uint64_t emulate__reg(const struct kvm_regs *regs, x86_reg reg)
 {
 	const struct gpr *g = gpr_of(reg);
 
 	if (!g)
 		return 0;
-	return (*gpr_slot((struct kvm_regs *)&e->regs, g) >> g->shift) & emu__mask(g->size * 8);
+	return (*gpr_slot((struct kvm_regs *)regs, g) >> g->shift) & emu__mask(g->size * 8);
+}
+
+uint64_t emu__reg(const struct emu *e, x86_reg reg)
+{
+	return emulate__reg(&e->regs, reg);
 }
 
 int emu__set_reg(struct emu *e, x86_reg reg, uint64_t val)
@@ -93,21 +98,21 @@ int emu__op_bits(const struct emu *e, int i)
 	return e->x86->operands[i].size * 8;
 }
 
-static const struct kvm_segment *segment_of(const struct emu *e, x86_reg seg)
+static const struct kvm_segment *segment_of(const struct kvm_sregs *s, x86_reg seg)
 {
 	switch (seg) {
 	case X86_REG_ES:
-		return &e->sregs.es;
+		return &s->es;
 	case X86_REG_CS:
-		return &e->sregs.cs;
+		return &s->cs;
 	case X86_REG_SS:
-		return &e->sregs.ss;
+		return &s->ss;
 	case X86_REG_FS:
-		return &e->sregs.fs;
+		return &s->fs;
 	case X86_REG_GS:
-		return &e->sregs.gs;
+		return &s->gs;
 	default:
-		return &e->sregs.ds;
+		return &s->ds;
 	}
 }
 
@@ -125,28 +130,29 @@ static x86_reg operand_segment(const x86_op_mem *m)
 	return is_stack_base(m->base) ? X86_REG_SS : X86_REG_DS;
 }
 
-static uint64_t effective_address(const struct emu *e, const x86_op_mem *m)
+uint64_t emulate__linear(const struct kvm_regs *r, const struct kvm_sregs *s, int bits,
+			 int addr_size, uint64_t next_rip, const x86_op_mem *m, x86_reg *seg)
 {
 	uint64_t ea = (uint64_t)m->disp;
 
 	if (m->base == X86_REG_RIP || m->base == X86_REG_EIP)
-		ea += e->next_rip;
+		ea += next_rip;
 	else
-		ea += emu__reg(e, m->base);
-	ea += emu__reg(e, m->index) * (uint64_t)m->scale; /* riz/eiz and none read as 0 */
-	return ea & emu__mask(e->x86->addr_size * 8);
+		ea += emulate__reg(r, m->base);
+	ea += emulate__reg(r, m->index) * (uint64_t)m->scale; /* riz/eiz and none read as 0 */
+	ea &= emu__mask(addr_size * 8);
+	*seg = operand_segment(m);
+	if (bits == 64)
+		return *seg == X86_REG_FS || *seg == X86_REG_GS ? ea + segment_of(s, *seg)->base
+								: ea;
+	return (ea + segment_of(s, *seg)->base) & 0xffffffffull;
 }
 
-/* Linear address of a memory operand; in 64-bit mode only FS and GS have a base. */
+/* Linear address of a memory operand of the instruction being executed. */
 static uint64_t linear_address(const struct emu *e, const x86_op_mem *m, x86_reg *seg)
 {
-	uint64_t ea = effective_address(e, m);
-
-	*seg = operand_segment(m);
-	if (e->bits == 64)
-		return *seg == X86_REG_FS || *seg == X86_REG_GS ? ea + segment_of(e, *seg)->base
-								: ea;
-	return (ea + segment_of(e, *seg)->base) & 0xffffffffull;
+	return emulate__linear(&e->regs, &e->sregs, e->bits, e->x86->addr_size, e->next_rip, m,
+			       seg);
 }
 
 static int page_fault(struct emu *e, uint64_t la, int present, int write)
