@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * MIME: the memory references of a chosen instruction stream (docs/mime.md).  The vCPU is
+ * stepped through the scope; before each instruction runs, it is decoded (capstone) and the
+ * linear addresses it is about to read and write are computed from the registers: explicit
+ * operands (segment bases, RIP-relative, 32-bit address size), the stack (push, pop, call,
+ * ret, enter, leave, pushf, popf, iret), and string instructions one iteration at a time (a
+ * single-stepped REP stops after each).  What cannot be decoded, or whose references cannot
+ * be computed, is reported with the reason, never guessed.
+ */
+#ifndef VMSCOPE_MIME_H
+#define VMSCOPE_MIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kvm_regs;
+struct kvm_sregs;
+
+#define MIME_MAX_REFS 4
+#define MIME_INSN_MAX 15
+
+struct mime_ref {
+	uint64_t la; /* linear address: guest-virtual, segment base added */
+	uint32_t size; /* bytes */
+	uint8_t write; /* 0: read, 1: write */
+};
+
+struct mime_insn {
+	uint64_t rip;
+	uint8_t len; /* bytes of the instruction */
+	unsigned int id; /* capstone's instruction id */
+	char text[96]; /* mnemonic and operands, as capstone prints them */
+	int nr_refs;
+	struct mime_ref refs[MIME_MAX_REFS];
+};
+
+/* A decoder (capstone x86, 64-bit mode, details on); NULL with a message without capstone. */
+struct mime_decoder;
+struct mime_decoder *mime__decoder_new(void);
+void mime__decoder_free(struct mime_decoder *d);
+
+/*
+ * The instruction in bytes (len of them, fetched at r->rip) and the references it makes when
+ * executed in the state r, s (the next iteration only, for a REP string instruction).
+ * 0; -EINVAL when the bytes are no instruction; -EOPNOTSUPP when its references cannot be
+ * computed (a vector index, an operand of unknown size, a mode other than 64-bit); each with
+ * a message naming the instruction and the reason.
+ */
+int mime__decode(struct mime_decoder *d, const uint8_t *bytes, size_t len, const struct kvm_regs *r,
+		 const struct kvm_sregs *s, struct mime_insn *out);
+
+#endif
