@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * MIME: the memory references of a chosen instruction stream (docs/mime.md).  The vCPU is
+ * MIME: the memory references of a chosen instruction stream.  The vCPU is
  * stepped through the scope; before each instruction runs, it is decoded (capstone) and the
  * linear addresses it is about to read and write are computed from the registers: explicit
  * operands (segment bases, RIP-relative, 32-bit address size), the stack (push, pop, call,
