@@ -37,6 +37,7 @@ struct step_vcpu {
 	int tf_set; /* vmscope set the guest's TF for a ring-3 step */
 	int kvm_step; /* KVM single-step is armed ... */
 	uint64_t armed_rip; /* ... for the instruction at this RIP */
+	unsigned int gen; /* bumped by step__start and step__break_at */
 };
 
 static struct step_vcpu *step_of(struct vcpu *v)
@@ -341,10 +342,14 @@ static int step__classify(struct vcpu *v, struct kvm_run *run, struct step_info 
 static int step__report(struct vcpu *v, struct step_info *si)
 {
 	struct step_vcpu *st = step_of(v);
+	unsigned int gen = st->gen;
 	int more;
 
 	si->count = ++st->count;
-	more = st->fn(v, st->opaque, si) && !st->target;
+	more = st->fn(v, st->opaque, si);
+	if (st->gen != gen)
+		return 0; /* fn armed the engine anew (step__start, step__break_at): keep that */
+	more = more && !st->target;
 	if (!more)
 		step__disarm(v);
 	return more;
@@ -453,6 +458,7 @@ int step__start(struct vcpu *v, step_fn fn, void *opaque)
 	st->count = 0;
 	st->target = 0;
 	st->active = 1;
+	st->gen++;
 	return step__arm(v);
 }
 
@@ -479,6 +485,7 @@ int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaq
 	st->count = 0;
 	st->target = rip;
 	st->active = 1;
+	st->gen++;
 	return step__arm(v);
 }
 

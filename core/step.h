@@ -29,7 +29,10 @@ struct step_info {
 	int via_guest_db; /* 1: taken through the guest's #DB (ring 3 on emulating hosts) */
 };
 
-/* Return 1 to take another step, 0 to stop stepping. */
+/*
+ * Return 1 to take another step, 0 to stop stepping.  A callback may instead arm the engine
+ * anew (step__start, step__break_at on an address other than the current one); that stands.
+ */
 typedef int (*step_fn)(struct vcpu *v, void *opaque, const struct step_info *si);
 
 /* Install the engine's hooks on vm (after hostfix__install when that is used). */
