@@ -32,6 +32,8 @@ struct run_opts {
 	uint32_t probe_mask; /* --kernel-probes=LIST (probes/probes.h); 0: the default set */
 	const char *syscalls; /* --syscalls LIST (gears/); NULL: no capture */
 	enum gears_mode syscall_mode; /* --syscall-mode */
+	const char *mime_range; /* --mime-range START-END (mime/); NULL: none */
+	uint64_t mime_start, mime_end, mime_cr3; /* ... parsed; --mime-cr3 */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */

@@ -15,6 +15,7 @@
 #include "../core/loader.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"
+#include "../mime/mime.h"
 #include "../probes/probes.h"
 #include "../control/control.h"
 #include "../trace/trace.h"
@@ -102,6 +103,35 @@ static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 	fprintf(stderr, "vmscope: capturing system calls (%s): %s\n", gears__mechanism(vm),
 		*sel ? sel : "none yet");
 	return 0;
+}
+
+/* MIME (mime/): the code range's references, from its first instruction's next run. */
+static int run_mime_setup(struct vm *vm, const struct run_opts *o)
+{
+	struct mime_opts mo = {
+		.start = o->mime_start, .end = o->mime_end, .cr3 = o->mime_cr3, .cpl = -1
+	};
+	int ret = mime__setup(vm, &mo);
+
+	if (!ret)
+		fprintf(stderr, "vmscope: tracing the memory references of 0x%llx-0x%llx\n",
+			(unsigned long long)o->mime_start, (unsigned long long)o->mime_end);
+	return ret;
+}
+
+static void run_mime_end(struct vm *vm)
+{
+	struct mime_stats st;
+
+	if (!vm->mime)
+		return;
+	mime__stats(vm, &st);
+	fprintf(stderr,
+		"vmscope: MIME: %llu instructions in the range, %llu references, %llu "
+		"instructions not followed (memref_skip)\n",
+		(unsigned long long)st.insns, (unsigned long long)st.refs,
+		(unsigned long long)st.skipped);
+	mime__free(vm);
 }
 
 static void run_gears_end(struct vm *vm)
@@ -250,6 +280,8 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	ret = hostfix__setup(vm, o->fixups);
 	if (!ret && o->syscalls)
 		ret = run_gears_setup(vm, o);
+	if (!ret && o->mime_range)
+		ret = run_mime_setup(vm, o);
 	if (!ret)
 		ret = run_load(vm, o, &li);
 	if (!ret)
@@ -273,6 +305,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		trace__free(trace);
 		probes__free(probes);
 		gears__free(vm);
+		mime__free(vm);
 		return 1;
 	}
 	ret = run_wait(vm, o);
@@ -288,6 +321,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	if (o->syscalls)
 		run_gears_end(vm);
 	gears__free(vm); /* also made by an injection when nothing was captured */
+	run_mime_end(vm);
 	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include "../lib/parse.h"
 #include "../gears/gears.h"
 #include "../gears/syscalls.h"
+#include "../mime/mime.h"
 #include "../probes/probes.h"
 #include "cli.h"
 
@@ -32,6 +33,8 @@ enum {
 	OPT_NO_KERNEL_PROBES,
 	OPT_SYSCALLS,
 	OPT_SYSCALL_MODE,
+	OPT_MIME_RANGE,
+	OPT_MIME_CR3,
 };
 
 static const struct option run_longopts[] = {
@@ -55,6 +58,8 @@ static const struct option run_longopts[] = {
 	{ "no-kernel-probes", no_argument, NULL, OPT_NO_KERNEL_PROBES },
 	{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 	{ "syscall-mode", required_argument, NULL, OPT_SYSCALL_MODE },
+	{ "mime-range", required_argument, NULL, OPT_MIME_RANGE },
+	{ "mime-cr3", required_argument, NULL, OPT_MIME_CR3 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -104,6 +109,10 @@ void cli__run_usage(FILE *f)
 		"                        or trap (every call exits once: a hardware breakpoint\n"
 		"                        where they fire, else the entry stub; where vmscope\n"
 		"                        completes SYSCALL itself, both ride on that exit)\n"
+		"      --mime-range S-E  record the memory references of the code at [S, E)\n"
+		"                        (MIME): memref events in the --trace, each with its\n"
+		"                        instruction, addresses, size, direction and value\n"
+		"      --mime-cr3 X      ... only in address space X\n"
 		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: "
 		"programs\n"
 		"                        with arguments, separated by ; (in turn) or & (at once),\n"
@@ -230,6 +239,11 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 	}
 	case OPT_SYSCALL_MODE:
 		return gears__parse_mode(arg, &o->syscall_mode);
+	case OPT_MIME_RANGE:
+		o->mime_range = arg;
+		return mime__parse_range(arg, &o->mime_start, &o->mime_end);
+	case OPT_MIME_CR3:
+		return parse__u64(arg, "--mime-cr3", &o->mime_cr3);
 	case 'h':
 		return 1;
 	default:
@@ -256,6 +270,11 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 				argv[optind], argv[optind + 1]);
 	if (o->ring == 3 && o->mode != BOOT_LONG)
 		return err__set(EINVAL, "--ring 3 needs --mode long");
+	if (o->mime_range && !o->trace_dir)
+		return err__set(EINVAL, "--mime-range records memref events in a trace; add "
+					"--trace DIR");
+	if (o->mime_cr3 && !o->mime_range)
+		return err__set(EINVAL, "--mime-cr3 narrows --mime-range; give the range too");
 	if ((o->buffer_size || o->overwrite) && !o->trace_dir)
 		return err__set(EINVAL, "%s only applies to a trace; add --trace DIR",
 				o->overwrite ? "--overwrite" : "--buffer-size");

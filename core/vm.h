@@ -68,6 +68,7 @@ struct vm {
 	struct vm_private_mem private_mem[VM_MAX_PRIVATE];
 	int nr_private;
 	void *gears; /* system-call capture and injection (gears/gears.h); NULL: none */
+	void *mime; /* memory-reference tracing (mime/mime.h); NULL: none */
 
 	struct trace_session *trace; /* NULL: tracing off (trace/trace.h, vm__trace_start) */
 	struct kvm_stats_reader *trace_stats; /* per vCPU, while tracing (core/kvmstats.h) */

@@ -47,6 +47,11 @@ void mime__decoder_free(struct mime_decoder *d)
 	free(d);
 }
 
+int mime__is_call(unsigned int id)
+{
+	return id == X86_INS_CALL || id == X86_INS_LCALL;
+}
+
 static int add_ref(struct mime_insn *out, uint64_t la, uint32_t size, int write)
 {
 	if (out->nr_refs == MIME_MAX_REFS)
@@ -283,6 +288,12 @@ int mime__decode(struct mime_decoder *d, const uint8_t *bytes, size_t len, const
 }
 
 #else /* !HAVE_CAPSTONE */
+
+int mime__is_call(unsigned int id)
+{
+	(void)id;
+	return 0;
+}
 
 struct mime_decoder *mime__decoder_new(void)
 {

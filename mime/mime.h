@@ -50,4 +50,33 @@ void mime__decoder_free(struct mime_decoder *d);
 int mime__decode(struct mime_decoder *d, const uint8_t *bytes, size_t len, const struct kvm_regs *r,
 		 const struct kvm_sregs *s, struct mime_insn *out);
 
+/* 1 for a call instruction (its return comes back after it). */
+int mime__is_call(unsigned int id);
+
+struct vm;
+
+struct mime_opts {
+	uint64_t start, end; /* the code range [start, end) */
+	uint64_t cr3; /* only in this address space; 0: in every one */
+	int cpl; /* the ring the range runs at, 0 or 3; -1: by its half of the address space */
+};
+
+struct mime_stats {
+	uint64_t insns; /* instructions in the scope */
+	uint64_t refs; /* references recorded */
+	uint64_t skipped; /* instructions not followed (memref_skip events) */
+};
+
+/* "START-END" (numbers in C syntax) into start, end; -EINVAL with a message. */
+int mime__parse_range(const char *s, uint64_t *start, uint64_t *end);
+
+/*
+ * Trace the references of the code in o's scope on every vCPU of vm (created, not started;
+ * the step engine installed).  Events memref and memref_skip (trace/events.def).  0 or -errno
+ * with a message.
+ */
+int mime__setup(struct vm *vm, const struct mime_opts *o);
+void mime__stats(struct vm *vm, struct mime_stats *st);
+void mime__free(struct vm *vm);
+
 #endif

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MIME on a known instruction stream: a copy loop, a push and a pop, a REP MOVSB and the
+ * return, traced with --mime-range over exactly that code and read back with babeltrace2.
+ * The trace must hold exactly its references, in order, with the right addresses, sizes,
+ * directions and values, and nothing from the code around it (the caller, the loop that
+ * calls it twice, the ucalls).
+ */
+#include "harness.h"
+#include "../../core/hostfix.h"
+#include "../../mime/mime.h"
+#include "../../trace/trace.h"
+
+#define NQ 4 /* quadwords the loop copies */
+#define NB 5 /* bytes REP MOVSB copies after them */
+
+/*
+ * mime_copy(src in RSI, dst in RDI): NQ quadwords by a loop, then a push and a pop of the
+ * last one, then NB bytes by REP MOVSB, then RET.
+ */
+__asm__(".section .text.guest, \"ax\"\n"
+	".globl mime_copy, mime_copy_end\n"
+	"mime_copy:\n"
+	"	mov $4, %ecx\n"
+	"1:	mov (%rsi), %rax\n"
+	"	mov %rax, (%rdi)\n"
+	"	add $8, %rsi\n"
+	"	add $8, %rdi\n"
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	push %rax\n"
+	"	pop %rdx\n"
+	"	mov $5, %ecx\n"
+	"	rep movsb\n"
+	"	ret\n"
+	"mime_copy_end:\n"
+	".previous\n");
+extern char mime_copy[], mime_copy_end[];
+
+static uint8_t src[NQ * 8 + NB] __attribute__((aligned(8)));
+static uint8_t dst[2][NQ * 8 + NB] __attribute__((aligned(8)));
+
+static GUEST_CODE void copy(void *to)
+{
+	__asm__ volatile("call mime_copy"
+			 :
+			 : "S"(src), "D"(to)
+			 : "rax", "rcx", "rdx", "memory", "cc");
+}
+
+static GUEST_CODE void guest_code(uint64_t id, uint64_t nr)
+{
+	int i;
+
+	(void)id;
+	(void)nr;
+	for (i = 0; i < (int)sizeof(src); i++)
+		src[i] = (uint8_t)(0x11 * (i + 1));
+	GUEST_SYNC(1, 0, 0); /* an exit outside the range */
+	copy(dst[0]);
+	GUEST_SYNC(2, 0, 0);
+	copy(dst[1]);
+	for (i = 0; i < (int)sizeof(src); i++)
+		GUEST_ASSERT_EQ(dst[1][i], src[i]);
+	GUEST_DONE();
+}
+
+struct ref {
+	unsigned long long rip, gva, gpa, value;
+	unsigned int size, write;
+};
+
+#define MAX_REFS 256
+static struct ref refs[MAX_REFS];
+static int nr_refs, nr_skips;
+
+static unsigned long long num(const char *line, const char *key)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s = ", key);
+	p = strstr(line, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 0) : ~0ull;
+}
+
+static int load(const char *dir)
+{
+	char cmd[256], line[1024];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>&1", dir);
+	f = popen(cmd, "r");
+	TEST_ASSERT(f, "cannot run babeltrace2");
+	nr_refs = nr_skips = 0;
+	while (fgets(line, sizeof(line), f)) {
+		nr_skips += strstr(line, " memref_skip: ") != NULL;
+		if (!strstr(line, " memref: ") || nr_refs == MAX_REFS)
+			continue;
+		refs[nr_refs++] =
+			(struct ref){ .rip = num(line, "rip"),
+				      .gva = num(line, "gva"),
+				      .gpa = num(line, "gpa"),
+				      .value = num(line, "value"),
+				      .size = (unsigned int)num(line, "size"),
+				      .write = strstr(line, "access = ( \"WRITE\"") != NULL };
+	}
+	TEST_ASSERT(pclose(f) == 0, "babeltrace2 %s failed", dir);
+	return 0;
+}
+
+/* What the guest put in src (the host's copy of the array is not the guest's). */
+static uint8_t src_byte(int i)
+{
+	return (uint8_t)(0x11 * (i + 1));
+}
+
+/* n bytes of src from offset off, little-endian. */
+static unsigned long long le(int off, unsigned int n)
+{
+	unsigned long long v = 0;
+
+	while (n--)
+		v = v << 8 | src_byte(off + (int)n);
+	return v;
+}
+
+/* Reference i must be (gva, size, write) with value; the identity map makes gpa = gva. */
+static int expect(int i, const void *gva, unsigned int size, int write, unsigned long long value)
+{
+	TEST_ASSERT(i < nr_refs, "only %d references", nr_refs);
+	TEST_ASSERT(refs[i].gva == (uintptr_t)gva && refs[i].gpa == (uintptr_t)gva &&
+			    refs[i].size == size && refs[i].write == (unsigned int)write &&
+			    refs[i].value == value,
+		    "reference %d: gva 0x%llx gpa 0x%llx size %u %s value 0x%llx; expected gva %p "
+		    "size %u %s value 0x%llx",
+		    i, refs[i].gva, refs[i].gpa, refs[i].size, refs[i].write ? "write" : "read",
+		    refs[i].value, gva, size, write ? "write" : "read", value);
+	TEST_ASSERT(refs[i].rip >= (uintptr_t)mime_copy && refs[i].rip < (uintptr_t)mime_copy_end,
+		    "reference %d from rip 0x%llx, outside the range", i, refs[i].rip);
+	return 0;
+}
+
+/* One call's references from index i; the stack slot used by push/pop and ret is sp. */
+static int expect_call(int i, const uint8_t *to, unsigned long long *sp)
+{
+	int k;
+
+	for (k = 0; k < NQ; k++) {
+		if (expect(i++, src + 8 * k, 8, 0, le(8 * k, 8)) ||
+		    expect(i++, to + 8 * k, 8, 1, le(8 * k, 8)))
+			return -1;
+	}
+	/* push %rax writes below the return address; pop %rdx reads the same slot. */
+	*sp = refs[i].gva + 8;
+	if (expect(i++, (void *)(uintptr_t)(*sp - 8), 8, 1, le(8 * (NQ - 1), 8)) ||
+	    expect(i++, (void *)(uintptr_t)(*sp - 8), 8, 0, le(8 * (NQ - 1), 8)))
+		return -1;
+	for (k = 0; k < NB; k++)
+		if (expect(i++, src + 8 * NQ + k, 1, 0, src_byte(8 * NQ + k)) ||
+		    expect(i++, to + 8 * NQ + k, 1, 1, src_byte(8 * NQ + k)))
+			return -1;
+	TEST_ASSERT(refs[i].gva == *sp && refs[i].size == 8 && !refs[i].write,
+		    "reference %d: ret must read its return address at 0x%llx", i, *sp);
+	return 0;
+}
+
+static int test_copy(void)
+{
+	struct tvm_opts o = { .entry = guest_code };
+	struct mime_opts mo = { .start = (uintptr_t)mime_copy,
+				.end = (uintptr_t)mime_copy_end,
+				.cpl = 0 };
+	struct trace_opts to = { 0 };
+	struct mime_stats st;
+	struct trace_session *s;
+	char dir[] = "/tmp/vmscope-test-mime-XXXXXX", cmd[64];
+	unsigned long long sp;
+	struct vm vm;
+	int status, per_call = 2 * NQ + 2 + 2 * NB + 1;
+
+	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
+	to.dir = dir;
+	if (tvm_create(&vm, &o))
+		return -1;
+	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__msg(-1));
+	TEST_ASSERT(!mime__setup(&vm, &mo), "%s", err__msg(-1));
+	TEST_ASSERT(!vm__trace_start(&vm, &to, &s), "%s", err__msg(-1));
+	status = tvm_run(&vm, 120);
+	TEST_ASSERT(!vm__trace_stop(&vm), "%s", err__msg(-1));
+	trace__free(s);
+	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);
+	mime__stats(&vm, &st);
+	mime__free(&vm);
+	vm__destroy(&vm);
+	if (load(dir))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	TEST_ASSERT(!system(cmd), "%s", cmd);
+	TEST_ASSERT(nr_skips == 0, "%d instructions not followed", nr_skips);
+	TEST_ASSERT(nr_refs == 2 * per_call && st.refs == (uint64_t)nr_refs,
+		    "%d references in the trace, %llu counted; expected %d", nr_refs,
+		    (unsigned long long)st.refs, 2 * per_call);
+	if (expect_call(0, dst[0], &sp) || expect_call(per_call, dst[1], &sp))
+		return -1;
+	printf("# %llu instructions, %d references, exactly those of the code\n",
+	       (unsigned long long)st.insns, nr_refs);
+	return 0;
+}
+
+int main(void)
+{
+	static const struct harness_case cases[] = {
+		{ "copy loop, push/pop, rep movsb, ret: exactly their references", test_copy },
+	};
+
+	if (system("babeltrace2 --version >/dev/null 2>&1")) {
+		printf("SKIP: the babeltrace2 command is not installed\n");
+		return KSFT_SKIP;
+	}
+	return harness_main(cases, 1);
+}
