@@ -34,6 +34,8 @@ struct run_opts {
 	enum gears_mode syscall_mode; /* --syscall-mode */
 	const char *mime_range; /* --mime-range START-END (mime/); NULL: none */
 	uint64_t mime_start, mime_end, mime_cr3; /* ... parsed; --mime-cr3 */
+	const char *mime_program; /* --mime-program NAME */
+	double mime_from, mime_to; /* --mime-window FROM-TO */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */

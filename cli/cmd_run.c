@@ -108,10 +108,20 @@ static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 /* MIME (mime/): the code range's references, from its first instruction's next run. */
 static int run_mime_setup(struct vm *vm, const struct run_opts *o)
 {
-	struct mime_opts mo = {
-		.start = o->mime_start, .end = o->mime_end, .cr3 = o->mime_cr3, .cpl = -1
-	};
-	int ret = mime__setup(vm, &mo);
+	struct mime_opts mo = { .start = o->mime_start,
+				.end = o->mime_end,
+				.cr3 = o->mime_cr3,
+				.program = o->mime_program,
+				.from_s = o->mime_from,
+				.to_s = o->mime_to,
+				.cpl = -1 };
+	int ret;
+
+	if (o->mime_program && !vm->kernel_tasks)
+		return err__set(EINVAL,
+				"--mime-program: vmscope knows the processes of its "
+				"built-in kernel only; give the address space with --mime-cr3");
+	ret = mime__setup(vm, &mo);
 
 	if (!ret)
 		fprintf(stderr, "vmscope: tracing the memory references of 0x%llx-0x%llx\n",
@@ -128,9 +138,12 @@ static void run_mime_end(struct vm *vm)
 	mime__stats(vm, &st);
 	fprintf(stderr,
 		"vmscope: MIME: %llu instructions in the range, %llu references, %llu "
-		"instructions not followed (memref_skip)\n",
+		"instructions not followed (memref_skip), %llu left for an interrupt or "
+		"exception before they ran, %llu entries out of scope (address space, program, "
+		"window)\n",
 		(unsigned long long)st.insns, (unsigned long long)st.refs,
-		(unsigned long long)st.skipped);
+		(unsigned long long)st.skipped, (unsigned long long)st.interrupted,
+		(unsigned long long)st.out_of_scope);
 	mime__free(vm);
 }
 
@@ -280,10 +293,10 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	ret = hostfix__setup(vm, o->fixups);
 	if (!ret && o->syscalls)
 		ret = run_gears_setup(vm, o);
-	if (!ret && o->mime_range)
-		ret = run_mime_setup(vm, o);
 	if (!ret)
 		ret = run_load(vm, o, &li);
+	if (!ret && o->mime_range)
+		ret = run_mime_setup(vm, o); /* after the load: --mime-program needs the kernel */
 	if (!ret)
 		ret = run_boot(vm, o, &li);
 	if (!ret)

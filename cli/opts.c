@@ -35,6 +35,8 @@ enum {
 	OPT_SYSCALL_MODE,
 	OPT_MIME_RANGE,
 	OPT_MIME_CR3,
+	OPT_MIME_PROGRAM,
+	OPT_MIME_WINDOW,
 };
 
 static const struct option run_longopts[] = {
@@ -60,6 +62,8 @@ static const struct option run_longopts[] = {
 	{ "syscall-mode", required_argument, NULL, OPT_SYSCALL_MODE },
 	{ "mime-range", required_argument, NULL, OPT_MIME_RANGE },
 	{ "mime-cr3", required_argument, NULL, OPT_MIME_CR3 },
+	{ "mime-program", required_argument, NULL, OPT_MIME_PROGRAM },
+	{ "mime-window", required_argument, NULL, OPT_MIME_WINDOW },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -113,6 +117,10 @@ void cli__run_usage(FILE *f)
 		"                        (MIME): memref events in the --trace, each with its\n"
 		"                        instruction, addresses, size, direction and value\n"
 		"      --mime-cr3 X      ... only in address space X\n"
+		"      --mime-program P  ... only while a process running program P runs it\n"
+		"                        (the built-in kernel, whose processes vmscope knows)\n"
+		"      --mime-window F-T ... only from F to T seconds after the start (T may be\n"
+		"                        left out)\n"
 		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: "
 		"programs\n"
 		"                        with arguments, separated by ; (in turn) or & (at once),\n"
@@ -244,6 +252,16 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 		return mime__parse_range(arg, &o->mime_start, &o->mime_end);
 	case OPT_MIME_CR3:
 		return parse__u64(arg, "--mime-cr3", &o->mime_cr3);
+	case OPT_MIME_PROGRAM:
+		o->mime_program = arg;
+		if (!*arg || strlen(arg) > 15)
+			return err__set(EINVAL,
+					"--mime-program '%s': a program name of 1 to 15 "
+					"characters",
+					arg);
+		return 0;
+	case OPT_MIME_WINDOW:
+		return mime__parse_window(arg, &o->mime_from, &o->mime_to);
 	case 'h':
 		return 1;
 	default:
@@ -273,8 +291,10 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 	if (o->mime_range && !o->trace_dir)
 		return err__set(EINVAL, "--mime-range records memref events in a trace; add "
 					"--trace DIR");
-	if (o->mime_cr3 && !o->mime_range)
-		return err__set(EINVAL, "--mime-cr3 narrows --mime-range; give the range too");
+	if ((o->mime_cr3 || o->mime_program || o->mime_from > 0 || o->mime_to > 0) &&
+	    !o->mime_range)
+		return err__set(EINVAL, "--mime-cr3, --mime-program and --mime-window narrow "
+					"--mime-range; give the range too");
 	if ((o->buffer_size || o->overwrite) && !o->trace_dir)
 		return err__set(EINVAL, "%s only applies to a trace; add --trace DIR",
 				o->overwrite ? "--overwrite" : "--buffer-size");

@@ -115,6 +115,14 @@ struct gears_call_result {
 int gears__call(struct vm *vm, const struct gears_call *c, struct gears_call_result *r);
 
 void gears__stats(struct vm *vm, struct gears_stats *st);
+
+/*
+ * The process running on v now (v's thread, at an exit), by vmscope's profile of the guest
+ * kernel (abi/kprofile.h: the built-in kernel): its pid and program name.  -ENOENT when the
+ * kernel is not one vmscope has a profile of, or the process is not known.
+ */
+struct vcpu;
+int gears__current_process(struct vcpu *v, int32_t *pid, char *name, size_t size);
 void gears__free(struct vm *vm);
 
 #endif

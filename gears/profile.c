@@ -56,17 +56,45 @@ static int is_slot(const struct vm *vm, uint64_t task)
 	       !(off % KPROF_TASK_SIZE);
 }
 
+/* The task a per-CPU area says runs, if it is a live slot whose address space is cr3. */
+static int task_of_cpu(struct vm *vm, uint64_t cr3, uint64_t cpu, struct kproc *p)
+{
+	uint64_t task = 0;
+
+	if (!cpu || rd(vm, cr3, cpu + KPROF_CPU_CURRENT, &task, 8) || !is_slot(vm, task) ||
+	    read_task(vm, cr3, task, p) || p->cr3 != (cr3 & PTE_ADDR_MASK))
+		return -ENOENT;
+	return 0;
+}
+
 int profile__current(struct vcpu *v, uint64_t cr3, int32_t *pid)
 {
-	uint64_t cpu = 0, task = 0;
+	uint64_t cpu = 0;
 	struct kproc p;
 
 	*pid = -1;
-	if (!v->vm->kernel_tasks || gears_msr_io(v, MSR_KERNEL_GS_BASE, 0, &cpu) || !cpu ||
-	    rd(v->vm, cr3, cpu + KPROF_CPU_CURRENT, &task, 8) || !is_slot(v->vm, task) ||
-	    read_task(v->vm, cr3, task, &p) || p.cr3 != (cr3 & PTE_ADDR_MASK))
+	if (!v->vm->kernel_tasks || gears_msr_io(v, MSR_KERNEL_GS_BASE, 0, &cpu) ||
+	    task_of_cpu(v->vm, cr3, cpu, &p))
 		return -ENOENT;
 	*pid = p.pid;
+	return 0;
+}
+
+int gears__current_process(struct vcpu *v, int32_t *pid, char *name, size_t size)
+{
+	uint64_t kgs = 0, cr3;
+	struct kvm_sregs s;
+	struct kproc p;
+
+	if (!v->vm->kernel_tasks || vcpu__get_sregs(v, &s))
+		return -ENOENT;
+	cr3 = s.cr3 & PTE_ADDR_MASK;
+	/* The per-CPU area is GS's base in the kernel, KERNEL_GS_BASE's in user mode. */
+	if (task_of_cpu(v->vm, cr3, s.gs.base, &p) &&
+	    (gears_msr_io(v, MSR_KERNEL_GS_BASE, 0, &kgs) || task_of_cpu(v->vm, cr3, kgs, &p)))
+		return -ENOENT;
+	*pid = p.pid;
+	snprintf(name, size, "%s", p.name);
 	return 0;
 }
 

@@ -110,6 +110,25 @@ static int is_string(unsigned int id)
 	return 0;
 }
 
+/* Transitions the decoder's groups may leave out. */
+static int is_system(unsigned int id)
+{
+	switch (id) {
+	case X86_INS_SYSCALL:
+	case X86_INS_SYSENTER:
+	case X86_INS_SYSRET:
+	case X86_INS_SYSEXIT:
+	case X86_INS_UD2:
+	case X86_INS_INT3:
+	case X86_INS_INT:
+	case X86_INS_INTO:
+	case X86_INS_VMCALL:
+	case X86_INS_VMMCALL:
+		return 1;
+	}
+	return 0;
+}
+
 /* A REP-prefixed string instruction whose count register is 0 does nothing. */
 static int rep_done(const cs_insn *insn, const struct kvm_regs *r)
 {
@@ -282,6 +301,13 @@ int mime__decode(struct mime_decoder *d, const uint8_t *bytes, size_t len, const
 	out->id = insn->id;
 	snprintf(out->text, sizeof(out->text), "%.15s%s%.79s", insn->mnemonic,
 		 insn->op_str[0] ? " " : "", insn->op_str);
+	out->branch =
+		cs_insn_group(d->h, insn, CS_GRP_JUMP) || cs_insn_group(d->h, insn, CS_GRP_CALL) ||
+		cs_insn_group(d->h, insn, CS_GRP_RET) || cs_insn_group(d->h, insn, CS_GRP_INT) ||
+		cs_insn_group(d->h, insn, CS_GRP_IRET) || is_system(insn->id);
+	out->string = is_string(insn->id) && insn->detail->x86.prefix[0] != 0 &&
+		      (insn->detail->x86.prefix[0] == X86_PREFIX_REP ||
+		       insn->detail->x86.prefix[0] == X86_PREFIX_REPNE);
 	ret = refs_of(insn, r, s, out);
 	cs_free(insn, 1);
 	return ret;

@@ -21,6 +21,7 @@
 #include "../core/step.h"
 #include "../core/vcpu.h"
 #include "../core/vm.h"
+#include "../gears/gears.h"
 #include "../lib/err.h"
 #include "../trace/catalogue.h"
 #include "../trace/clock.h"
@@ -33,12 +34,16 @@ struct mime_vcpu {
 	struct mime_insn insn; /* the instruction about to run, when pending */
 	int pending;
 	uint64_t cr3;
+	uint64_t ts; /* when its reads were read */
 	uint64_t gpa[MIME_MAX_REFS];
+	uint64_t value[MIME_MAX_REFS]; /* a read's value, read before the instruction ran */
 	uint32_t flags[MIME_MAX_REFS];
 };
 
 struct mime {
 	struct mime_opts opts;
+	char program[16]; /* opts.program's copy */
+	uint64_t t0; /* trace clock at mime__setup: the window's origin */
 	struct mime_decoder *dec; /* one per vCPU would be more; decode holds the lock */
 	pthread_mutex_t lock; /* the decoder, the statistics */
 	struct mime_stats stats;
@@ -47,6 +52,22 @@ struct mime {
 
 static int on_step(struct vcpu *v, void *opaque, const struct step_info *si);
 static int enter_fn(struct vcpu *v, void *opaque, const struct step_info *si);
+
+int mime__parse_window(const char *s, double *from, double *to)
+{
+	char *e1, *e2;
+
+	*from = strtod(s ? s : "", &e1);
+	if (!s || e1 == s || *e1 != '-' || *from < 0)
+		return err__set(EINVAL,
+				"--mime-window '%s': give FROM-TO in seconds from the "
+				"start, e.g. 1.5-3 (TO may be left out: 2-)",
+				s ? s : "");
+	*to = e1[1] ? strtod(e1 + 1, &e2) : 0;
+	if (e1[1] && (*e2 || *to <= *from))
+		return err__set(EINVAL, "--mime-window '%s': TO must be a number above FROM", s);
+	return 0;
+}
 
 int mime__parse_range(const char *s, uint64_t *start, uint64_t *end)
 {
@@ -92,8 +113,18 @@ static void emit_skip(struct vcpu *v, uint64_t rip, const uint8_t *bytes, int le
 	trace_emit_memref_skip_ts(v->trace, trace_clock__now(), &a);
 }
 
-/* Reference i of the pending instruction: its value now, and the event. */
-static void emit_ref(struct vcpu *v, struct mime_vcpu *mv, int i)
+/* Reference i's first bytes now (flags REF_NOT_RAM when they cannot be read). */
+static void read_value(struct vcpu *v, struct mime_vcpu *mv, int i)
+{
+	uint32_t size = mv->insn.refs[i].size;
+
+	mv->value[i] = 0;
+	if (!(mv->flags[i] & (REF_UNMAPPED | REF_NOT_RAM)) &&
+	    mem__read(&v->vm->mem, mv->gpa[i], &mv->value[i], size < 8 ? size : 8))
+		mv->flags[i] |= REF_NOT_RAM;
+}
+
+static void emit_ref(struct vcpu *v, struct mime_vcpu *mv, int i, uint64_t ts)
 {
 	const struct mime_ref *ref = &mv->insn.refs[i];
 	struct trace_memref_args a = { .vcpu = v->id,
@@ -101,14 +132,13 @@ static void emit_ref(struct vcpu *v, struct mime_vcpu *mv, int i)
 				       .rip = mv->insn.rip,
 				       .gva = ref->la,
 				       .gpa = mv->gpa[i],
+				       .value = mv->value[i],
+				       .cr3 = mv->cr3,
 				       .access = ref->write,
 				       .flags = mv->flags[i] };
 
-	if (!(a.flags & (REF_UNMAPPED | REF_NOT_RAM)) &&
-	    mem__read(&v->vm->mem, a.gpa, &a.value, ref->size < 8 ? ref->size : 8))
-		a.flags |= REF_NOT_RAM;
 	if (v->trace)
-		trace_emit_memref_ts(v->trace, trace_clock__now(), &a);
+		trace_emit_memref_ts(v->trace, ts, &a);
 }
 
 /* Translate the references of the instruction about to run (before it changes anything). */
@@ -128,7 +158,7 @@ static void translate_refs(struct vcpu *v, struct mime_vcpu *mv)
 	}
 }
 
-/* The instruction at rip is about to run: decode it, record its reads, keep its writes. */
+/* The instruction at rip is about to run: decode it and read what its reads will read. */
 static void before(struct vcpu *v, struct mime *m, uint64_t cr3)
 {
 	struct mime_vcpu *mv = &m->vcpu[v->id];
@@ -149,33 +179,51 @@ static void before(struct vcpu *v, struct mime *m, uint64_t cr3)
 			     (unsigned long long)r.rip);
 	m->stats.insns++;
 	m->stats.skipped += ret != 0;
-	if (!ret)
-		m->stats.refs += mv->insn.nr_refs;
 	pthread_mutex_unlock(&m->lock);
 	if (ret) {
 		emit_skip(v, r.rip, bytes, len);
 		return;
 	}
 	mv->cr3 = cr3;
+	mv->ts = trace_clock__now();
 	translate_refs(v, mv);
 	for (i = 0; i < mv->insn.nr_refs; i++)
 		if (!mv->insn.refs[i].write)
-			emit_ref(v, mv, i);
+			read_value(v, mv, i);
 	mv->pending = 1;
 }
 
-/* The pending instruction ran: record its writes with what they wrote. */
-static void after(struct vcpu *v, struct mime *m)
+/*
+ * The vCPU stopped at rip after the pending instruction: if it ran (it is a branch, or rip is
+ * the next instruction, or a REP string instruction's own), record its reads as read before
+ * and its writes with what they wrote.  Otherwise an interrupt or exception came first: record
+ * nothing.  1 when it ran (or nothing was pending).
+ */
+static int after(struct vcpu *v, struct mime *m, uint64_t rip)
 {
 	struct mime_vcpu *mv = &m->vcpu[v->id];
-	int i;
+	const struct mime_insn *in = &mv->insn;
+	uint64_t ts = trace_clock__now();
+	int i, ran;
 
 	if (!mv->pending)
-		return;
-	for (i = 0; i < mv->insn.nr_refs; i++)
-		if (mv->insn.refs[i].write)
-			emit_ref(v, mv, i);
+		return 1;
 	mv->pending = 0;
+	ran = in->branch || rip == in->rip + in->len || (in->string && rip == in->rip);
+	pthread_mutex_lock(&m->lock);
+	m->stats.interrupted += !ran;
+	m->stats.refs += ran ? in->nr_refs : 0;
+	pthread_mutex_unlock(&m->lock);
+	for (i = 0; ran && i < in->nr_refs; i++)
+		if (!in->refs[i].write)
+			emit_ref(v, mv, i, mv->ts);
+	for (i = 0; ran && i < in->nr_refs; i++) {
+		if (!in->refs[i].write)
+			continue;
+		read_value(v, mv, i);
+		emit_ref(v, mv, i, ts);
+	}
+	return ran;
 }
 
 static uint64_t cur_cr3(struct vcpu *v)
@@ -185,14 +233,19 @@ static uint64_t cur_cr3(struct vcpu *v)
 	return vcpu__get_sregs(v, &s) ? 0 : s.cr3 & PTE_ADDR_MASK;
 }
 
-/* Left the range: wait where execution comes back (a call's return address, else start). */
-static int wait_again(struct vcpu *v, struct mime *m, const struct step_info *si)
+/*
+ * Left the range: wait where execution comes back: at the instruction an interrupt or
+ * exception came before (the handler returns there), after a call, else at the start.
+ */
+static int wait_again(struct vcpu *v, struct mime *m, const struct step_info *si, int ran)
 {
 	struct mime_vcpu *mv = &m->vcpu[v->id];
-	uint64_t back = m->opts.start;
+	uint64_t back = m->opts.start, cr3 = m->opts.cr3 ? m->opts.cr3 : cur_cr3(v);
 
-	if (mv->insn.id && mime__is_call(mv->insn.id) &&
-	    in_scope(m, mv->insn.rip + mv->insn.len, m->opts.cr3 ? m->opts.cr3 : cur_cr3(v)))
+	if (mv->insn.id && !ran && in_scope(m, mv->insn.rip, cr3))
+		back = mv->insn.rip;
+	else if (mv->insn.id && mime__is_call(mv->insn.id) &&
+		 in_scope(m, mv->insn.rip + mv->insn.len, cr3))
 		back = mv->insn.rip + mv->insn.len;
 	mv->insn.id = 0;
 	if (back == si->rip)
@@ -205,12 +258,25 @@ static int on_step(struct vcpu *v, void *opaque, const struct step_info *si)
 {
 	struct mime *m = opaque;
 	uint64_t cr3 = cur_cr3(v);
+	int ran = after(v, m, si->rip);
 
-	after(v, m);
 	if (!in_scope(m, si->rip, cr3))
-		return wait_again(v, m, si);
+		return wait_again(v, m, si, ran);
 	before(v, m, cr3);
 	return 1;
+}
+
+/* The scope's program and time window, checked where the vCPU enters the range. */
+static int entry_in_scope(struct vcpu *v, struct mime *m)
+{
+	double t = trace_clock__ticks_to_ns(trace_clock__now() - m->t0) / 1e9;
+	char name[16];
+	int32_t pid;
+
+	if (t < m->opts.from_s || (m->opts.to_s > 0 && t >= m->opts.to_s))
+		return 0;
+	return !m->program[0] ||
+	       (!gears__current_process(v, &pid, name, sizeof(name)) && !strcmp(name, m->program));
 }
 
 /* At the range's start (or a call's return into it): step from here. */
@@ -219,8 +285,11 @@ static int enter_fn(struct vcpu *v, void *opaque, const struct step_info *si)
 	struct mime *m = opaque;
 	uint64_t cr3 = cur_cr3(v);
 
-	if (!in_scope(m, si->rip, cr3)) {
-		/* Another address space runs this code: step past it, then wait again. */
+	if (!in_scope(m, si->rip, cr3) || !entry_in_scope(v, m)) {
+		pthread_mutex_lock(&m->lock);
+		m->stats.out_of_scope++;
+		pthread_mutex_unlock(&m->lock);
+		/* Another address space, program or time runs this code: step past it. */
 		m->vcpu[v->id].insn.id = 0;
 		step__start(v, on_step, m);
 		return 1;
@@ -238,6 +307,10 @@ int mime__setup(struct vm *vm, const struct mime_opts *o)
 	if (!m)
 		return err__set(ENOMEM, "out of memory for MIME");
 	m->opts = *o;
+	if (o->program)
+		snprintf(m->program, sizeof(m->program), "%s", o->program);
+	m->opts.program = NULL;
+	m->t0 = trace_clock__now();
 	pthread_mutex_init(&m->lock, NULL);
 	vm->mime = m;
 	m->vcpu = calloc(vm->nr_vcpus, sizeof(*m->vcpu));

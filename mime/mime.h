@@ -31,6 +31,8 @@ struct mime_insn {
 	uint8_t len; /* bytes of the instruction */
 	unsigned int id; /* capstone's instruction id */
 	char text[96]; /* mnemonic and operands, as capstone prints them */
+	uint8_t branch; /* may continue elsewhere than after itself (jump, call, return, int ...) */
+	uint8_t string; /* a REP string instruction: stays at its rip until its count is done */
 	int nr_refs;
 	struct mime_ref refs[MIME_MAX_REFS];
 };
@@ -58,6 +60,8 @@ struct vm;
 struct mime_opts {
 	uint64_t start, end; /* the code range [start, end) */
 	uint64_t cr3; /* only in this address space; 0: in every one */
+	const char *program; /* only while a process running this program runs it; NULL: any */
+	double from_s, to_s; /* only in this window, seconds from mime__setup; to_s 0: no end */
 	int cpl; /* the ring the range runs at, 0 or 3; -1: by its half of the address space */
 };
 
@@ -65,10 +69,14 @@ struct mime_stats {
 	uint64_t insns; /* instructions in the scope */
 	uint64_t refs; /* references recorded */
 	uint64_t skipped; /* instructions not followed (memref_skip events) */
+	uint64_t interrupted; /* left for an interrupt or exception before they ran: not recorded */
+	uint64_t out_of_scope; /* entries into the range by another address space, program, time */
 };
 
 /* "START-END" (numbers in C syntax) into start, end; -EINVAL with a message. */
 int mime__parse_range(const char *s, uint64_t *start, uint64_t *end);
+/* "FROM-TO" seconds (TO may be empty: no end) into from, to; -EINVAL with a message. */
+int mime__parse_window(const char *s, double *from, double *to);
 
 /*
  * Trace the references of the code in o's scope on every vCPU of vm (created, not started;

@@ -553,6 +553,30 @@ static void test_profile_current_process(void **state)
 	fab_free(f);
 }
 
+/* The running process by GS's base in the kernel, by KERNEL_GS_BASE in user mode. */
+static void test_profile_running_process(void **state)
+{
+	struct fab *f = fab_new();
+	char name[16];
+	int32_t pid = 0;
+
+	(void)state;
+	assert_int_equal(gears__current_process(&f->v, &pid, name, sizeof(name)), -ENOENT);
+	profiled(f);
+	sregs(f)->cr3 = CR3;
+	sregs(f)->gs.base = 0; /* user mode: the per-CPU area waits in KERNEL_GS_BASE */
+	assert_int_equal(gears__current_process(&f->v, &pid, name, sizeof(name)), 0);
+	assert_int_equal(pid, 1);
+	assert_string_equal(name, "init");
+	fake_kernel_gs = 0;
+	sregs(f)->gs.base = CPU0; /* in the kernel, after its swapgs */
+	assert_int_equal(gears__current_process(&f->v, &pid, name, sizeof(name)), 0);
+	assert_string_equal(name, "init");
+	sregs(f)->cr3 = 0x30000; /* another address space than the running task's */
+	assert_int_equal(gears__current_process(&f->v, &pid, name, sizeof(name)), -ENOENT);
+	fab_free(f);
+}
+
 /* A selected call's pending return carries the pid the profile gave at its entry. */
 static void test_pvm_call_has_pid(void **state)
 {
@@ -587,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_profile_finds_programs),
 		cmocka_unit_test(test_profile_current_process),
 		cmocka_unit_test(test_pvm_call_has_pid),
+		cmocka_unit_test(test_profile_running_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,6 +168,30 @@ static void test_refused(void **state)
 	assert_non_null(strstr(err__msg(0), "64-bit"));
 }
 
+static void test_parse_scope(void **state)
+{
+	uint64_t a, b;
+	double f, t;
+
+	(void)state;
+	assert_int_equal(mime__parse_range("0x401000-0x401080", &a, &b), 0);
+	assert_int_equal(a, 0x401000);
+	assert_int_equal(b, 0x401080);
+	assert_int_equal(mime__parse_range("0x2000-0x1000", &a, &b), -EINVAL);
+	assert_non_null(strstr(err__msg(0), "END must be above START"));
+	assert_int_equal(mime__parse_range("0x1000", &a, &b), -EINVAL);
+	assert_int_equal(mime__parse_range("0x1000-x", &a, &b), -EINVAL);
+	assert_int_equal(mime__parse_range("0x800000000000-0x800000001000", &a, &b), -EINVAL);
+	assert_non_null(strstr(err__msg(0), "canonical"));
+	assert_int_equal(mime__parse_window("1.5-3", &f, &t), 0);
+	assert_true(f == 1.5 && t == 3);
+	assert_int_equal(mime__parse_window("2-", &f, &t), 0);
+	assert_true(f == 2 && t == 0);
+	assert_int_equal(mime__parse_window("3-1", &f, &t), -EINVAL);
+	assert_int_equal(mime__parse_window("-1-2", &f, &t), -EINVAL);
+	assert_int_equal(mime__parse_window("x", &f, &t), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +199,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stack, reset),
 		cmocka_unit_test_setup(test_strings, reset),
 		cmocka_unit_test_setup(test_refused, reset),
+		cmocka_unit_test(test_parse_scope),
 	};
 
 	dec = mime__decoder_new();
