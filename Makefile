@@ -45,7 +45,7 @@ GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mno-red-zone \
 
 CORE_SRC := $(wildcard lib/*.c) $(wildcard core/*.c) $(wildcard trace/*.c) \
 	$(wildcard control/*.c) $(wildcard analysis/*.c) $(filter-out %.bpf.c,$(wildcard probes/*.c)) \
-	$(wildcard gears/*.c) $(wildcard mime/*.c)
+	$(wildcard gears/*.c) $(wildcard mime/*.c) $(wildcard rtme/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * RTME: Intel RTM (XBEGIN, XEND, XABORT, XTEST) emulated by the VMM.  This header holds the
+ * transaction model every host kind shares: nesting, the EAX abort status, and a redo log
+ * tracked at cache-line granularity (read set, write set, buffered stores, capacity), with
+ * the conflict test another vCPU's access is checked against.  Semantics: the Intel SDM
+ * vol. 1 (Programming with Intel TSX) and the instruction pages; where the SDM leaves a
+ * choice, the value documented beside it here.
+ */
+#ifndef VMSCOPE_RTME_H
+#define VMSCOPE_RTME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RTM_LINE 64 /* conflicts and capacity are per 64-byte line */
+
+/* EAX after an abort (SDM vol. 1, RTM abort status definition). */
+#define RTM_ABORT_EXPLICIT 0x01u /* XABORT; its imm8 in bits 31:24 */
+#define RTM_ABORT_RETRY 0x02u /* may succeed on retry; never with EXPLICIT */
+#define RTM_ABORT_CONFLICT 0x04u
+#define RTM_ABORT_CAPACITY 0x08u
+#define RTM_ABORT_DEBUG 0x10u
+#define RTM_ABORT_NESTED 0x20u /* the abort happened inside a nested transaction */
+
+enum rtm_cause {
+	RTM_C_XABORT, /* EXPLICIT | imm8 << 24 */
+	RTM_C_CONFLICT, /* CONFLICT | RETRY */
+	RTM_C_CAPACITY, /* CAPACITY */
+	RTM_C_DEBUG, /* DEBUG: #DB or #BP inside */
+	RTM_C_NEST, /* XBEGIN past the maximum depth: CAPACITY | NESTED */
+	RTM_C_INSN, /* an instruction that aborts (CPUID, PAUSE, I/O ...): 0 */
+	RTM_C_EXCEPTION, /* a fault or trap, suppressed: 0 */
+	RTM_C_ASYNC, /* an interrupt, NMI, or the VMM's own exit: 0 */
+	RTM_C_INJECTED, /* the experiment's abort injection: RETRY */
+	RTM_C_MAX
+};
+
+/* EAX for an abort of cause c at nesting depth (imm: XABORT's operand). */
+uint32_t rtm__status(enum rtm_cause c, uint8_t imm, int depth);
+
+/* "xabort", "conflict" ... */
+const char *rtm__cause_name(enum rtm_cause c);
+
+struct rtm_line {
+	uint64_t addr; /* guest-physical, line-aligned */
+	uint64_t written; /* bit per byte buffered in data[] */
+	uint8_t data[RTM_LINE];
+	uint8_t read, write; /* in the read set, in the write set */
+};
+
+struct rtm_tx {
+	int depth; /* 0: no transaction */
+	uint64_t fallback; /* the outermost XBEGIN's */
+	int max_depth; /* the maximum nesting (SDM: implementation-specific; default 7) */
+	int read_cap, write_cap; /* capacity in lines */
+	int nr_lines, nr_read, nr_write;
+	struct rtm_line *lines; /* read_cap + write_cap of them */
+};
+
+/* Reads guest-physical memory for the log (len <= RTM_LINE, one line); 0 or -errno. */
+typedef int (*rtm_mem_fn)(void *ctx, uint64_t gpa, void *buf, size_t len);
+
+int rtm__init(struct rtm_tx *t, int max_depth, int read_cap, int write_cap);
+void rtm__free(struct rtm_tx *t);
+
+/*
+ * XBEGIN: 0 when a transaction began or nested (only the outermost's fallback is kept);
+ * -ENOSPC when the maximum depth is reached (abort: RTM_C_NEST).
+ */
+int rtm__xbegin(struct rtm_tx *t, uint64_t fallback);
+
+/* XEND: -EINVAL outside a transaction (#GP(0)), 0 for an inner one, 1: commit now. */
+int rtm__xend(struct rtm_tx *t);
+
+/*
+ * A transactional access of [gpa, gpa + len) (it may span lines): reads see the
+ * transaction's own stores over memory; stores are buffered.  0, or -ENOSPC when a set
+ * outgrows its capacity (abort: RTM_C_CAPACITY), or mem's error.
+ */
+int rtm__read(struct rtm_tx *t, uint64_t gpa, void *buf, size_t len, rtm_mem_fn mem, void *ctx);
+int rtm__write(struct rtm_tx *t, uint64_t gpa, const void *buf, size_t len);
+
+/* Would another vCPU's access of [gpa, gpa + len) conflict (a write with either set, a read
+ * with the write set)? */
+int rtm__conflicts(const struct rtm_tx *t, uint64_t gpa, size_t len, int is_write);
+
+/* Apply the buffered stores (commit): write each line's written bytes; 0 or the first error. */
+typedef int (*rtm_store_fn)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+int rtm__commit(struct rtm_tx *t, rtm_store_fn store, void *ctx);
+
+/* End the transaction without a trace in memory (abort, or after a commit). */
+void rtm__reset(struct rtm_tx *t);
+
+#endif

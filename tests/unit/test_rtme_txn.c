@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RTME's transaction model against the SDM's cases that need no CPU: the abort status for
+ * every cause and depth, nesting flattened to the outermost (its fallback, the commit at the
+ * outermost XEND, XEND outside as #GP, one XBEGIN past the maximum), and the redo log: stores
+ * invisible until the commit, the transaction's reads seeing its stores, capacity per line,
+ * and conflicts at line granularity (write/read, read/write, write/write, false sharing, and
+ * read/read not one).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../rtme/rtme.h"
+
+static uint8_t memory[4096]; /* guest-physical 0x1000.. */
+#define BASE 0x1000ull
+
+static int mem_read(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	(void)ctx;
+	if (gpa < BASE || gpa + len > BASE + sizeof(memory))
+		return -EFAULT;
+	memcpy(buf, memory + (gpa - BASE), len);
+	return 0;
+}
+
+static int mem_store(void *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+	int *stores = ctx;
+
+	(*stores)++;
+	memcpy(memory + (gpa - BASE), buf, len);
+	return 0;
+}
+
+static void test_status(void **state)
+{
+	(void)state;
+	assert_int_equal(rtm__status(RTM_C_XABORT, 0x42, 1), 0x42000001); /* SDM case 2 */
+	assert_int_equal(rtm__status(RTM_C_XABORT, 0xff, 1), 0xff000001);
+	assert_int_equal(rtm__status(RTM_C_XABORT, 1, 2), 0x01000021); /* case 10: nested */
+	assert_int_equal(rtm__status(RTM_C_XABORT, 2, 1), 0x02000001); /* case 11 */
+	assert_int_equal(rtm__status(RTM_C_NEST, 0, 7), 0x28); /* case 9 */
+	assert_int_equal(rtm__status(RTM_C_CONFLICT, 0, 1), 0x06);
+	assert_int_equal(rtm__status(RTM_C_CAPACITY, 0, 1), 0x08);
+	assert_int_equal(rtm__status(RTM_C_DEBUG, 0, 1), 0x10);
+	assert_int_equal(rtm__status(RTM_C_INSN, 0, 1), 0); /* CPUID: no cause bit */
+	assert_int_equal(rtm__status(RTM_C_EXCEPTION, 0, 1), 0);
+	assert_int_equal(rtm__status(RTM_C_ASYNC, 0, 3), RTM_ABORT_NESTED);
+	/* EXPLICIT never comes with RETRY. */
+	assert_false(rtm__status(RTM_C_XABORT, 0x7f, 5) & RTM_ABORT_RETRY);
+	assert_string_equal(rtm__cause_name(RTM_C_CONFLICT), "conflict");
+}
+
+static void test_nesting(void **state)
+{
+	struct rtm_tx t;
+	int i;
+
+	(void)state;
+	assert_int_equal(rtm__init(&t, 7, 16, 16), 0);
+	assert_int_equal(rtm__xend(&t), -EINVAL); /* case 4: #GP(0) outside */
+	for (i = 0; i < 7; i++)
+		assert_int_equal(rtm__xbegin(&t, 0x1000 + i), 0);
+	assert_int_equal(t.fallback, 0x1000); /* the outermost's */
+	assert_int_equal(rtm__xbegin(&t, 0x2000), -ENOSPC); /* case 9: the 8th aborts */
+	for (i = 0; i < 6; i++)
+		assert_int_equal(rtm__xend(&t), 0); /* case 8: inner XENDs publish nothing */
+	assert_int_equal(t.depth, 1);
+	assert_int_equal(rtm__xend(&t), 1); /* the 7th commits */
+	assert_int_equal(rtm__xend(&t), -EINVAL);
+	rtm__free(&t);
+	assert_int_equal(rtm__init(&t, 0, 1, 1), -EINVAL);
+}
+
+static void test_redo_log(void **state)
+{
+	uint64_t x = 0, got = 0, one = 1;
+	struct rtm_tx t;
+	uint8_t line[64];
+	int stores = 0;
+
+	(void)state;
+	memset(memory, 0xaa, sizeof(memory));
+	assert_int_equal(rtm__init(&t, 7, 16, 16), 0);
+	assert_int_equal(rtm__xbegin(&t, 0x9000), 0);
+	assert_int_equal(rtm__write(&t, BASE + 8, &one, 8), 0);
+	memcpy(&x, memory + 8, 8);
+	assert_int_equal(x, 0xaaaaaaaaaaaaaaaaull); /* not visible before the commit */
+	assert_int_equal(rtm__read(&t, BASE + 8, &got, 8, mem_read, NULL), 0);
+	assert_int_equal(got, 1); /* its own store */
+	/* A read across the store's edges: memory around it, the store inside. */
+	assert_int_equal(rtm__read(&t, BASE, line, 24, mem_read, NULL), 0);
+	assert_int_equal(line[7], 0xaa);
+	assert_int_equal(line[8], 1);
+	assert_int_equal(line[9], 0);
+	assert_int_equal(line[16], 0xaa);
+	/* A store spanning two lines is two lines of the write set. */
+	assert_int_equal(rtm__write(&t, BASE + 60, &one, 8), 0);
+	assert_int_equal(t.nr_write, 2);
+	assert_int_equal(rtm__xend(&t), 1);
+	assert_int_equal(rtm__commit(&t, mem_store, &stores), 0);
+	assert_int_equal(stores, 3); /* bytes 8-15, 60-63, 64-67: exactly what was stored */
+	memcpy(&x, memory + 8, 8);
+	assert_int_equal(x, 1);
+	assert_int_equal(memory[7], 0xaa);
+	assert_int_equal(memory[16], 0xaa);
+	assert_int_equal(memory[60], 1);
+	assert_int_equal(memory[64], 0);
+	assert_int_equal(memory[68], 0xaa);
+	rtm__reset(&t);
+	assert_int_equal(t.depth, 0);
+	assert_int_equal(t.nr_lines, 0);
+	rtm__free(&t);
+}
+
+static void test_capacity(void **state)
+{
+	struct rtm_tx t;
+	uint8_t b = 1;
+	int i;
+
+	(void)state;
+	assert_int_equal(rtm__init(&t, 7, 3, 2), 0);
+	assert_int_equal(rtm__xbegin(&t, 0x9000), 0);
+	assert_int_equal(rtm__write(&t, BASE, &b, 1), 0);
+	assert_int_equal(rtm__write(&t, BASE + 63, &b, 1), 0); /* the same line */
+	assert_int_equal(rtm__write(&t, BASE + 64, &b, 1), 0);
+	assert_int_equal(rtm__write(&t, BASE + 128, &b, 1), -ENOSPC); /* case 33 */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(rtm__read(&t, BASE + 512 + 64 * i, &b, 1, mem_read, NULL), 0);
+	assert_int_equal(rtm__read(&t, BASE + 1024, &b, 1, mem_read, NULL), -ENOSPC);
+	rtm__free(&t);
+}
+
+static void test_conflicts(void **state)
+{
+	struct rtm_tx t;
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(rtm__init(&t, 7, 16, 16), 0);
+	assert_false(rtm__conflicts(&t, BASE, 8, 1)); /* no transaction */
+	assert_int_equal(rtm__xbegin(&t, 0x9000), 0);
+	assert_int_equal(rtm__read(&t, BASE, &v, 8, mem_read, NULL), 0); /* x: read set */
+	assert_int_equal(rtm__write(&t, BASE + 128, &v, 8), 0); /* y: write set */
+	assert_true(rtm__conflicts(&t, BASE, 8, 1)); /* case 29: remote store to our read */
+	assert_false(rtm__conflicts(&t, BASE, 8, 0)); /* case 32: read/read shares */
+	assert_true(rtm__conflicts(&t, BASE + 128, 8, 0)); /* case 30: remote load of our store */
+	assert_true(rtm__conflicts(&t, BASE + 128, 8, 1));
+	assert_true(rtm__conflicts(&t, BASE + 190, 1, 1)); /* case 31: same line, other byte */
+	assert_false(rtm__conflicts(&t, BASE + 192, 8, 1)); /* the next line */
+	assert_true(rtm__conflicts(&t, BASE + 120, 16, 0)); /* an access spanning into it */
+	rtm__free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status),	  cmocka_unit_test(test_nesting),
+		cmocka_unit_test(test_redo_log),  cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_conflicts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
