@@ -92,4 +92,23 @@ int rtm__commit(struct rtm_tx *t, rtm_store_fn store, void *ctx);
 /* End the transaction without a trace in memory (abort, or after a commit). */
 void rtm__reset(struct rtm_tx *t);
 
+/* The RTM instructions as they are encoded (SDM vol. 2: XBEGIN, XEND, XABORT, XTEST). */
+enum rtm_op { RTM_OP_NONE, RTM_OP_XBEGIN, RTM_OP_XEND, RTM_OP_XABORT, RTM_OP_XTEST };
+
+struct rtm_insn {
+	enum rtm_op op;
+	int len; /* bytes, prefixes included */
+	int64_t rel; /* XBEGIN: the fallback's offset from the next instruction */
+	uint8_t imm; /* XABORT */
+	uint8_t lock; /* a LOCK prefix: #UD outside a transaction, an abort inside */
+	uint8_t bad_prefix; /* 66/F2/F3 on XEND or XTEST ("NP"): #UD */
+};
+
+/*
+ * Decode an RTM instruction of 64-bit code at bytes (len available): legacy prefixes and REX
+ * before C7 F8 (XBEGIN: rel32, or rel16 with 66), C6 F8 ib (XABORT), 0F 01 D5 (XEND),
+ * 0F 01 D6 (XTEST).  1 when it is one (i filled), 0 when not, -EINVAL when cut short.
+ */
+int rtm__decode(const uint8_t *bytes, size_t len, struct rtm_insn *i);
+
 #endif

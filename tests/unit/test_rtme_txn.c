@@ -160,12 +160,55 @@ static void test_conflicts(void **state)
 	rtm__free(&t);
 }
 
+#define DEC(...)                                                                                   \
+	({                                                                                         \
+		static const uint8_t b_[] = { __VA_ARGS__ };                                       \
+		rtm__decode(b_, sizeof(b_), &in);                                                  \
+	})
+
+static void test_decode(void **state)
+{
+	struct rtm_insn in;
+
+	(void)state;
+	assert_int_equal(DEC(0xc7, 0xf8, 0xf0, 0xff, 0xff, 0xff), 1); /* xbegin rel32 -16 */
+	assert_int_equal(in.op, RTM_OP_XBEGIN);
+	assert_int_equal(in.len, 6);
+	assert_int_equal(in.rel, -16);
+	assert_int_equal(DEC(0x66, 0xc7, 0xf8, 0xf0, 0xff), 1); /* case 12: rel16, 5 bytes */
+	assert_int_equal(in.len, 5);
+	assert_int_equal(in.rel, -16);
+	assert_false(in.bad_prefix);
+	assert_int_equal(DEC(0x48, 0xc7, 0xf8, 0x10, 0, 0, 0), 1); /* REX.W does not widen */
+	assert_int_equal(in.len, 7);
+	assert_int_equal(in.rel, 16);
+	assert_int_equal(DEC(0xc6, 0xf8, 0x42), 1);
+	assert_int_equal(in.op, RTM_OP_XABORT);
+	assert_int_equal(in.imm, 0x42);
+	assert_int_equal(in.len, 3);
+	assert_int_equal(DEC(0x0f, 0x01, 0xd5), 1);
+	assert_int_equal(in.op, RTM_OP_XEND);
+	assert_false(in.lock || in.bad_prefix);
+	assert_int_equal(DEC(0x0f, 0x01, 0xd6), 1);
+	assert_int_equal(in.op, RTM_OP_XTEST);
+	assert_int_equal(DEC(0xf0, 0x0f, 0x01, 0xd6), 1); /* case 15/16: LOCK XTEST */
+	assert_true(in.lock);
+	assert_int_equal(in.len, 4);
+	assert_int_equal(DEC(0xf3, 0x0f, 0x01, 0xd5), 1); /* NP: F3 XEND is #UD */
+	assert_true(in.bad_prefix);
+	assert_int_equal(DEC(0x0f, 0x01, 0xd0), 0); /* xgetbv */
+	assert_int_equal(DEC(0x90), 0);
+	assert_int_equal(DEC(0xc7, 0xf8, 0x00), -EINVAL); /* cut short */
+	assert_int_equal(DEC(0xc7), -EINVAL);
+	assert_int_equal(DEC(0xc7, 0x00, 0, 0, 0, 0), 0); /* mov, not xbegin */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status),	  cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_redo_log),  cmocka_unit_test(test_capacity),
-		cmocka_unit_test(test_conflicts),
+		cmocka_unit_test(test_conflicts), cmocka_unit_test(test_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
