@@ -34,7 +34,6 @@ struct mime_vcpu {
 	struct mime_insn insn; /* the instruction about to run, when pending */
 	int pending;
 	uint64_t cr3;
-	uint64_t ts; /* when its reads were read */
 	uint64_t gpa[MIME_MAX_REFS];
 	uint64_t value[MIME_MAX_REFS]; /* a read's value, read before the instruction ran */
 	uint32_t flags[MIME_MAX_REFS];
@@ -158,6 +157,30 @@ static void translate_refs(struct vcpu *v, struct mime_vcpu *mv)
 	}
 }
 
+/*
+ * A reference whose page was not mapped before the instruction ran, mapped now: the
+ * instruction faulted, the guest's handler (not stepped: the gate clears TF) mapped the page,
+ * and it ran again.  Translate it now; a read's value is read now.  1 when any was.
+ */
+static int retranslate(struct vcpu *v, struct mime_vcpu *mv)
+{
+	int i, any = 0;
+
+	for (i = 0; i < mv->insn.nr_refs; i++) {
+		struct walk_result w;
+
+		if (!(mv->flags[i] & REF_UNMAPPED) ||
+		    paging__walk(&v->vm->mem, mv->cr3, mv->insn.refs[i].la, &w))
+			continue;
+		mv->flags[i] = 0;
+		mv->gpa[i] = w.gpa;
+		if (!mv->insn.refs[i].write)
+			read_value(v, mv, i);
+		any = 1;
+	}
+	return any;
+}
+
 /* The instruction at rip is about to run: decode it and read what its reads will read. */
 static void before(struct vcpu *v, struct mime *m, uint64_t cr3)
 {
@@ -185,7 +208,6 @@ static void before(struct vcpu *v, struct mime *m, uint64_t cr3)
 		return;
 	}
 	mv->cr3 = cr3;
-	mv->ts = trace_clock__now();
 	translate_refs(v, mv);
 	for (i = 0; i < mv->insn.nr_refs; i++)
 		if (!mv->insn.refs[i].write)
@@ -204,19 +226,22 @@ static int after(struct vcpu *v, struct mime *m, uint64_t rip)
 	struct mime_vcpu *mv = &m->vcpu[v->id];
 	const struct mime_insn *in = &mv->insn;
 	uint64_t ts = trace_clock__now();
-	int i, ran;
+	int i, ran, retried;
 
 	if (!mv->pending)
 		return 1;
 	mv->pending = 0;
 	ran = in->branch || rip == in->rip + in->len || (in->string && rip == in->rip);
+	retried = ran && retranslate(v, mv);
 	pthread_mutex_lock(&m->lock);
 	m->stats.interrupted += !ran;
+	m->stats.retried += retried;
 	m->stats.refs += ran ? in->nr_refs : 0;
 	pthread_mutex_unlock(&m->lock);
+	/* Stamped now, as every record of a stream is stamped when it is emitted (in order). */
 	for (i = 0; ran && i < in->nr_refs; i++)
 		if (!in->refs[i].write)
-			emit_ref(v, mv, i, mv->ts);
+			emit_ref(v, mv, i, ts);
 	for (i = 0; ran && i < in->nr_refs; i++) {
 		if (!in->refs[i].write)
 			continue;

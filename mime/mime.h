@@ -70,6 +70,7 @@ struct mime_stats {
 	uint64_t refs; /* references recorded */
 	uint64_t skipped; /* instructions not followed (memref_skip events) */
 	uint64_t interrupted; /* left for an interrupt or exception before they ran: not recorded */
+	uint64_t retried; /* ran again after a fault the guest handled (a page mapped) */
 	uint64_t out_of_scope; /* entries into the range by another address space, program, time */
 };
 

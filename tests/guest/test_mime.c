@@ -4,12 +4,19 @@
  * return, traced with --mime-range over exactly that code and read back with babeltrace2.
  * The trace must hold exactly its references, in order, with the right addresses, sizes,
  * directions and values, and nothing from the code around it (the caller, the loop that
- * calls it twice, the ucalls).
+ * calls it twice, the ucalls).  Then the same with a page fault in the middle of the range
+ * (the destination not present until the guest's #PF handler maps it): the faulting store is
+ * recorded once, when it runs again after the handler, and the trace is the same.
  */
 #include "harness.h"
 #include "../../core/hostfix.h"
+#include "../../guests/lib/kern.h"
 #include "../../mime/mime.h"
 #include "../../trace/trace.h"
+
+KERN_DEFINE_ASM
+
+#define FAULT_DST 0x3000000ull /* a 2 MiB page of RAM the guest unmaps, then maps on #PF */
 
 #define NQ 4 /* quadwords the loop copies */
 #define NB 5 /* bytes REP MOVSB copies after them */
@@ -48,20 +55,53 @@ static GUEST_CODE void copy(void *to)
 			 : "rax", "rcx", "rdx", "memory", "cc");
 }
 
+static volatile int with_fault; /* set by the host */
+static volatile int faults;
+
+/* The identity map's 2 MiB entry for FAULT_DST. */
+static GUEST_CODE uint64_t *fault_pde(void)
+{
+	uint64_t *pml4 = (uint64_t *)(kern_read_cr3() & ~0xfffull);
+	uint64_t *pdpt = (uint64_t *)(pml4[0] & 0xffffffffff000ull);
+	uint64_t *pd = (uint64_t *)(pdpt[0] & 0xffffffffff000ull);
+
+	return &pd[FAULT_DST >> 21];
+}
+
+static GUEST_CODE void on_trap(struct kern_frame *f)
+{
+	uint64_t cr2;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	GUEST_ASSERT_EQ(f->vector, 14);
+	GUEST_ASSERT_EQ(cr2, FAULT_DST);
+	*fault_pde() |= 1; /* present: the store runs again and succeeds */
+	faults++;
+}
+
 static GUEST_CODE void guest_code(uint64_t id, uint64_t nr)
 {
+	uint8_t *to[2] = { dst[0], dst[1] };
 	int i;
 
 	(void)id;
 	(void)nr;
 	for (i = 0; i < (int)sizeof(src); i++)
 		src[i] = (uint8_t)(0x11 * (i + 1));
+	if (with_fault) {
+		kern_init();
+		kern_trap_fn = on_trap;
+		*fault_pde() &= ~1ull;
+		__asm__ volatile("invlpg (%0)" : : "r"(FAULT_DST) : "memory");
+		to[0] = (uint8_t *)FAULT_DST;
+	}
 	GUEST_SYNC(1, 0, 0); /* an exit outside the range */
-	copy(dst[0]);
-	GUEST_SYNC(2, 0, 0);
-	copy(dst[1]);
+	copy(to[0]);
+	GUEST_SYNC(2, faults, 0);
+	copy(to[1]);
 	for (i = 0; i < (int)sizeof(src); i++)
-		GUEST_ASSERT_EQ(dst[1][i], src[i]);
+		GUEST_ASSERT_EQ(to[0][i], src[i]);
+	GUEST_ASSERT_EQ(faults, with_fault);
 	GUEST_DONE();
 }
 
@@ -165,7 +205,7 @@ static int expect_call(int i, const uint8_t *to, unsigned long long *sp)
 	return 0;
 }
 
-static int test_copy(void)
+static int run_copy(int fault)
 {
 	struct tvm_opts o = { .entry = guest_code };
 	struct mime_opts mo = { .start = (uintptr_t)mime_copy,
@@ -176,6 +216,8 @@ static int test_copy(void)
 	struct trace_session *s;
 	char dir[] = "/tmp/vmscope-test-mime-XXXXXX", cmd[64];
 	unsigned long long sp;
+	const uint8_t *first = fault ? (const uint8_t *)(uintptr_t)FAULT_DST : dst[0];
+	volatile int *w;
 	struct vm vm;
 	int status, per_call = 2 * NQ + 2 + 2 * NB + 1;
 
@@ -183,6 +225,8 @@ static int test_copy(void)
 	to.dir = dir;
 	if (tvm_create(&vm, &o))
 		return -1;
+	w = mem__gpa_to_hva(&vm.mem, (uintptr_t)&with_fault, sizeof(with_fault));
+	*w = fault;
 	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__msg(-1));
 	TEST_ASSERT(!mime__setup(&vm, &mo), "%s", err__msg(-1));
 	TEST_ASSERT(!vm__trace_start(&vm, &to, &s), "%s", err__msg(-1));
@@ -198,25 +242,44 @@ static int test_copy(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	TEST_ASSERT(!system(cmd), "%s", cmd);
 	TEST_ASSERT(nr_skips == 0, "%d instructions not followed", nr_skips);
+	/*
+	 * The faulting store is seen once: run again after the unstepped handler (retried), or,
+	 * where steps stop in the handler, left and waited for (interrupted).
+	 */
+	TEST_ASSERT(st.interrupted + st.retried == (uint64_t)fault,
+		    "%llu instructions left for an exception, %llu run again; expected %d",
+		    (unsigned long long)st.interrupted, (unsigned long long)st.retried, fault);
 	TEST_ASSERT(nr_refs == 2 * per_call && st.refs == (uint64_t)nr_refs,
 		    "%d references in the trace, %llu counted; expected %d", nr_refs,
 		    (unsigned long long)st.refs, 2 * per_call);
-	if (expect_call(0, dst[0], &sp) || expect_call(per_call, dst[1], &sp))
+	if (expect_call(0, first, &sp) || expect_call(per_call, dst[1], &sp))
 		return -1;
 	printf("# %llu instructions, %d references, exactly those of the code\n",
 	       (unsigned long long)st.insns, nr_refs);
 	return 0;
 }
 
+static int test_copy(void)
+{
+	return run_copy(0);
+}
+
+static int test_copy_fault(void)
+{
+	return run_copy(1);
+}
+
 int main(void)
 {
 	static const struct harness_case cases[] = {
 		{ "copy loop, push/pop, rep movsb, ret: exactly their references", test_copy },
+		{ "a page fault inside the range: the store recorded once, when it ran",
+		  test_copy_fault },
 	};
 
 	if (system("babeltrace2 --version >/dev/null 2>&1")) {
 		printf("SKIP: the babeltrace2 command is not installed\n");
 		return KSFT_SKIP;
 	}
-	return harness_main(cases, 1);
+	return harness_main(cases, 2);
 }
