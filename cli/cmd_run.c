@@ -139,11 +139,11 @@ static void run_mime_end(struct vm *vm)
 	fprintf(stderr,
 		"vmscope: MIME: %llu instructions in the range, %llu references, %llu "
 		"instructions not followed (memref_skip), %llu left for an interrupt or "
-		"exception before they ran, %llu entries out of scope (address space, program, "
-		"window)\n",
+		"exception before they ran, %llu run again after a fault the guest handled, %llu "
+		"entries out of scope (address space, program, window)\n",
 		(unsigned long long)st.insns, (unsigned long long)st.refs,
 		(unsigned long long)st.skipped, (unsigned long long)st.interrupted,
-		(unsigned long long)st.out_of_scope);
+		(unsigned long long)st.retried, (unsigned long long)st.out_of_scope);
 	mime__free(vm);
 }
 
