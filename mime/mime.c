@@ -33,6 +33,7 @@
 struct mime_vcpu {
 	struct mime_insn insn; /* the instruction about to run, when pending */
 	int pending;
+	int skipping; /* entered out of scope: stepped through the range, nothing recorded */
 	uint64_t cr3;
 	uint64_t gpa[MIME_MAX_REFS];
 	uint64_t value[MIME_MAX_REFS]; /* a read's value, read before the instruction ran */
@@ -282,12 +283,16 @@ static int wait_again(struct vcpu *v, struct mime *m, const struct step_info *si
 static int on_step(struct vcpu *v, void *opaque, const struct step_info *si)
 {
 	struct mime *m = opaque;
+	struct mime_vcpu *mv = &m->vcpu[v->id];
 	uint64_t cr3 = cur_cr3(v);
 	int ran = after(v, m, si->rip);
 
-	if (!in_scope(m, si->rip, cr3))
+	if (!in_scope(m, si->rip, cr3)) {
+		mv->skipping = 0;
 		return wait_again(v, m, si, ran);
-	before(v, m, cr3);
+	}
+	if (!mv->skipping)
+		before(v, m, cr3);
 	return 1;
 }
 
@@ -316,6 +321,7 @@ static int enter_fn(struct vcpu *v, void *opaque, const struct step_info *si)
 		pthread_mutex_unlock(&m->lock);
 		/* Another address space, program or time runs this code: step past it. */
 		m->vcpu[v->id].insn.id = 0;
+		m->vcpu[v->id].skipping = 1;
 		step__start(v, on_step, m);
 		return 1;
 	}

@@ -205,11 +205,12 @@ static int expect_call(int i, const uint8_t *to, unsigned long long *sp)
 	return 0;
 }
 
-static int run_copy(int fault)
+static int run_copy(int fault, double from_s)
 {
 	struct tvm_opts o = { .entry = guest_code };
 	struct mime_opts mo = { .start = (uintptr_t)mime_copy,
 				.end = (uintptr_t)mime_copy_end,
+				.from_s = from_s,
 				.cpl = 0 };
 	struct trace_opts to = { 0 };
 	struct mime_stats st;
@@ -242,6 +243,13 @@ static int run_copy(int fault)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	TEST_ASSERT(!system(cmd), "%s", cmd);
 	TEST_ASSERT(nr_skips == 0, "%d instructions not followed", nr_skips);
+	if (from_s > 0) {
+		/* A window that has not begun: both calls entered out of scope, nothing traced. */
+		TEST_ASSERT(nr_refs == 0 && st.refs == 0 && st.out_of_scope == 2,
+			    "%d references, %llu entries out of scope; expected none and 2",
+			    nr_refs, (unsigned long long)st.out_of_scope);
+		return 0;
+	}
 	/*
 	 * The faulting store is seen once: run again after the unstepped handler (retried), or,
 	 * where steps stop in the handler, left and waited for (interrupted).
@@ -261,12 +269,17 @@ static int run_copy(int fault)
 
 static int test_copy(void)
 {
-	return run_copy(0);
+	return run_copy(0, 0);
 }
 
 static int test_copy_fault(void)
 {
-	return run_copy(1);
+	return run_copy(1, 0);
+}
+
+static int test_window(void)
+{
+	return run_copy(0, 3600); /* an hour after the start */
 }
 
 int main(void)
@@ -275,11 +288,13 @@ int main(void)
 		{ "copy loop, push/pop, rep movsb, ret: exactly their references", test_copy },
 		{ "a page fault inside the range: the store recorded once, when it ran",
 		  test_copy_fault },
+		{ "a time window not begun: the range stepped past, nothing recorded",
+		  test_window },
 	};
 
 	if (system("babeltrace2 --version >/dev/null 2>&1")) {
 		printf("SKIP: the babeltrace2 command is not installed\n");
 		return KSFT_SKIP;
 	}
-	return harness_main(cases, 2);
+	return harness_main(cases, 3);
 }
