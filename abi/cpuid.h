@@ -9,6 +9,8 @@
 
 #define CPUID_VMSCOPE_BASE 0x40000100u /* EAX: max leaf; EBX, ECX, EDX: signature */
 #define CPUID_VMSCOPE_INFO 0x40000101u /* EAX: version; EBX: hypercall port; ECX: MMIO; EDX: exit */
+#define CPUID_VMSCOPE_FEATURES 0x40000102u /* EAX: what vmscope emulates for this guest */
+#define CPUID_VMSCOPE_F_RTM (1u << 0) /* RTM (XBEGIN ...) emulated: vmscope run --rtme */
 #define CPUID_VMSCOPE_SIGNATURE "vmscope VMM " /* 12 bytes, in EBX, ECX, EDX order */
 #define CPUID_VMSCOPE_VERSION 1
 

@@ -36,5 +36,6 @@
 #define PORT_GEARS_SYSCALL 0x98 /* GEARS: 8-bit write from the injected syscall entry stub */
 #define PORT_GEARS_DONE 0x99 /* GEARS: 8-bit write when injected code has run */
 #define PORT_GEARS_FAULT 0x9a /* GEARS: 8-bit write when injected code took an exception */
+#define PORT_RTME_BP 0x9b /* RTME: 8-bit write at the entry of the guest's #BP handler */
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "../core/boot.h"
 #include "../gears/gears.h"
+#include "../rtme/rtme.h"
 
 struct run_opts {
 	uint64_t mem_size;
@@ -36,6 +37,8 @@ struct run_opts {
 	uint64_t mime_start, mime_end, mime_cr3; /* ... parsed; --mime-cr3 */
 	const char *mime_program; /* --mime-program NAME */
 	double mime_from, mime_to; /* --mime-window FROM-TO */
+	int rtme; /* --rtme (rtme/) */
+	struct rtme_opts rtme_opts; /* --rtme-depth, --rtme-capacity ... */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */

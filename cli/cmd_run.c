@@ -129,6 +129,59 @@ static int run_mime_setup(struct vm *vm, const struct run_opts *o)
 	return ret;
 }
 
+/* The RTM instructions of the guest's code: the built-in kernel's programs, or GUEST's. */
+static int run_rtme_code(struct vm *vm, const struct run_opts *o, const struct load_info *li)
+{
+	if (!o->guest)
+		return rtme__add_images(vm, li->low, li->high - li->low);
+	if (li->is_elf)
+		return rtme__add_elf_file(vm, o->guest);
+	return rtme__add_code(vm, li->low, li->high - li->low, li->low);
+}
+
+/* RTME (rtme/): after the load, which it scans; before the start. */
+static int run_rtme_setup(struct vm *vm, const struct run_opts *o, const struct load_info *li)
+{
+	int ret = rtme__setup(vm, &o->rtme_opts);
+
+	if (ret)
+		return ret;
+	ret = run_rtme_code(vm, o, li);
+	if (ret < 0)
+		return err__wrap(ret, "--rtme");
+	fprintf(stderr,
+		"vmscope: RTME: RTM advertised to the guest; %d RTM instructions found in its "
+		"code made to trap\n",
+		ret);
+	return 0;
+}
+
+static void run_rtme_end(struct vm *vm)
+{
+	struct rtme_stats st;
+	uint64_t aborts = 0;
+	int c;
+
+	if (!vm->rtme)
+		return;
+	rtme__stats(vm, &st);
+	for (c = 0; c < RTM_C_MAX; c++)
+		aborts += st.aborts[c];
+	fprintf(stderr, "vmscope: RTME: %llu transactions, %llu committed, %llu aborted (",
+		(unsigned long long)st.begins, (unsigned long long)st.commits,
+		(unsigned long long)aborts);
+	for (c = 0; c < RTM_C_MAX; c++)
+		fprintf(stderr, "%s%s %llu", c ? ", " : "", rtm__cause_name(c),
+			(unsigned long long)st.aborts[c]);
+	fprintf(stderr,
+		"); %llu transactional instructions, %llu instructions of other vCPUs checked "
+		"(%llu with references not known), %llu ordered runs that went past one "
+		"instruction\n",
+		(unsigned long long)st.insns, (unsigned long long)st.observed,
+		(unsigned long long)st.unknown, (unsigned long long)st.ran_on);
+	rtme__free(vm);
+}
+
 static void run_mime_end(struct vm *vm)
 {
 	struct mime_stats st;
@@ -297,6 +350,8 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		ret = run_load(vm, o, &li);
 	if (!ret && o->mime_range)
 		ret = run_mime_setup(vm, o); /* after the load: --mime-program needs the kernel */
+	if (!ret && o->rtme)
+		ret = run_rtme_setup(vm, o, &li);
 	if (!ret)
 		ret = run_boot(vm, o, &li);
 	if (!ret)
@@ -319,6 +374,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		probes__free(probes);
 		gears__free(vm);
 		mime__free(vm);
+		rtme__free(vm);
 		return 1;
 	}
 	ret = run_wait(vm, o);
@@ -335,6 +391,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		run_gears_end(vm);
 	gears__free(vm); /* also made by an injection when nothing was captured */
 	run_mime_end(vm);
+	run_rtme_end(vm);
 	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */
 	return ret;
 }

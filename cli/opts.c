@@ -13,6 +13,7 @@
 #include "../gears/gears.h"
 #include "../gears/syscalls.h"
 #include "../mime/mime.h"
+#include "../rtme/rtme.h"
 #include "../probes/probes.h"
 #include "cli.h"
 
@@ -37,6 +38,12 @@ enum {
 	OPT_MIME_CR3,
 	OPT_MIME_PROGRAM,
 	OPT_MIME_WINDOW,
+	OPT_RTME,
+	OPT_RTME_DEPTH,
+	OPT_RTME_CAPACITY,
+	OPT_RTME_ABORT_RATE,
+	OPT_RTME_SEED,
+	OPT_RTME_MEMREF,
 };
 
 static const struct option run_longopts[] = {
@@ -64,9 +71,18 @@ static const struct option run_longopts[] = {
 	{ "mime-cr3", required_argument, NULL, OPT_MIME_CR3 },
 	{ "mime-program", required_argument, NULL, OPT_MIME_PROGRAM },
 	{ "mime-window", required_argument, NULL, OPT_MIME_WINDOW },
+	{ "rtme", no_argument, NULL, OPT_RTME },
+	{ "rtme-depth", required_argument, NULL, OPT_RTME_DEPTH },
+	{ "rtme-capacity", required_argument, NULL, OPT_RTME_CAPACITY },
+	{ "rtme-abort-rate", required_argument, NULL, OPT_RTME_ABORT_RATE },
+	{ "rtme-seed", required_argument, NULL, OPT_RTME_SEED },
+	{ "rtme-memref", no_argument, NULL, OPT_RTME_MEMREF },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 void cli__run_usage(FILE *f)
 {
@@ -121,26 +137,126 @@ void cli__run_usage(FILE *f)
 		"                        (the built-in kernel, whose processes vmscope knows)\n"
 		"      --mime-window F-T ... only from F to T seconds after the start (T may be\n"
 		"                        left out)\n"
-		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: "
-		"programs\n"
-		"                        with arguments, separated by ; (in turn) or & (at once),\n"
-		"                        e.g. \"memwalk 1M random\"; leading name=value words are\n"
-		"                        kernel options (tsx=on); with a GUEST, CMD goes to its\n"
-		"                        boot-info block at 0x%x (docs/guests.md)\n"
-		"  -h, --help            show this help\n"
-		"\n"
-		"Every vCPU starts at the entry point with RDI = its index and RSI = the number\n"
-		"of vCPUs; vCPU N's stack is 16 KiB below the previous one's, under 0x%x.\n"
-		"\n"
-		"While it runs, the VMM answers on a control socket (/run/vmscope/PID.sock as\n"
-		"root): 'vmscope top' and 'vmscope live' use it (docs/live.md).\n"
-		"\n"
-		"Exit status: the status the guest wrote to the debug-exit port (0x%x) or sent\n"
-		"with UCALL_DONE; 124 on --timeout; 125 when the guest crashed (triple fault,\n"
-		"an instruction KVM could not run, a failed guest assertion); 1 on any other\n"
-		"error, 2 on a usage error.\n",
+		"      --rtme            emulate Intel RTM (XBEGIN, XEND, XABORT, XTEST) for\n"
+		"                        the guest, advertised in CPUID (RTME, docs/rtme.md);\n"
+		"                        events tx_begin, tx_commit, tx_abort in the --trace\n"
+		"      --rtme-depth N    ... the maximum nesting depth (default " STR(
+			RTME_DEFAULT_DEPTH) ")\n"
+					    "      --rtme-capacity R:W ... read and write set "
+					    "sizes in 64-byte lines\n"
+					    "                        (default " STR(RTME_DEFAULT_READ_LINES) ":" STR(
+						    RTME_DEFAULT_WRITE_LINES) ")\n"
+									      "      "
+									      "--rtme-abort-rate P "
+									      "... abort this "
+									      "share of "
+									      "transactions at "
+									      "XBEGIN\n"
+									      "                    "
+									      "    (0 to 1; EAX = "
+									      "RETRY)\n"
+									      "      --rtme-seed N "
+									      "    ... the seed of "
+									      "that choice\n"
+									      "      --rtme-memref "
+									      "    ... and a "
+									      "memref event for "
+									      "every reference a\n"
+									      "                    "
+									      "    transaction "
+									      "makes (MIME's, "
+									      "while it is live)\n"
+									      "      --guest-cmd "
+									      "CMD   the built-in "
+									      "kernel runs CMD "
+									      "instead of the "
+									      "demo: "
+									      "programs\n"
+									      "                    "
+									      "    with arguments, "
+									      "separated by ; (in "
+									      "turn) or & (at "
+									      "once),\n"
+									      "                    "
+									      "    e.g. \"memwalk "
+									      "1M random\"; "
+									      "leading name=value "
+									      "words are\n"
+									      "                    "
+									      "    kernel options "
+									      "(tsx=on); with a "
+									      "GUEST, CMD goes to "
+									      "its\n"
+									      "                    "
+									      "    boot-info block "
+									      "at 0x%x "
+									      "(docs/guests.md)\n"
+									      "  -h, --help        "
+									      "    show this help\n"
+									      "\n"
+									      "Every vCPU starts "
+									      "at the entry point "
+									      "with RDI = its "
+									      "index and RSI = the "
+									      "number\n"
+									      "of vCPUs; vCPU N's "
+									      "stack is 16 KiB "
+									      "below the previous "
+									      "one's, under 0x%x.\n"
+									      "\n"
+									      "While it runs, the "
+									      "VMM answers on a "
+									      "control socket "
+									      "(/run/vmscope/"
+									      "PID.sock as\n"
+									      "root): 'vmscope "
+									      "top' and 'vmscope "
+									      "live' use it "
+									      "(docs/live.md).\n"
+									      "\n"
+									      "Exit status: the "
+									      "status the guest "
+									      "wrote to the "
+									      "debug-exit port "
+									      "(0x%x) or sent\n"
+									      "with UCALL_DONE; "
+									      "124 on --timeout; "
+									      "125 when the guest "
+									      "crashed (triple "
+									      "fault,\n"
+									      "an instruction KVM "
+									      "could not run, a "
+									      "failed guest "
+									      "assertion); 1 on "
+									      "any other\n"
+									      "error, 2 on a usage "
+									      "error.\n",
 		BOOTINFO_DEFAULT_CMDLINE, (unsigned)GPA_DEFAULT_LOAD, (unsigned)GPA_BOOTINFO,
 		(unsigned)GPA_BOOT_STACK_TOP, PORT_DEBUG_EXIT);
+}
+
+static int parse_rtme_depth(const char *s, int *n)
+{
+	char *end;
+	long v = strtol(s, &end, 0);
+
+	if (end == s || *end || v < 1 || v > 255)
+		return err__set(EINVAL, "--rtme-depth '%s': give a nesting depth from 1 to 255", s);
+	*n = (int)v;
+	return 0;
+}
+
+static int parse_rate(const char *s, double *rate)
+{
+	char *end;
+
+	*rate = strtod(s, &end);
+	if (end == s || *end || !(*rate >= 0 && *rate <= 1))
+		return err__set(EINVAL,
+				"--rtme-abort-rate '%s': give the share of transactions to abort, "
+				"from 0 to 1 (e.g. 0.1)",
+				s);
+	return 0;
 }
 
 static int parse_vcpus(const char *s, int *n)
@@ -262,6 +378,21 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 		return 0;
 	case OPT_MIME_WINDOW:
 		return mime__parse_window(arg, &o->mime_from, &o->mime_to);
+	case OPT_RTME:
+		o->rtme = 1;
+		return 0;
+	case OPT_RTME_DEPTH:
+		return parse_rtme_depth(arg, &o->rtme_opts.max_depth);
+	case OPT_RTME_CAPACITY:
+		return rtme__parse_capacity(arg, &o->rtme_opts.read_lines,
+					    &o->rtme_opts.write_lines);
+	case OPT_RTME_ABORT_RATE:
+		return parse_rate(arg, &o->rtme_opts.abort_rate);
+	case OPT_RTME_SEED:
+		return parse__u64(arg, "--rtme-seed", &o->rtme_opts.seed);
+	case OPT_RTME_MEMREF:
+		o->rtme_opts.memref = 1;
+		return 0;
 	case 'h':
 		return 1;
 	default:
@@ -295,6 +426,17 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 	    !o->mime_range)
 		return err__set(EINVAL, "--mime-cr3, --mime-program and --mime-window narrow "
 					"--mime-range; give the range too");
+	if (!o->rtme && (o->rtme_opts.max_depth || o->rtme_opts.read_lines ||
+			 o->rtme_opts.abort_rate > 0 || o->rtme_opts.seed || o->rtme_opts.memref))
+		return err__set(EINVAL, "--rtme-depth, --rtme-capacity, --rtme-abort-rate, "
+					"--rtme-seed and --rtme-memref set up --rtme; add --rtme");
+	if (o->rtme && o->mime_range)
+		return err__set(EINVAL, "--rtme and --mime-range both step the vCPUs and cannot "
+					"run together; for a transaction's references use "
+					"--rtme --rtme-memref");
+	if (o->rtme_opts.memref && !o->trace_dir)
+		return err__set(EINVAL, "--rtme-memref records memref events in a trace; add "
+					"--trace DIR");
 	if ((o->buffer_size || o->overwrite) && !o->trace_dir)
 		return err__set(EINVAL, "%s only applies to a trace; add --trace DIR",
 				o->overwrite ? "--overwrite" : "--buffer-size");

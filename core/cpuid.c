@@ -131,6 +131,7 @@ static int cpuid_check_room(const struct kvm_cpuid2 *c)
 
 	missing += !cpuid__find(c, CPUID_VMSCOPE_BASE, 0);
 	missing += !cpuid__find(c, CPUID_VMSCOPE_INFO, 0);
+	missing += !cpuid__find(c, CPUID_VMSCOPE_FEATURES, 0);
 	missing += cpuid_missing_levels(c, 0xb);
 	missing += cpuid_missing_levels(c, 0x1f);
 	if (c->nent + missing <= capacity)
@@ -262,7 +263,7 @@ static void cpuid_set_vmscope_leaves(struct kvm_cpuid2 *c)
 
 	_Static_assert(sizeof(sig) == 13, "the signature fills EBX, ECX and EDX exactly");
 	e = cpuid_entry_or_add(c, CPUID_VMSCOPE_BASE, 0, 0);
-	e->eax = CPUID_VMSCOPE_INFO;
+	e->eax = CPUID_VMSCOPE_FEATURES;
 	memcpy(&e->ebx, sig, 4);
 	memcpy(&e->ecx, sig + 4, 4);
 	memcpy(&e->edx, sig + 8, 4);
@@ -272,6 +273,8 @@ static void cpuid_set_vmscope_leaves(struct kvm_cpuid2 *c)
 	e->ebx = PORT_HYPERCALL;
 	e->ecx = (uint32_t)GPA_HYPERCALL_MMIO;
 	e->edx = PORT_DEBUG_EXIT;
+
+	cpuid_entry_or_add(c, CPUID_VMSCOPE_FEATURES, 0, 0); /* bits set by what the run asks */
 }
 
 int cpuid__patch(struct kvm_cpuid2 *c, int nr_vcpus, int vcpu_id)

@@ -91,4 +91,8 @@ int hostfix__set_db_breakpoint(struct vcpu *v, int on);
 int hostfix__set_singlestep(struct vcpu *v, int on);
 uint64_t hostfix__handler(struct vcpu *v, int vector);
 
+/* A flat 64-bit code (code 1) or data segment for selector sel, its DPL from sel's RPL. */
+struct kvm_segment;
+void hostfix__flat_seg(struct kvm_segment *seg, uint16_t sel, int code);
+
 #endif

@@ -34,8 +34,6 @@ struct hf_vcpu {
 
 struct vm;
 struct vcpu;
-struct kvm_segment;
-void hostfix__flat_seg(struct kvm_segment *seg, uint16_t sel, int code);
 void hostfix__free(struct vm *vm);
 void step__free(struct vm *vm);
 

@@ -351,8 +351,7 @@ static int loader__load_buf(struct guest_mem *mem, const char *path, const uint8
 	return 0;
 }
 
-int loader__load_file(struct guest_mem *mem, const char *path, uint64_t flat_gpa,
-		      struct load_info *info)
+int loader__read_file(const char *path, const struct guest_mem *mem, uint8_t **out, size_t *len)
 {
 	uint8_t *buf = NULL;
 	struct stat st;
@@ -376,11 +375,27 @@ int loader__load_file(struct guest_mem *mem, const char *path, uint64_t flat_gpa
 		goto out_close;
 	}
 	ret = loader__read_all(fd, path, buf, (size_t)st.st_size);
-	if (!ret)
-		ret = loader__load_buf(mem, path, buf, (size_t)st.st_size, flat_gpa, info);
-	free(buf);
+	if (ret) {
+		free(buf);
+		buf = NULL;
+	}
+	*out = buf;
+	*len = (size_t)st.st_size;
 out_close:
 	close(fd);
+	return ret;
+}
+
+int loader__load_file(struct guest_mem *mem, const char *path, uint64_t flat_gpa,
+		      struct load_info *info)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret = loader__read_file(path, mem, &buf, &len);
+
+	if (!ret)
+		ret = loader__load_buf(mem, path, buf, len, flat_gpa, info);
+	free(buf);
 	return ret;
 }
 

@@ -32,6 +32,9 @@ int loader__is_elf(const void *img, size_t len);
 /* The value of a symbol in an ELF image's symbol table (bounds-checked); 0 or -ENOENT. */
 int loader__elf_symbol(const void *img, size_t len, const char *name, uint64_t *value);
 
+/* The whole file, checked to fit mem (malloc'ed into *buf, *len bytes); 0 or -errno. */
+int loader__read_file(const char *path, const struct guest_mem *mem, uint8_t **buf, size_t *len);
+
 /* Read a file (ELF by magic, else flat at flat_gpa) into guest memory. */
 int loader__load_file(struct guest_mem *mem, const char *path, uint64_t flat_gpa,
 		      struct load_info *info);

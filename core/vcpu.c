@@ -17,7 +17,20 @@
 
 #define VCPU_SYNC_MASK (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)
 
-static int vcpu__set_cpuid(struct vcpu *v)
+/* What the run emulates (vm->features): its bits in vmscope's leaf, and RTM in leaf 7. */
+static void vcpu__cpuid_features(struct kvm_cpuid2 *c, uint32_t features)
+{
+	struct kvm_cpuid_entry2 *e =
+		(struct kvm_cpuid_entry2 *)cpuid__find(c, CPUID_VMSCOPE_FEATURES, 0);
+
+	if (e)
+		e->eax = features;
+	e = (struct kvm_cpuid_entry2 *)cpuid__find(c, 7, 0);
+	if (e && (features & CPUID_VMSCOPE_F_RTM))
+		e->ebx |= 1u << 11;
+}
+
+int vcpu__set_cpuid(struct vcpu *v)
 {
 	struct kvm_cpuid2 *c;
 	int ret;
@@ -25,6 +38,7 @@ static int vcpu__set_cpuid(struct vcpu *v)
 	c = cpuid__for_vcpu(v->vm->cpuid, v->vm->opts.nr_vcpus, v->id);
 	if (!c)
 		return err__wrap(-errno, "building CPUID for vCPU %d", v->id);
+	vcpu__cpuid_features(c, v->vm->features);
 	ret = kvm__ioctl(v->fd, KVM_SET_CPUID2, c);
 	free(c);
 	if (ret < 0)
@@ -96,6 +110,8 @@ int vcpu__run_once(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	int ret;
 
+	if (v->vm->run_hooks.before)
+		v->vm->run_hooks.before(v, v->vm->run_hooks.opaque);
 	if (v->sync_regs)
 		run->kvm_valid_regs = VCPU_SYNC_MASK;
 	v->sync_valid = 0;
@@ -105,6 +121,8 @@ int vcpu__run_once(struct vcpu *v)
 	if (v->trace)
 		v->trace_t_exit = trace_clock__now();
 	if (ret < 0 && errno != EINTR) {
+		if (v->vm->run_hooks.after)
+			v->vm->run_hooks.after(v, v->vm->run_hooks.opaque);
 		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "vCPU %d: KVM_RUN failed: %s",
 				 v->id, strerror(errno));
 		return -errno;
@@ -113,6 +131,8 @@ int vcpu__run_once(struct vcpu *v)
 		run->exit_reason = KVM_EXIT_INTR;
 	run->kvm_dirty_regs = 0;
 	v->sync_valid = v->sync_regs;
+	if (v->vm->run_hooks.after)
+		v->vm->run_hooks.after(v, v->vm->run_hooks.opaque);
 	return exit__dispatch(v);
 }
 
@@ -248,6 +268,9 @@ static int vcpu__apply_debug(struct vcpu *v)
 	struct kvm_guest_debug dbg;
 	uint32_t flags = v->dbg_flags;
 	int i, ret;
+
+	if (flags & KVM_GUESTDBG_SINGLESTEP)
+		flags |= v->dbg_extra;
 
 	memset(&dbg, 0, sizeof(dbg));
 	for (i = 0; i < 4; i++) {

@@ -54,6 +54,8 @@ struct vcpu {
 	int gone; /* its thread has ended (vm->lock) */
 	/* Guest debug: the last vcpu__set_debug request, and the standing breakpoints. */
 	uint32_t dbg_flags;
+	uint32_t
+		dbg_extra; /* KVM_GUESTDBG_* added to each request (RTME: BLOCKIRQ in a transaction) */
 	uint64_t dbg_addr[4];
 	uint64_t standing_bp[4];
 };
@@ -99,6 +101,9 @@ int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr
  */
 #define VCPU_DR_STANDING 3
 int vcpu__set_standing_bp(struct vcpu *v, uint64_t addr);
+
+/* KVM_SET_CPUID2 again (after vm->features changed; before the first KVM_RUN). */
+int vcpu__set_cpuid(struct vcpu *v);
 
 /* Whole state (vCPU paused or not yet started). */
 int vcpu__save(struct vcpu *v, struct vcpu_state *st);

@@ -69,6 +69,9 @@ struct vm {
 	int nr_private;
 	void *gears; /* system-call capture and injection (gears/gears.h); NULL: none */
 	void *mime; /* memory-reference tracing (mime/mime.h); NULL: none */
+	void *rtme; /* RTM emulation (rtme/rtme.h); NULL: none */
+	uint32_t
+		features; /* CPUID_VMSCOPE_F_*: what vmscope emulates for the guest (abi/cpuid.h) */
 
 	struct trace_session *trace; /* NULL: tracing off (trace/trace.h, vm__trace_start) */
 	struct kvm_stats_reader *trace_stats; /* per vCPU, while tracing (core/kvmstats.h) */
@@ -79,6 +82,16 @@ struct vm {
 	/* Called in each vCPU thread before its first KVM_RUN (the kernel probes map tids). */
 	void (*on_vcpu_thread)(struct vcpu *v, void *opaque);
 	void *vcpu_thread_opaque;
+
+	/*
+	 * Called in each vCPU thread right before and after every KVM_RUN (RTME orders the
+	 * vCPUs' instructions while a transaction is live).
+	 */
+	struct vm_run_hooks {
+		void (*before)(struct vcpu *v, void *opaque);
+		void (*after)(struct vcpu *v, void *opaque);
+		void *opaque;
+	} run_hooks;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

@@ -78,6 +78,12 @@ int rtm__xend(struct rtm_tx *t);
  * transaction's own stores over memory; stores are buffered.  0, or -ENOSPC when a set
  * outgrows its capacity (abort: RTM_C_CAPACITY), or mem's error.
  */
+/*
+ * Put [gpa, gpa + len) in the read or write set without data (before the instruction that
+ * accesses it runs).  0, or -ENOSPC over capacity.
+ */
+int rtm__track(struct rtm_tx *t, uint64_t gpa, size_t len, int is_write);
+
 int rtm__read(struct rtm_tx *t, uint64_t gpa, void *buf, size_t len, rtm_mem_fn mem, void *ctx);
 int rtm__write(struct rtm_tx *t, uint64_t gpa, const void *buf, size_t len);
 
@@ -110,5 +116,82 @@ struct rtm_insn {
  * 0F 01 D6 (XTEST).  1 when it is one (i filled), 0 when not, -EINVAL when cut short.
  */
 int rtm__decode(const uint8_t *bytes, size_t len, struct rtm_insn *i);
+
+/* Code: where the RTM instructions are, and which instructions abort a transaction. */
+struct rtme_isa;
+struct rtme_isa *rtme__isa_new(void); /* NULL with a message (no capstone) */
+void rtme__isa_free(struct rtme_isa *isa);
+
+/* Called for each RTM instruction a sweep finds, at offset off; non-zero stops the sweep. */
+typedef int (*rtme_site_fn)(void *ctx, size_t off, const struct rtm_insn *i);
+
+/*
+ * Decode code (len bytes, at virtual address va) from its start, one instruction after
+ * another, and call fn for each RTM instruction.  The number found, or fn's value.
+ */
+int rtme__isa_sweep(struct rtme_isa *isa, const uint8_t *code, size_t len, uint64_t va,
+		    rtme_site_fn fn, void *ctx);
+
+/*
+ * 1 when the instruction at code aborts a transaction under RTME (name: its mnemonic):
+ * CPUID, PAUSE, I/O, system calls and interrupts, HLT, MSR, segment, control and debug
+ * register writes, x87 and MMX, XSAVE and FXSAVE, cache and TLB control, non-temporal
+ * stores, VZEROUPPER, UD2 and the rest of the SDM's list; bytes that are no instruction too.
+ */
+int rtme__isa_aborts(struct rtme_isa *isa, const uint8_t *code, size_t len, uint64_t va,
+		     const char **name);
+
+/* The engine: `vmscope run --rtme`. */
+struct vm;
+
+#define RTME_DEFAULT_DEPTH 7
+#define RTME_DEFAULT_READ_LINES 4096 /* 256 KiB */
+#define RTME_DEFAULT_WRITE_LINES 512 /* 32 KiB: a 32 KiB L1D */
+
+struct rtme_opts {
+	int max_depth; /* 0: RTME_DEFAULT_DEPTH */
+	int read_lines, write_lines; /* 0: the defaults */
+	double abort_rate; /* probability that a transaction is aborted at its XBEGIN (RETRY) */
+	uint64_t seed; /* of the abort injection */
+	int memref; /* memref events for every transactional reference */
+};
+
+struct rtme_stats {
+	uint64_t begins, commits, aborts[RTM_C_MAX];
+	uint64_t insns; /* transactional instructions stepped */
+	uint64_t observed; /* other vCPUs' instructions checked while a transaction was live */
+	uint64_t sites; /* RTM instructions found and made to trap */
+	uint64_t unknown; /* other vCPUs' instructions whose references were not known */
+	uint64_t ran_on; /* ordered KVM_RUNs that ran more than one instruction (all doomed) */
+};
+
+/*
+ * Emulate RTM on every vCPU of vm (created, CPUID not yet used, step engine installed):
+ * advertise it in CPUID, trap the RTM instructions (rtme__add_code) and run transactions.
+ * 0 or -errno with a message.
+ */
+int rtme__setup(struct vm *vm, const struct rtme_opts *o);
+
+/*
+ * Find the RTM instructions in the code at guest-physical [gpa, gpa + len), which runs at
+ * virtual address va, and make each trap (an int3 in place of its first byte: the one change
+ * the guest can see, by reading its own code).  The number found, or -errno.
+ */
+int rtme__add_code(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t va);
+
+/*
+ * The same for every ELF executable image at a page boundary of [gpa, gpa + len) (the
+ * programs embedded in the built-in kernel): their executable segments.  Number found.
+ */
+int rtme__add_images(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* The same for the executable segments of the ELF file at path, loaded at their p_paddr. */
+int rtme__add_elf_file(struct vm *vm, const char *path);
+
+/* "R:W" (read and write set lines) for --rtme-capacity; -EINVAL with a message. */
+int rtme__parse_capacity(const char *s, int *read_lines, int *write_lines);
+
+void rtme__stats(struct vm *vm, struct rtme_stats *st);
+void rtme__free(struct vm *vm);
 
 #endif

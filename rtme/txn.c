@@ -132,6 +132,16 @@ static struct rtm_line *track(struct rtm_tx *t, uint64_t addr, int write)
 	return l;
 }
 
+int rtm__track(struct rtm_tx *t, uint64_t gpa, size_t len, int is_write)
+{
+	uint64_t addr = gpa & ~(uint64_t)(RTM_LINE - 1);
+
+	for (; addr < gpa + len; addr += RTM_LINE)
+		if (!track(t, addr, is_write))
+			return -ENOSPC;
+	return 0;
+}
+
 int rtm__read(struct rtm_tx *t, uint64_t gpa, void *buf, size_t len, rtm_mem_fn mem, void *ctx)
 {
 	uint8_t *out = buf;

@@ -3,6 +3,7 @@
  * Per-CPU setup: GDT and TSS (one each per CPU, Linux's selector order), the SYSCALL MSRs and
  * GS, and the CPUID features the kernel reports in /proc/cpuinfo.
  */
+#include "../../abi/cpuid.h"
 #include "kernel.h"
 
 #define MSR_EFER 0xc0000080
@@ -192,6 +193,20 @@ static void cpu_read_brand(uint32_t max_ext)
 	}
 }
 
+/* Does vmscope's own leaf say it emulates RTM (where a host hides it from leaf 7)? */
+static int vmscope_emulates_rtm(void)
+{
+	uint32_t r[4];
+
+	cpuid(CPUID_VMSCOPE_BASE, 0, r);
+	if (memcmp(&r[1], CPUID_VMSCOPE_SIGNATURE, 4) ||
+	    memcmp(&r[2], CPUID_VMSCOPE_SIGNATURE + 4, 4) ||
+	    memcmp(&r[3], CPUID_VMSCOPE_SIGNATURE + 8, 4) || r[0] < CPUID_VMSCOPE_FEATURES)
+		return 0;
+	cpuid(CPUID_VMSCOPE_FEATURES, 0, r);
+	return r[0] & CPUID_VMSCOPE_F_RTM;
+}
+
 /* Read the feature leaves once (boot CPU); tsx=on decides whether RTM and HLE are shown. */
 void cpu_features_init(void)
 {
@@ -219,6 +234,11 @@ void cpu_features_init(void)
 		fregs[R81D] = r[3];
 	}
 	cpu_read_brand(max_ext);
+	if (vmscope_emulates_rtm()) {
+		/* The VMM emulates RTM (--rtme): shown with or without tsx=on, as its leaf says. */
+		fregs[R7B] |= 1u << 11;
+		return;
+	}
 	if (!kopt_tsx)
 		fregs[R7B] &= ~((1u << 4) | (1u << 11)); /* HLE, RTM hidden unless tsx=on */
 }

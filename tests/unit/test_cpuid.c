@@ -51,6 +51,7 @@ static const struct kvm_cpuid_entry2 host_leaves[] = {
 };
 
 #define NR_HOST_LEAVES (sizeof(host_leaves) / sizeof(host_leaves[0]))
+#define NR_VMSCOPE_LEAVES 3 /* 0x40000100, 0x40000101, 0x40000102 */
 
 /* A table with room for extra entries, recorded in padding as cpuid__patch() expects. */
 static struct kvm_cpuid2 *host_table(uint32_t extra)
@@ -127,7 +128,7 @@ static void check_vmscope_leaves(const struct kvm_cpuid2 *c)
 	char sig[13] = { 0 };
 
 	e = must_find(c, 0x40000100, 0);
-	assert_int_equal(e->eax, 0x40000101);
+	assert_int_equal(e->eax, 0x40000102);
 	memcpy(sig, &e->ebx, 4);
 	memcpy(sig + 4, &e->ecx, 4);
 	memcpy(sig + 8, &e->edx, 4);
@@ -140,6 +141,9 @@ static void check_vmscope_leaves(const struct kvm_cpuid2 *c)
 	assert_int_equal(e->ecx, 0xd0000000);
 	assert_int_equal(e->ecx, (uint32_t)GPA_HYPERCALL_MMIO);
 	assert_int_equal(e->edx, PORT_DEBUG_EXIT);
+
+	e = must_find(c, 0x40000102, 0);
+	assert_int_equal(e->eax, 0); /* nothing emulated unless a run asks (--rtme) */
 }
 
 static void check_untouched(const struct kvm_cpuid2 *c)
@@ -150,10 +154,10 @@ static void check_untouched(const struct kvm_cpuid2 *c)
 
 static void check_patched(uint32_t nr, uint32_t id, uint32_t shift)
 {
-	struct kvm_cpuid2 *c = host_table(2);
+	struct kvm_cpuid2 *c = host_table(NR_VMSCOPE_LEAVES);
 
 	assert_int_equal(cpuid__patch(c, nr, id), 0);
-	assert_int_equal(c->nent, NR_HOST_LEAVES + 2);
+	assert_int_equal(c->nent, NR_HOST_LEAVES + NR_VMSCOPE_LEAVES);
 	check_leaf1(c, nr, id);
 	check_leaf4(c, nr);
 	check_leaf_b(c, nr, id, shift);
@@ -186,7 +190,7 @@ static void test_patch_four_vcpus(void **state)
 
 static void test_patch_odd_counts(void **state)
 {
-	struct kvm_cpuid2 *c = host_table(2);
+	struct kvm_cpuid2 *c = host_table(NR_VMSCOPE_LEAVES);
 
 	(void)state;
 	assert_int_equal(cpuid__patch(c, 3, 2), 0);
@@ -194,14 +198,14 @@ static void test_patch_odd_counts(void **state)
 	assert_int_equal(cpuid__patch(c, 5, 4), 0);
 	assert_int_equal(must_find(c, 0xb, 1)->eax, 3);
 	/* Re-patching updates the vmscope leaves in place. */
-	assert_int_equal(c->nent, NR_HOST_LEAVES + 2);
+	assert_int_equal(c->nent, NR_HOST_LEAVES + NR_VMSCOPE_LEAVES);
 	check_leaf1(c, 5, 4);
 	free(c);
 }
 
 static void test_patch_rejects_bad_ids(void **state)
 {
-	struct kvm_cpuid2 *c = host_table(2);
+	struct kvm_cpuid2 *c = host_table(NR_VMSCOPE_LEAVES);
 
 	(void)state;
 	assert_int_equal(cpuid__patch(c, 0, 0), -EINVAL);
@@ -224,8 +228,8 @@ static void test_patch_no_room(void **state)
 	assert_memory_equal(c->entries, host_leaves, sizeof(host_leaves));
 	free(c);
 
-	/* One free entry is not enough for two leaves, and nothing is half-done. */
-	c = host_table(1);
+	/* One free entry fewer than the leaves is not enough, and nothing is half-done. */
+	c = host_table(NR_VMSCOPE_LEAVES - 1);
 	assert_int_equal(cpuid__patch(c, 2, 1), -ENOSPC);
 	assert_memory_equal(c->entries, host_leaves, sizeof(host_leaves));
 	/* Padding 0 means "exactly nent". */
@@ -236,7 +240,7 @@ static void test_patch_no_room(void **state)
 
 static void test_leaf4_terminator_kept(void **state)
 {
-	struct kvm_cpuid2 *c = host_table(3);
+	struct kvm_cpuid2 *c = host_table(NR_VMSCOPE_LEAVES + 1);
 	struct kvm_cpuid_entry2 *end = &c->entries[c->nent++];
 
 	(void)state;
@@ -252,7 +256,7 @@ static void test_leaf4_terminator_kept(void **state)
 
 static void test_higher_topology_levels_invalid(void **state)
 {
-	struct kvm_cpuid2 *c = host_table(3);
+	struct kvm_cpuid2 *c = host_table(NR_VMSCOPE_LEAVES + 1);
 	struct kvm_cpuid_entry2 *die = &c->entries[c->nent++];
 	const struct kvm_cpuid_entry2 *e;
 
@@ -276,7 +280,7 @@ static void test_higher_topology_levels_invalid(void **state)
 /* KVM may give subleaf 0 of a topology leaf alone; subleaf 1 must then be added. */
 static void test_topology_level_added(void **state)
 {
-	struct kvm_cpuid2 *c = host_table(4);
+	struct kvm_cpuid2 *c = host_table(NR_VMSCOPE_LEAVES + 2);
 	const struct kvm_cpuid_entry2 *e;
 
 	(void)state;
@@ -288,7 +292,7 @@ static void test_topology_level_added(void **state)
 	assert_int_equal(cpuid__patch(c, 4, 3), -ENOSPC);
 	c->padding++;
 	assert_int_equal(cpuid__patch(c, 4, 3), 0);
-	assert_int_equal(c->nent, NR_HOST_LEAVES + 4);
+	assert_int_equal(c->nent, NR_HOST_LEAVES + NR_VMSCOPE_LEAVES + 2);
 	e = must_find(c, 0x1f, 0);
 	assert_int_equal(e->ecx, 0x100);
 	assert_int_equal(e->edx, 3);
@@ -312,7 +316,7 @@ static void test_for_vcpu(void **state)
 	host->padding = 0;
 	c = cpuid__for_vcpu(host, 4, 3);
 	assert_non_null(c);
-	assert_int_equal(c->nent, NR_HOST_LEAVES + 2);
+	assert_int_equal(c->nent, NR_HOST_LEAVES + NR_VMSCOPE_LEAVES);
 	assert_int_equal(c->padding, 0); /* handed to KVM as the uAPI expects */
 	check_leaf1(c, 4, 3);
 	check_leaf4(c, 4);
