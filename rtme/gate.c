@@ -11,6 +11,8 @@
  * moves.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <string.h>
 

@@ -162,6 +162,31 @@ static void place(struct vcpu *v, const struct kvm_sregs *s, const struct mime_r
 	}
 }
 
+/*
+ * STI holds off the step's #DB for one instruction (its interrupt shadow): the next one runs in
+ * the same step.  Known to touch no memory, it is allowed for; otherwise the references of the
+ * step are not known.
+ */
+static void plan_shadow(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv,
+			const struct kvm_regs *regs, const struct kvm_sregs *s)
+{
+	uint8_t bytes[MIME_INSN_MAX] = { 0 };
+	struct kvm_regs next = *regs;
+	struct mime_insn in;
+	int len = MIME_INSN_MAX;
+
+	rv->shadow = 0;
+	if (rv->unknown || strncmp(rv->insn.text, "sti", 3))
+		return;
+	next.rip += rv->insn.len;
+	while (len > 0 && paging__read_virt(&v->vm->mem, s->cr3, next.rip, bytes, len))
+		len--;
+	if (len <= 0 || mime__decode(r->dec, bytes, len, &next, s, &in) || in.nr_refs)
+		rv->unknown = 1;
+	else
+		rv->shadow = in.len;
+}
+
 /* Decode the instruction at the vCPU's RIP and place its references (lock held). */
 static void plan(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 {
@@ -173,6 +198,7 @@ static void plan(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 	rv->planned = 1;
 	rv->nr_refs = 0;
 	rv->unknown = 1;
+	rv->shadow = 0;
 	if (vcpu__get_regs(v, &regs) || vcpu__get_sregs(v, &s)) {
 		rv->insn.rip = ~0ull;
 		return;
@@ -189,6 +215,7 @@ static void plan(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 	rv->nr_refs = rv->insn.nr_refs;
 	for (i = 0; i < rv->nr_refs; i++)
 		place(v, &s, &rv->insn.refs[i], &rv->refs[i]);
+	plan_shadow(v, r, rv, &regs, &s);
 }
 
 /* A vCPU's access of [gpa, gpa + len): doom every other transaction it conflicts with. */
@@ -282,12 +309,17 @@ static void apply_log(struct vcpu *v, struct rtme_vcpu *rv)
 	}
 }
 
+static int read_mem(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	return mem__read(ctx, gpa, buf, len);
+}
+
 /* Would the local APIC deliver an interrupt now (its IRR above its PPR, IF set)? */
-static int interrupt_pending(struct vcpu *v)
+static int lapic_pending(struct vcpu *v)
 {
 	struct kvm_lapic_state l;
 	struct kvm_regs regs;
-	int irr = -1, isr = -1, i, b;
+	int irr = -1, isr = -1, ppr, i, b;
 	uint32_t w;
 
 	if (!v->vm->has_irqchip || vcpu__get_regs(v, &regs) || !(regs.rflags & RFLAGS_IF) ||
@@ -306,8 +338,8 @@ static int interrupt_pending(struct vcpu *v)
 		}
 	}
 	memcpy(&w, l.regs + APIC_TPR, 4);
-	return irr >= 0 &&
-	       (irr & 0xf0) > ((int)(w & 0xf0) > (isr & 0xf0) ? (int)(w & 0xf0) : (isr & 0xf0));
+	ppr = isr >= 0 && (isr & 0xf0) > (int)(w & 0xf0) ? isr & 0xf0 : (int)(w & 0xf0);
+	return irr >= 0 && (irr & 0xf0) > ppr;
 }
 
 /* An event KVM has queued or half-delivered, which it injects whatever BLOCKIRQ says. */
@@ -321,6 +353,11 @@ static int event_pending(struct vcpu *v)
 	       e.exception.pending;
 }
 
+int rtme__irq_pending(struct vcpu *v)
+{
+	return lapic_pending(v) || event_pending(v);
+}
+
 /*
  * Before a transactional instruction (lock held): the cause that aborts it before it runs,
  * or -1 when it may run (its lines tracked, conflicts dealt, the log in memory).
@@ -329,9 +366,8 @@ static int tx_prepare(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 {
 	int i, k;
 
-	if (interrupt_pending(v) || event_pending(v))
-		return RTM_C_ASYNC;
-			/* taken at the fallback, after the abort, as the SDM has it */ /* taken at the fallback, after the abort, as the SDM has it */
+	if (rtme__irq_pending(v))
+		return RTM_C_ASYNC; /* taken at the fallback, after the abort, as the SDM has it */
 	if (rv->unknown || tx_insn_aborts(v, r, rv))
 		return RTM_C_INSN;
 	for (i = 0; i < rv->nr_refs; i++)
@@ -343,7 +379,8 @@ static int tx_prepare(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 			if (!mem__gpa_to_hva(&v->vm->mem, f->gpa[k], f->len[k]))
 				return RTM_C_INSN; /* a device: never accessed transactionally */
 			doom_conflicts(r, v->id, f->gpa[k], f->len[k], f->write);
-			if (rtm__track(&rv->tx, f->gpa[k], f->len[k], f->write))
+			if (rtm__track(&rv->tx, f->gpa[k], f->len[k], f->write, read_mem,
+				       (void *)&v->vm->mem))
 				return RTM_C_CAPACITY;
 		}
 	apply_log(v, rv);
@@ -382,7 +419,10 @@ static void restep(struct vcpu *v, struct rtme *r)
 		step__start(v, rtme__on_step, r);
 }
 
-/* Turn a natively running vCPU into an observer when a transaction is live.  1 if so. */
+/*
+ * Before a free-running vCPU's KVM_RUN: 0 when no transaction is live (it runs freely, marked
+ * so for rtme__wait_quiet), else 1 (it observes now, unless the transaction just ended).
+ */
 static int join(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 {
 	/* Pairs with the store of live in begin() (Dekker: one of us sees the other). */
@@ -409,13 +449,20 @@ static int current_cpl(struct vcpu *v)
 
 /*
  * An event KVM already injected is delivered at the next entry whatever BLOCKIRQ says, its
- * frame holding the TF of the step: note where that frame goes (at the same ring).
+ * frame holding the TF of the step: note where that frame goes (at the same ring).  Lock held.
  */
-static void note_event(struct vcpu *v, struct rtme_vcpu *rv)
+static void note_event(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 {
 	struct kvm_regs regs;
 
-	if (!event_pending(v) || vcpu__get_regs(v, &regs) || current_cpl(v) != 0)
+	if (!event_pending(v))
+		return;
+	/*
+	 * Its handler runs unstepped, and may switch tasks: what it touches is not seen, so no
+	 * live transaction may count on its reads (the VMM's own event ends them).
+	 */
+	doom_all_for(r, v->id, RTM_C_ASYNC);
+	if (vcpu__get_regs(v, &regs) || current_cpl(v) != 0)
 		return;
 	rv->irq_rip = regs.rip;
 	rv->irq_rsp = regs.rsp;
@@ -427,6 +474,17 @@ static void hold(struct rtme *r, struct vcpu *v, struct rtme_vcpu *rv)
 	__atomic_store_n(&r->holder, v->id, __ATOMIC_SEQ_CST);
 }
 
+/* An RTM instruction next (the first after XBEGIN has seen no step yet): emulated.  1 if so. */
+static int at_rtm(struct vcpu *v, struct rtme *r)
+{
+	struct kvm_regs regs;
+	int handled = 0;
+
+	if (vcpu__get_regs(v, &regs) || rtme__at_rtm(v, r, regs.rip, &handled))
+		return 0;
+	return handled;
+}
+
 void rtme__before(struct vcpu *v, void *opaque)
 {
 	struct rtme *r = opaque;
@@ -434,8 +492,15 @@ void rtme__before(struct vcpu *v, void *opaque)
 	int cause;
 
 	for (;;) {
-		if (rv->role == RV_NATIVE && !join(v, r, rv))
-			return;
+		if (rv->role == RV_NATIVE) {
+			if (!join(v, r, rv))
+				return; /* no transaction: runs freely */
+			continue; /* joined, or the transaction just ended: again */
+		}
+		if (!rv->away && at_rtm(v, r)) {
+			restep(v, r); /* emulated: the vCPU moved */
+			continue;
+		}
 		rtme__lock(v, r);
 		if (rv->role == RV_OBSERVING && !r->live) {
 			rtme__set_role(v, rv, RV_NATIVE);
@@ -475,27 +540,30 @@ void rtme__before(struct vcpu *v, void *opaque)
 		 * before rtme__after sees it and dooms them.
 		 */
 		observe(r, v->id, rv);
-		note_event(v, rv);
-		if (interrupt_pending(v)) {
-			/*
-			 * Its interrupt waits while a transaction is live: end them (the VMM's
-			 * own event), so that it is taken soon.
-			 */
-			doom_all_for(r, v->id, RTM_C_ASYNC);
-		}
+		note_event(v, r, rv);
 		hold(r, v, rv);
 		return;
 	}
 }
 
-/* At the planned instruction or just past it (the KVM_RUN ended before it or after it)? */
+/*
+ * Did the KVM_RUN run one instruction at most: not begun (still at it), or a step that ended
+ * where that instruction leads (past it; anywhere for a branch)?  A step KVM reported after
+ * an instruction it emulated elsewhere, or another exit after a run that went on, did not.
+ */
 static int one_at_most(struct vcpu *v, const struct rtme_vcpu *rv)
 {
+	const struct mime_insn *in = &rv->insn;
 	struct kvm_regs regs;
 
-	return !vcpu__get_regs(v, &regs) &&
-	       (regs.rip == rv->insn.rip ||
-		(!rv->unknown && regs.rip == rv->insn.rip + rv->insn.len));
+	/* A kick: this KVM_RUN was waited for, as one that went on would be. */
+	if (vcpu__get_regs(v, &regs) || v->run->exit_reason == KVM_EXIT_INTR)
+		return 0;
+	if (regs.rip == in->rip)
+		return 1;
+	return v->run->exit_reason == KVM_EXIT_DEBUG && !rv->unknown &&
+	       (in->branch || regs.rip == in->rip + in->len ||
+		(rv->shadow && regs.rip == in->rip + in->len + rv->shadow));
 }
 
 /* A PUSHF that ran stepped stored the TF of the step: store the guest's own instead. */
@@ -523,7 +591,7 @@ void rtme__after(struct vcpu *v, void *opaque)
 	fix_pushf(v, rv);
 	if (rv->role == RV_TX && !rv->away)
 		tx_capture(v, rv);
-	if (v->run->exit_reason != KVM_EXIT_DEBUG && !one_at_most(v, rv)) {
+	if (!one_at_most(v, rv)) {
 		/* Not one step: what else ran was not checked, so no transaction can trust it. */
 		r->stats.ran_on++;
 		doom_all(r, -1);
@@ -572,11 +640,6 @@ static int event_instead(struct vcpu *v, struct rtme_vcpu *rv, const struct step
 	if (vec >= 0)
 		return vec;
 	return same_ring ? VEC_NONE : VEC_UNKNOWN;
-}
-
-static int read_mem(void *ctx, uint64_t gpa, void *buf, size_t len)
-{
-	return mem__read(ctx, gpa, buf, len);
 }
 
 /* memref events for the transaction's instruction that ran (values as the guest saw them). */

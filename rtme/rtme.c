@@ -37,6 +37,8 @@
 #define VEC_GP 13
 #define RFLAGS_STATUS 0x8d5ull /* CF PF AF ZF SF OF */
 #define RFLAGS_ZF (1ull << 6)
+#define RFLAGS_IF (1ull << 9)
+#define MAX_DEFER 4 /* XBEGINs in a row left for an interrupt that did not come */
 
 int rtme__parse_capacity(const char *s, int *read_lines, int *write_lines)
 {
@@ -329,6 +331,16 @@ static int begin(struct vcpu *v, struct rtme *r, struct kvm_regs *regs, uint64_t
 
 	if (!paging__canonical(fb))
 		return emulate__inject(v, VEC_GP, 1, 0, 0);
+	/*
+	 * An interrupt already waiting when a free-running vCPU reaches XBEGIN is taken first,
+	 * as the CPU takes it at the instruction boundary: XBEGIN runs again after its IRET.
+	 */
+	if (rv->role == RV_NATIVE && (regs->rflags & RFLAGS_IF) && rv->deferred < MAX_DEFER &&
+	    rtme__irq_pending(v)) {
+		rv->deferred++;
+		return vcpu__set_regs(v, regs);
+	}
+	rv->deferred = 0;
 	if (vcpu__get_sregs(v, &rv->sregs) ||
 	    (rv->xsave && kvm__ioctl(v->fd, KVM_GET_XSAVE, rv->xsave) < 0))
 		return err__set(EIO, "vCPU %d: RTME cannot save the state at XBEGIN", v->id);
@@ -358,6 +370,11 @@ static int begin(struct vcpu *v, struct rtme *r, struct kvm_regs *regs, uint64_t
 	return rtme__wait_quiet(v, r);
 }
 
+static int read_mem(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	return mem__read(ctx, gpa, buf, len);
+}
+
 static int commit_store(void *ctx, uint64_t gpa, const void *buf, size_t len)
 {
 	return mem__write(ctx, gpa, buf, len);
@@ -375,6 +392,12 @@ static int commit(struct vcpu *v, struct rtme *r, uint64_t rip)
 	int ret;
 
 	rtme__lock(v, r);
+	if (!rv->doomed && rtm__changed(&rv->tx, read_mem, &v->vm->mem)) {
+		/* A store no conflict test saw (a device model's, say): the read is stale. */
+		r->stats.stale++;
+		rv->doomed = 1;
+		rv->doom_cause = RTM_C_CONFLICT;
+	}
 	if (rv->doomed) {
 		enum rtm_cause c = rv->doom_cause;
 

@@ -46,7 +46,9 @@ struct rtm_line {
 	uint64_t addr; /* guest-physical, line-aligned */
 	uint64_t written; /* bit per byte buffered in data[] */
 	uint8_t data[RTM_LINE];
+	uint8_t snap[RTM_LINE]; /* the line as it was when first read (validation) */
 	uint8_t read, write; /* in the read set, in the write set */
+	uint8_t snapped; /* snap[] holds it */
 };
 
 struct rtm_tx {
@@ -80,9 +82,16 @@ int rtm__xend(struct rtm_tx *t);
  */
 /*
  * Put [gpa, gpa + len) in the read or write set without data (before the instruction that
- * accesses it runs).  0, or -ENOSPC over capacity.
+ * accesses it runs; mem, when not NULL, snapshots a line new to the read set).  0, or -ENOSPC
+ * over capacity.
  */
-int rtm__track(struct rtm_tx *t, uint64_t gpa, size_t len, int is_write);
+int rtm__track(struct rtm_tx *t, uint64_t gpa, size_t len, int is_write, rtm_mem_fn mem, void *ctx);
+
+/*
+ * Is every line of the read set still as it was when first read (mem reads it now)?  1 when
+ * one changed: a store the conflict test did not see; 0 when none did.
+ */
+int rtm__changed(const struct rtm_tx *t, rtm_mem_fn mem, void *ctx);
 
 int rtm__read(struct rtm_tx *t, uint64_t gpa, void *buf, size_t len, rtm_mem_fn mem, void *ctx);
 int rtm__write(struct rtm_tx *t, uint64_t gpa, const void *buf, size_t len);
@@ -163,6 +172,7 @@ struct rtme_stats {
 	uint64_t sites; /* RTM instructions found and made to trap */
 	uint64_t unknown; /* other vCPUs' instructions whose references were not known */
 	uint64_t ran_on; /* ordered KVM_RUNs that ran more than one instruction (all doomed) */
+	uint64_t stale; /* commits refused: a line read had changed unseen (validation) */
 };
 
 /*

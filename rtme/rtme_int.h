@@ -66,11 +66,13 @@ struct rtme_vcpu {
 	struct kvm_xsave *xsave;
 	uint64_t begin_rip, t_begin, cr3;
 	uint32_t insns;
+	int deferred; /* XBEGINs in a row left for an interrupt (rtme.c) */
 	/* The instruction about to run (decoded in rtme__before) and its references. */
 	struct mime_insn insn;
 	int planned; /* insn and refs describe the instruction at insn.rip */
 	int guest_tf; /* the guest's own RFLAGS.TF before it (a PUSHF keeps that, not ours) */
 	int unknown; /* its references are not known */
+	int shadow; /* STI: the length of the instruction its shadow runs in the same step */
 	int nr_refs;
 	struct rtme_ref refs[MIME_MAX_REFS];
 	/* Committed copies of the write set's lines while the redo log is in memory. */
@@ -125,6 +127,8 @@ int rtme__gva_to_gpa(struct vcpu *v, uint64_t cr3, uint64_t gva, uint64_t *gpa);
 int rtme__gate_install(struct vm *vm, struct rtme *r);
 
 /* order.c */
+/* An interrupt the vCPU would take now (the LAPIC's, or one KVM injects next entry)? */
+int rtme__irq_pending(struct vcpu *v);
 void rtme__before(struct vcpu *v, void *opaque);
 void rtme__after(struct vcpu *v, void *opaque);
 int rtme__on_step(struct vcpu *v, void *opaque, const struct step_info *si);

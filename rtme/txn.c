@@ -108,8 +108,11 @@ static struct rtm_line *find_line(const struct rtm_tx *t, uint64_t addr)
 	return NULL;
 }
 
-/* The line at addr in the set (write or read), added if it fits; NULL: over capacity. */
-static struct rtm_line *track(struct rtm_tx *t, uint64_t addr, int write)
+/*
+ * The line at addr in the set (write or read), added if it fits; NULL: over capacity.  A line
+ * new to the read set is snapshot with mem (when not NULL) for rtm__changed.
+ */
+static struct rtm_line *track(struct rtm_tx *t, uint64_t addr, int write, rtm_mem_fn mem, void *ctx)
 {
 	struct rtm_line *l = find_line(t, addr);
 
@@ -128,16 +131,17 @@ static struct rtm_line *track(struct rtm_tx *t, uint64_t addr, int write)
 	} else {
 		l->read = 1;
 		t->nr_read++;
+		l->snapped = mem && !mem(ctx, addr, l->snap, RTM_LINE);
 	}
 	return l;
 }
 
-int rtm__track(struct rtm_tx *t, uint64_t gpa, size_t len, int is_write)
+int rtm__track(struct rtm_tx *t, uint64_t gpa, size_t len, int is_write, rtm_mem_fn mem, void *ctx)
 {
 	uint64_t addr = gpa & ~(uint64_t)(RTM_LINE - 1);
 
 	for (; addr < gpa + len; addr += RTM_LINE)
-		if (!track(t, addr, is_write))
+		if (!track(t, addr, is_write, mem, ctx))
 			return -ENOSPC;
 	return 0;
 }
@@ -149,7 +153,7 @@ int rtm__read(struct rtm_tx *t, uint64_t gpa, void *buf, size_t len, rtm_mem_fn 
 	while (len) {
 		uint64_t addr = gpa & ~(uint64_t)(RTM_LINE - 1), off = gpa - addr;
 		size_t n = RTM_LINE - off < len ? RTM_LINE - off : len, i;
-		struct rtm_line *l = track(t, addr, 0);
+		struct rtm_line *l = track(t, addr, 0, mem, ctx);
 		int ret;
 
 		if (!l)
@@ -174,7 +178,7 @@ int rtm__write(struct rtm_tx *t, uint64_t gpa, const void *buf, size_t len)
 	while (len) {
 		uint64_t addr = gpa & ~(uint64_t)(RTM_LINE - 1), off = gpa - addr;
 		size_t n = RTM_LINE - off < len ? RTM_LINE - off : len, i;
-		struct rtm_line *l = track(t, addr, 1);
+		struct rtm_line *l = track(t, addr, 1, NULL, NULL);
 
 		if (!l)
 			return -ENOSPC;
@@ -199,6 +203,21 @@ int rtm__conflicts(const struct rtm_tx *t, uint64_t gpa, size_t len, int is_writ
 		const struct rtm_line *l = find_line(t, addr);
 
 		if (l && (l->write || (is_write && l->read)))
+			return 1;
+	}
+	return 0;
+}
+
+int rtm__changed(const struct rtm_tx *t, rtm_mem_fn mem, void *ctx)
+{
+	uint8_t now[RTM_LINE];
+	int i;
+
+	for (i = 0; i < t->nr_lines; i++) {
+		const struct rtm_line *l = &t->lines[i];
+
+		if (l->read && l->snapped &&
+		    (mem(ctx, l->addr, now, RTM_LINE) || memcmp(now, l->snap, RTM_LINE)))
 			return 1;
 	}
 	return 0;

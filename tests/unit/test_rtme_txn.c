@@ -203,12 +203,44 @@ static void test_decode(void **state)
 	assert_int_equal(DEC(0xc7, 0x00, 0, 0, 0, 0), 0); /* mov, not xbegin */
 }
 
+/* A store the conflict test never saw shows at commit as a changed read line; one to another
+ * byte of a line only written, or a change undone, does not. */
+static void test_changed(void **state)
+{
+	struct rtm_tx t;
+	uint64_t v = 1;
+	uint8_t b;
+
+	(void)state;
+	memset(memory, 0, sizeof(memory));
+	assert_int_equal(rtm__init(&t, 7, 8, 8), 0);
+	assert_int_equal(rtm__xbegin(&t, 0x4000), 0);
+	assert_int_equal(rtm__track(&t, BASE, 8, 0, mem_read, NULL), 0); /* x: read */
+	assert_int_equal(rtm__track(&t, BASE + 128, 8, 1, mem_read, NULL), 0); /* y: written */
+	assert_int_equal(rtm__write(&t, BASE + 128, &v, 8), 0);
+	assert_int_equal(rtm__changed(&t, mem_read, NULL), 0);
+	memory[130] = 9; /* another byte of y's line: not read, so no matter */
+	assert_int_equal(rtm__changed(&t, mem_read, NULL), 0);
+	memory[63] = 1; /* the last byte of x's line */
+	assert_int_equal(rtm__changed(&t, mem_read, NULL), 1);
+	memory[63] = 0; /* back as it was read: the reads still hold */
+	assert_int_equal(rtm__changed(&t, mem_read, NULL), 0);
+	/* A line read after the transaction wrote it is snapshot as memory had it then. */
+	assert_int_equal(rtm__read(&t, BASE + 128, &b, 1, mem_read, NULL), 0);
+	assert_int_equal(b, 1);
+	assert_int_equal(rtm__changed(&t, mem_read, NULL), 0);
+	memory[129] = 5;
+	assert_int_equal(rtm__changed(&t, mem_read, NULL), 1);
+	rtm__free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status),	  cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_redo_log),  cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_conflicts), cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_changed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
