@@ -69,6 +69,28 @@ struct report_sys_ev {
 };
 
 int report__add_syscall(struct report *r, const struct report_sys_ev *e);
+
+/* An RTME transaction event (tx_begin, tx_commit, tx_abort; rtme/rtme.h). */
+enum report_tx_kind { REPORT_TX_BEGIN, REPORT_TX_COMMIT, REPORT_TX_ABORT };
+
+struct report_tx_ev {
+	enum report_tx_kind kind;
+	uint32_t vcpu, cause; /* cause: tx_abort's (enum rtm_cause) */
+	uint64_t rip; /* tx_abort: where it aborted */
+	uint32_t reads, writes, insns;
+	uint64_t duration_ns;
+};
+
+/* 0, -ERANGE (a vCPU beyond 255, an unknown cause), -ENOMEM. */
+int report__add_tx(struct report *r, const struct report_tx_ev *e);
+
+/*
+ * `report --tx`: transactions begun, committed and aborted by cause, per vCPU and in total;
+ * set sizes, instructions and times of commits and aborts; where aborts happened.  Text or
+ * JSON.  0, or -ENODATA (no transaction in the trace) with a message.
+ */
+int report__print_tx_text(struct report *r, const char *trace, FILE *f);
+int report__print_tx_json(struct report *r, const char *trace, FILE *f);
 /* The trace clock's frequency (ticks per second): call times come from it. */
 void report__set_clock_freq(struct report *r, double freq);
 size_t report__syscall_events(const struct report *r);

@@ -33,7 +33,7 @@ int report__read_ctf(struct report *r, const char *dir)
 
 #define MAX_CLASSES 64
 
-enum { EV_OTHER, EV_EXIT, EV_LOST, EV_KVM, EV_SYS };
+enum { EV_OTHER, EV_EXIT, EV_LOST, EV_KVM, EV_SYS, EV_TX };
 
 /* What a sink knows about one event class: its kind and the payload members it reads. */
 struct ev_class {
@@ -43,6 +43,7 @@ struct ev_class {
 	uint64_t vcpu, reason, guest_ns, vmm_ns, count; /* member indexes; UINT64_MAX: absent */
 	uint64_t isa, ret, type; /* kernel events */
 	uint64_t pid, cr3, nr, name_f, text, entry_ts; /* system calls */
+	uint64_t cause, rip, reads, writes, insns, duration_ns; /* transactions */
 };
 
 struct reader {
@@ -83,6 +84,8 @@ static int class_setup(struct reader *rd, struct ev_class *ec)
 		ec->kind = EV_KVM; /* the kernel probes' events */
 	else if (!strcmp(ec->name, "syscall_entry") || !strcmp(ec->name, "syscall_exit"))
 		ec->kind = EV_SYS;
+	else if (!strncmp(ec->name, "tx_", 3))
+		ec->kind = EV_TX;
 	ec->vcpu = member_index(p, "vcpu");
 	ec->reason = member_index(p, "reason");
 	ec->guest_ns = member_index(p, "guest_ns");
@@ -97,6 +100,12 @@ static int class_setup(struct reader *rd, struct ev_class *ec)
 	ec->name_f = member_index(p, "name");
 	ec->text = member_index(p, "text");
 	ec->entry_ts = member_index(p, "entry_ts");
+	ec->cause = member_index(p, "cause");
+	ec->rip = member_index(p, "rip");
+	ec->reads = member_index(p, "reads");
+	ec->writes = member_index(p, "writes");
+	ec->insns = member_index(p, "insns");
+	ec->duration_ns = member_index(p, "duration_ns");
 	if (ec->kind == EV_EXIT && (ec->vcpu == UINT64_MAX || ec->reason == UINT64_MAX ||
 				    ec->guest_ns == UINT64_MAX || ec->vmm_ns == UINT64_MAX)) {
 		rd->failed = 1;
@@ -238,6 +247,35 @@ static int on_syscall(struct reader *rd, const bt_message *msg, const struct ev_
 	return 0;
 }
 
+/* A transaction event of RTME. */
+static int on_tx(struct reader *rd, const struct ev_class *ec, const bt_field *p)
+{
+	struct report_tx_ev e = {
+		.kind = !strcmp(ec->name, "tx_begin")	 ? REPORT_TX_BEGIN
+			: !strcmp(ec->name, "tx_commit") ? REPORT_TX_COMMIT
+							 : REPORT_TX_ABORT,
+		.vcpu = field_opt(p, ec->vcpu),
+		.cause = field_opt(p, ec->cause),
+		.rip = field_opt(p, ec->rip),
+		.reads = field_opt(p, ec->reads),
+		.writes = field_opt(p, ec->writes),
+		.insns = field_opt(p, ec->insns),
+		.duration_ns = field_opt(p, ec->duration_ns),
+	};
+	int ret = report__add_tx(rd->r, &e) ?: report__add_other(rd->r, ec->name);
+
+	if (ret == -ERANGE)
+		err__set(ERANGE,
+			 "a transaction event has vcpu %u or cause %u, beyond what the "
+			 "report takes (255, 8)",
+			 e.vcpu, e.cause);
+	else if (ret)
+		err__set(ENOMEM, "out of memory reading the trace's transactions");
+	if (ret)
+		rd->failed = 1;
+	return ret;
+}
+
 /* What the kernel probes attached to, from the trace's environment (once). */
 static void read_env(struct reader *rd, const bt_event *ev)
 {
@@ -282,6 +320,8 @@ static int on_event(struct reader *rd, const bt_message *msg)
 		return on_kvm(rd, ec, p, ns);
 	if (ec->kind == EV_SYS)
 		return on_syscall(rd, msg, ec, p, ns);
+	if (ec->kind == EV_TX)
+		return on_tx(rd, ec, p);
 	if (ec->kind == EV_OTHER)
 		return report__add_other(rd->r, ec->name);
 	ret = report__add_exit(rd->r, field_u64(p, ec->vcpu), field_u64(p, ec->reason),

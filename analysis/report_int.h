@@ -39,9 +39,11 @@ struct report {
 	int nr_named;
 	struct report_kvm *kvm; /* kernel events (report_kvm.c); NULL: none */
 	struct report_sys *sys; /* system calls (report_sys.c); NULL: none */
+	struct report_tx *tx; /* transactions (report_tx.c); NULL: none */
 };
 
 void report_sys__free(struct report *r);
+void report_tx__free(struct report *r);
 
 struct summary {
 	uint64_t n, min, max, p50, p99;

@@ -50,6 +50,7 @@ void report__free(struct report *r)
 		free(r->named[i].name);
 	free(r->named);
 	report_sys__free(r);
+	report_tx__free(r);
 	free(r->rows);
 	report_kvm__free(r);
 	free(r);

@@ -17,6 +17,7 @@ static void report_usage(FILE *f)
 	fprintf(f,
 		"usage: vmscope report [--json] DIR\n"
 		"       vmscope report --syscalls [--list] [--json] DIR\n"
+		"       vmscope report --tx [--json] DIR\n"
 		"\n"
 		"Read the CTF trace that 'vmscope run --trace DIR' wrote (with libbabeltrace2)\n"
 		"and print, per exit reason and per vCPU, the number of exits, their share, and\n"
@@ -33,23 +34,30 @@ static void report_usage(FILE *f)
 		"every call on one line in time order, like strace: seconds since the trace's\n"
 		"start, vCPU, address space, the decoded call and result, <its duration>.\n"
 		"\n"
+		"With --tx, the RTM transactions RTME emulated ('vmscope run --rtme --trace\n"
+		"DIR'): per vCPU and in total those begun, committed and aborted, the aborts by\n"
+		"cause (xabort, conflict, capacity, debug, nesting, instruction, exception,\n"
+		"interrupt, injected); for commits and for aborts the mean and largest read and\n"
+		"write sets in 64-byte lines, the mean instructions, the median and 99th\n"
+		"percentile of their time; the instructions where most aborts happened.\n"
+		"\n"
 		"  -s, --syscalls  report the system calls instead of the exits\n"
+		"  -x, --tx        report the transactions instead of the exits\n"
 		"  -l, --list      with --syscalls: list every call\n"
-		"  -j, --json      print one JSON object instead of tables (exits: times in ns;\n"
+		"  -j, --json      print one JSON object instead of tables (exits, --tx: times in "
+		"ns;\n"
 		"                  system calls: seconds; --list adds the calls)\n"
 		"  -h, --help      show this help\n");
 }
 
 static const struct option report_longopts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "syscalls", no_argument, NULL, 's' },
-	{ "list", no_argument, NULL, 'l' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{ "json", no_argument, NULL, 'j' }, { "syscalls", no_argument, NULL, 's' },
+	{ "list", no_argument, NULL, 'l' }, { "tx", no_argument, NULL, 'x' },
+	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 };
 
 struct report_opts {
-	int json, syscalls, list;
+	int json, syscalls, list, tx;
 	const char *dir;
 };
 
@@ -60,7 +68,7 @@ static int report_parse(int argc, char **argv, struct report_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jslh", report_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jslxh", report_longopts, NULL)) != -1) {
 		if (c == 'h')
 			return 1;
 		if (c == 'j')
@@ -69,10 +77,14 @@ static int report_parse(int argc, char **argv, struct report_opts *o)
 			o->syscalls = 1;
 		else if (c == 'l')
 			o->list = 1;
+		else if (c == 'x')
+			o->tx = 1;
 		else
 			return err__set(EINVAL, "unknown option '%s'; see 'vmscope report --help'",
 					argv[optind - 1]);
 	}
+	if (o->tx && o->syscalls)
+		return err__set(EINVAL, "--tx and --syscalls are two reports: give one");
 	if (o->list && !o->syscalls)
 		return err__set(EINVAL, "--list lists system calls: use it with --syscalls");
 	if (argc - optind != 1)
@@ -84,6 +96,9 @@ static int report_parse(int argc, char **argv, struct report_opts *o)
 
 static int print(struct report *r, const struct report_opts *o)
 {
+	if (o->tx)
+		return o->json ? report__print_tx_json(r, o->dir, stdout)
+			       : report__print_tx_text(r, o->dir, stdout);
 	if (!o->syscalls && o->json)
 		return report__print_json(r, o->dir, stdout);
 	if (!o->syscalls) {

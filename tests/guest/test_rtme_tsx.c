@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest kit's tsx on 2 vCPUs under `vmscope run --rtme`: the kernel reports RTM with no
+ * tsx=on (vmscope's CPUID says it emulates it), tsx takes the RTM path, and the counter is
+ * exact although both processes increment it at once, with transactions committed and
+ * others aborted by conflicts between the vCPUs.  `vmscope report --tx` reads the trace back:
+ * its counts agree with what tsx counted in the guest, in text and in JSON; and the options
+ * that shape RTME refuse bad values with a message.
+ */
+#include "cli_harness.h"
+
+#define PROCS 2
+#define ITERS 400
+
+/* The number after key in text ("commits 12," gives 12), or -1. */
+static long long after(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+static int check_report(const char *dir, long long commits, long long conflicts)
+{
+	const char *text[] = { "vmscope", "report", "--tx", dir, NULL };
+	const char *json[] = { "vmscope", "report", "--tx", "--json", dir, NULL };
+	long long begun, committed, aborted, xabort, conflict;
+	const char *all;
+	char *out;
+	int st = cli_run(text, &out);
+
+	TEST_ASSERT(st == 0 && strstr(out, "Transactions in "), "report --tx: exit %d:\n%s", st,
+		    out);
+	/* The "all" row: begun, committed, aborted, then each cause (xabort, conflict ...). */
+	all = strstr(out, "\n  all ");
+	TEST_ASSERT(all && sscanf(all, " all %lld %lld %lld %lld %lld", &begun, &committed,
+				  &aborted, &xabort, &conflict) == 5,
+		    "report --tx: no totals:\n%s", out);
+	/* tsx's probe before its workers runs one transaction it does not count. */
+	TEST_ASSERT((committed == commits || committed == commits + 1) &&
+			    begun == committed + aborted && conflict > 0,
+		    "report --tx: %lld begun, %lld committed, %lld aborted, %lld conflicts; tsx "
+		    "counted %lld commits:\n%s",
+		    begun, committed, aborted, conflict, commits, out);
+	free(out);
+	st = cli_run(json, &out);
+	TEST_ASSERT(st == 0 && out[0] == '{', "report --tx --json: exit %d:\n%s", st, out);
+	TEST_ASSERT(strstr(out, "\"committed\":") && strstr(out, "\"conflict\":") &&
+			    strstr(out, "\"abort_sites\":"),
+		    "%s", out);
+	free(out);
+	printf("# report --tx: %lld commits, %lld conflict aborts in the guest's count\n", commits,
+	       conflicts);
+	return 0;
+}
+
+static int test_tsx(void)
+{
+	char dir[PATH_MAX], cmd[64];
+	const char *argv[] = { "vmscope",     "run",	 "--no-input", "--vcpus",   "2",
+			       "--rtme",      "--trace", dir,	       "--timeout", "300",
+			       "--guest-cmd", cmd,	 NULL };
+	long long commits, conflicts;
+	char *out;
+	int st;
+
+	snprintf(dir, sizeof(dir), "%s/tsx", cli_tmp);
+	snprintf(cmd, sizeof(cmd), "tsx auto %d %d", PROCS, ITERS);
+	st = cli_run(argv, &out);
+	TEST_ASSERT(st == 0, "exit %d:\n%s", st, out);
+	TEST_ASSERT(strstr(out, "RTM reported") && strstr(out, "RTM with a lock fallback"),
+		    "the kernel did not report RTM under --rtme:\n%s", out);
+	TEST_ASSERT(strstr(out, "tsx: counter 800, expected 800\n") && strstr(out, "tsx: ok"), "%s",
+		    out);
+	commits = after(out, "tsx: commits ");
+	conflicts = after(out, " conflict ");
+	TEST_ASSERT(commits > 0 && conflicts > 0,
+		    "%lld commits and %lld conflict aborts: both must happen\n%s", commits,
+		    conflicts, out);
+	TEST_ASSERT(strstr(out, "vmscope: RTME: "), "no RTME summary:\n%s", out);
+	free(out);
+	/* tsx counts its commits as vmscope does: the report must find as many. */
+	return check_report(dir, commits, conflicts);
+}
+
+static int test_bad_options(void)
+{
+	static const char *const cases[][3] = {
+		{ "--rtme-capacity", "12", "READ:WRITE" },
+		{ "--rtme-capacity", "0:4", "from 1 to" },
+		{ "--rtme-abort-rate", "1.5", "from 0 to 1" },
+		{ "--rtme-depth", "0", "from 1 to 255" },
+	};
+	const char *alone[] = { "vmscope", "run", "--rtme-seed", "3", NULL };
+	unsigned int i;
+	char *out;
+	int st;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { "vmscope", "run", "--rtme", cases[i][0], cases[i][1], NULL };
+
+		st = cli_run(argv, &out);
+		TEST_ASSERT(st == 2 && strstr(out, cases[i][0]) && strstr(out, cases[i][2]),
+			    "%s %s: exit %d:\n%s", cases[i][0], cases[i][1], st, out);
+		free(out);
+	}
+	st = cli_run(alone, &out);
+	TEST_ASSERT(st == 2 && strstr(out, "add --rtme"), "exit %d:\n%s", st, out);
+	free(out);
+	return 0;
+}
+
+int main(void)
+{
+	static const struct harness_case cases[] = {
+		{ "tsx on 2 vCPUs with --rtme: exact counter, commits and conflicts, report --tx",
+		  test_tsx },
+		{ "bad RTME options: refused with the reason", test_bad_options },
+	};
+	int ret;
+
+	cli_setup();
+	ret = harness_main(cases, 2);
+	cli_cleanup();
+	return ret;
+}
