@@ -468,6 +468,22 @@ static void note_event(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 	rv->irq_rsp = regs.rsp;
 }
 
+/*
+ * An observed vCPU in ring 3 takes its interrupts (else they wait as long as transactions go
+ * on elsewhere): the frame goes where untrap_frames finds it, and a handler that runs on out
+ * of sight ends the live transactions in rtme__after.  In ring 0 they wait (BLOCKIRQ).
+ */
+static void let_interrupts_in(struct vcpu *v, struct rtme_vcpu *rv)
+{
+	uint32_t want = current_cpl(v) == 3 ? 0 : KVM_GUESTDBG_BLOCKIRQ;
+
+	(void)rv;
+	if (v->dbg_extra == want)
+		return;
+	v->dbg_extra = want;
+	vcpu__set_debug(v, v->dbg_flags, v->dbg_addr, 4);
+}
+
 static void hold(struct rtme *r, struct vcpu *v, struct rtme_vcpu *rv)
 {
 	rv->holding = 1;
@@ -541,6 +557,7 @@ void rtme__before(struct vcpu *v, void *opaque)
 		 */
 		observe(r, v->id, rv);
 		note_event(v, r, rv);
+		let_interrupts_in(v, rv);
 		hold(r, v, rv);
 		return;
 	}
@@ -592,9 +609,12 @@ void rtme__after(struct vcpu *v, void *opaque)
 	if (rv->role == RV_TX && !rv->away)
 		tx_capture(v, rv);
 	if (!one_at_most(v, rv)) {
-		/* Not one step: what else ran was not checked, so no transaction can trust it. */
+		/*
+		 * Not one step (an interrupt's handler ran on, switching tasks): what else ran was
+		 * not checked, so no transaction can trust it.
+		 */
 		r->stats.ran_on++;
-		doom_all(r, -1);
+		doom_all_for(r, -1, RTM_C_ASYNC);
 	}
 	rv->holding = 0;
 	__atomic_store_n(&r->holder, -1, __ATOMIC_SEQ_CST);

@@ -54,31 +54,40 @@ static int check_report(const char *dir, long long commits, long long conflicts)
 	return 0;
 }
 
+/*
+ * Whether the two processes' transactions meet is up to timing: on a slow host most end for
+ * the guest's timer first.  So up to ATTEMPTS runs, every one with the exact counter, until
+ * one has both commits and conflicts.
+ */
+#define ATTEMPTS 3
+
 static int test_tsx(void)
 {
 	char dir[PATH_MAX], cmd[64];
 	const char *argv[] = { "vmscope",     "run",	 "--no-input", "--vcpus",   "2",
 			       "--rtme",      "--trace", dir,	       "--timeout", "300",
 			       "--guest-cmd", cmd,	 NULL };
-	long long commits, conflicts;
+	long long commits = 0, conflicts = 0;
 	char *out;
-	int st;
+	int st, i;
 
-	snprintf(dir, sizeof(dir), "%s/tsx", cli_tmp);
 	snprintf(cmd, sizeof(cmd), "tsx auto %d %d", PROCS, ITERS);
-	st = cli_run(argv, &out);
-	TEST_ASSERT(st == 0, "exit %d:\n%s", st, out);
-	TEST_ASSERT(strstr(out, "RTM reported") && strstr(out, "RTM with a lock fallback"),
-		    "the kernel did not report RTM under --rtme:\n%s", out);
-	TEST_ASSERT(strstr(out, "tsx: counter 800, expected 800\n") && strstr(out, "tsx: ok"), "%s",
-		    out);
-	commits = after(out, "tsx: commits ");
-	conflicts = after(out, " conflict ");
+	for (i = 1; i <= ATTEMPTS && !(commits > 0 && conflicts > 0); i++) {
+		snprintf(dir, sizeof(dir), "%s/tsx%d", cli_tmp, i);
+		st = cli_run(argv, &out);
+		TEST_ASSERT(st == 0, "exit %d:\n%s", st, out);
+		TEST_ASSERT(strstr(out, "RTM reported") && strstr(out, "RTM with a lock fallback"),
+			    "the kernel did not report RTM under --rtme:\n%s", out);
+		TEST_ASSERT(strstr(out, "tsx: counter 800, expected 800\n") &&
+				    strstr(out, "tsx: ok") && strstr(out, "vmscope: RTME: "),
+			    "%s", out);
+		commits = after(out, "tsx: commits ");
+		conflicts = after(out, " conflict ");
+		printf("# run %d: %lld commits, %lld conflict aborts\n", i, commits, conflicts);
+		free(out);
+	}
 	TEST_ASSERT(commits > 0 && conflicts > 0,
-		    "%lld commits and %lld conflict aborts: both must happen\n%s", commits,
-		    conflicts, out);
-	TEST_ASSERT(strstr(out, "vmscope: RTME: "), "no RTME summary:\n%s", out);
-	free(out);
+		    "%d runs and none with both commits and conflict aborts", ATTEMPTS);
 	/* tsx counts its commits as vmscope does: the report must find as many. */
 	return check_report(dir, commits, conflicts);
 }

@@ -234,13 +234,104 @@ static void test_changed(void **state)
 	rtm__free(&t);
 }
 
+struct found {
+	size_t off[8];
+	enum rtm_op op[8];
+	int n;
+};
+
+static int note_site(void *ctx, size_t off, const struct rtm_insn *i)
+{
+	struct found *f = ctx;
+
+	assert_true(f->n < 8);
+	f->off[f->n] = off;
+	f->op[f->n++] = i->op;
+	return 0;
+}
+
+/*
+ * The sweep follows instruction boundaries: C7 F8 inside another instruction's immediate is
+ * not an XBEGIN; the RTM instructions at boundaries, LOCK-prefixed ones included, are found.
+ */
+static void test_sweep(void **state)
+{
+	static const uint8_t code[] = {
+		0xb8, 0xc7, 0xf8, 0x00, 0x00, /*  0: mov $0xf8c7, %eax */
+		0xc7, 0xf8, 0x10, 0x00, 0x00, 0x00, /*  5: xbegin +0x10 */
+		0x0f, 0x01, 0xd6, /* 11: xtest */
+		0x48, 0x89, 0x07, /* 14: mov %rax, (%rdi) */
+		0xc6, 0xf8, 0x03, /* 17: xabort $3 */
+		0xf0, 0x0f, 0x01, 0xd5, /* 20: lock xend */
+		0xc3, /* 24: ret */
+	};
+	struct rtme_isa *isa = rtme__isa_new();
+	struct found f = { .n = 0 };
+
+	(void)state;
+	assert_non_null(isa);
+	assert_int_equal(rtme__isa_sweep(isa, code, sizeof(code), 0x401000, note_site, &f), 4);
+	assert_int_equal(f.n, 4);
+	assert_int_equal(f.off[0], 5);
+	assert_int_equal(f.op[0], RTM_OP_XBEGIN);
+	assert_int_equal(f.off[1], 11);
+	assert_int_equal(f.op[1], RTM_OP_XTEST);
+	assert_int_equal(f.off[2], 17);
+	assert_int_equal(f.op[2], RTM_OP_XABORT);
+	assert_int_equal(f.off[3], 20);
+	assert_int_equal(f.op[3], RTM_OP_XEND);
+	rtme__isa_free(isa);
+}
+
+/* Which instructions end a transaction (the SDM's list), which run inside one. */
+static void test_aborts(void **state)
+{
+	static const struct {
+		uint8_t bytes[4];
+		int len, aborts;
+	} cases[] = {
+		{ { 0x0f, 0xa2 }, 2, 1 }, /* cpuid */
+		{ { 0xf3, 0x90 }, 2, 1 }, /* pause */
+		{ { 0xe6, 0x80 }, 2, 1 }, /* out %al, $0x80 */
+		{ { 0x0f, 0x05 }, 2, 1 }, /* syscall */
+		{ { 0xd9, 0xe8 }, 2, 1 }, /* fld1: x87 */
+		{ { 0x8e, 0xd8 }, 2, 1 }, /* mov %eax, %ds */
+		{ { 0x0f, 0x22, 0xd8 }, 3, 1 }, /* mov %rax, %cr3 */
+		{ { 0xc5, 0xf8, 0x77 }, 3, 1 }, /* vzeroupper */
+		{ { 0x0f, 0xc3, 0x07 }, 3, 1 }, /* movnti %eax, (%rdi) */
+		{ { 0x0f, 0x0b }, 2, 1 }, /* ud2 */
+		{ { 0xf4 }, 1, 1 }, /* hlt */
+		{ { 0x9d }, 1, 1 }, /* popf */
+		{ { 0x48, 0x89, 0x07 }, 3, 0 }, /* mov %rax, (%rdi) */
+		{ { 0x87, 0x07 }, 2, 0 }, /* xchg %eax, (%rdi) */
+		{ { 0x83, 0xc0, 0x01 }, 3, 0 }, /* add $1, %eax */
+		{ { 0x0f, 0xae, 0xe8 }, 3, 0 }, /* lfence */
+		{ { 0x66, 0x0f, 0x6f, 0x07 }, 4, 0 }, /* movdqa (%rdi), %xmm0 */
+	};
+	struct rtme_isa *isa = rtme__isa_new();
+	const char *name;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(isa);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = rtme__isa_aborts(isa, cases[i].bytes, cases[i].len, 0x401000, &name);
+
+		if (got != cases[i].aborts)
+			fail_msg("case %u (%s): aborts %d, expected %d", i, name, got,
+				 cases[i].aborts);
+	}
+	rtme__isa_free(isa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status),	  cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_redo_log),  cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_conflicts), cmocka_unit_test(test_decode),
-		cmocka_unit_test(test_changed),
+		cmocka_unit_test(test_changed),	  cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_aborts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
