@@ -16,6 +16,8 @@ struct values {
 };
 
 void values__sort(struct values *v);
+/* Append x (the array grows as needed).  0 or -ENOMEM. */
+int values__add(struct values *v, uint64_t x);
 
 /* One (vCPU, exit reason): every guest_ns and vmm_ns value. */
 struct cell {

@@ -123,22 +123,6 @@ static struct kvm_reason *kvm_reason(struct kvm_vcpu *v, uint32_t isa, uint32_t 
 	return p;
 }
 
-static int kvm_values_add(struct values *v, uint64_t x)
-{
-	if (v->n == v->cap) {
-		uint64_t cap = v->cap ? v->cap * 2 : 64;
-		uint64_t *p = realloc(v->v, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		v->v = p;
-		v->cap = cap;
-	}
-	v->v[v->n++] = x;
-	v->sum += x;
-	return 0;
-}
-
 /* The kvm_exit waiting on v ends: in user space, or (at kvm_entry) in the kernel at ns. */
 static int kvm_close_exit(struct kvm_vcpu *v, int to_user, uint64_t ns)
 {
@@ -154,7 +138,7 @@ static int kvm_close_exit(struct kvm_vcpu *v, int to_user, uint64_t ns)
 		k->to_user++;
 		return 0;
 	}
-	return kvm_values_add(&k->in_kernel.guest, ns >= v->pending_ns ? ns - v->pending_ns : 0);
+	return values__add(&k->in_kernel.guest, ns >= v->pending_ns ? ns - v->pending_ns : 0);
 }
 
 int report__add_kvm(struct report *r, const struct report_kvm_ev *e)

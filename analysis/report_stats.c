@@ -56,7 +56,7 @@ void report__free(struct report *r)
 	free(r);
 }
 
-static int values_add(struct values *v, uint64_t x)
+int values__add(struct values *v, uint64_t x)
 {
 	if (v->n == v->cap) {
 		uint64_t cap = v->cap ? v->cap + v->cap / 2 : 64;
@@ -118,7 +118,7 @@ int report__add_exit(struct report *r, uint32_t vcpu, uint32_t reason, const cha
 	if (reason >= REPORT_MAX_REASONS)
 		reason = REPORT_MAX_REASONS - 1;
 	c = report__cell(r, vcpu, reason);
-	if (!c || values_add(&c->guest, guest_ns) || values_add(&c->vmm, vmm_ns))
+	if (!c || values__add(&c->guest, guest_ns) || values__add(&c->vmm, vmm_ns))
 		return -ENOMEM;
 	report__name_reason(r, reason, reason_name);
 	r->exits++;

@@ -49,22 +49,6 @@ static struct report_tx *tx_of(struct report *r)
 	return r->tx;
 }
 
-static int values_add(struct values *v, uint64_t x)
-{
-	if (v->n == v->cap) {
-		uint64_t cap = v->cap ? 2 * v->cap : 256;
-		uint64_t *p = realloc(v->v, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		v->v = p;
-		v->cap = cap;
-	}
-	v->v[v->n++] = x;
-	v->sum += x;
-	return 0;
-}
-
 static int side_add(struct tx_side *s, const struct report_tx_ev *e)
 {
 	s->n++;
@@ -75,7 +59,7 @@ static int side_add(struct tx_side *s, const struct report_tx_ev *e)
 		s->max_reads = e->reads;
 	if (e->writes > s->max_writes)
 		s->max_writes = e->writes;
-	return values_add(&s->ns, e->duration_ns);
+	return values__add(&s->ns, e->duration_ns);
 }
 
 static int site_add(struct report_tx *t, uint64_t rip, uint32_t cause)
