@@ -28,6 +28,7 @@
 #define CALIBRATE_MS 10
 
 uint64_t tsc_hz;
+int kopt_hz = HZ; /* hz=N on the command line */
 uint64_t boot_wallclock_ns;
 static uint64_t tsc_boot, ns_mult; /* ns = (tsc - tsc_boot) * ns_mult >> 32 */
 static uint32_t lapic_timer_hz; /* timer counts per second at divide-by-16 */
@@ -112,7 +113,7 @@ int lapic_id(void)
 	return lapic_read(LAPIC_ID) >> 24;
 }
 
-/* This CPU's LAPIC: enabled, LINT pins and errors masked, periodic timer at HZ. */
+/* This CPU's LAPIC: enabled, LINT pins and errors masked, periodic timer at hz= (HZ). */
 void lapic_init(void)
 {
 	struct cpu *c = this_cpu();
@@ -125,7 +126,7 @@ void lapic_init(void)
 	c->apic_id = lapic_id();
 	lapic_write(LAPIC_TIMER_DIV, 0x3);
 	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
-	lapic_write(LAPIC_TIMER_INIT, lapic_timer_hz / HZ);
+	lapic_write(LAPIC_TIMER_INIT, lapic_timer_hz / kopt_hz);
 }
 
 void lapic_eoi(void)

@@ -11,6 +11,7 @@
 #include "kernel.h"
 
 extern int kopt_tsx;
+extern int kopt_hz;
 
 static char cmdline[BOOTINFO_CMDLINE_MAX];
 
@@ -30,6 +31,16 @@ static int word_is(const char *w, const char *end, const char *opt)
 	return end - w == n && !strncmp(w, opt, n);
 }
 
+/* hz=N: the timer's rate, 10 to 1000 (anything else keeps HZ). */
+static int parse_hz(const char *p, const char *end)
+{
+	int v = 0;
+
+	for (; p < end && *p >= '0' && *p <= '9' && v <= 1000; p++)
+		v = 10 * v + (*p - '0');
+	return p == end && v >= 10 && v <= 1000 ? v : HZ;
+}
+
 /* Apply each leading "name=value" word that the kernel knows. */
 static void parse_options(const char *s)
 {
@@ -47,6 +58,8 @@ static void parse_options(const char *s)
 			kopt_tsx = 1;
 		else if (word_is(w, s, "tsx=off"))
 			kopt_tsx = 0;
+		else if (eq - w == 2 && !strncmp(w, "hz", 2))
+			kopt_hz = parse_hz(eq + 1, s);
 	}
 }
 
