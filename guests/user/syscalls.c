@@ -165,14 +165,6 @@ static int report(char *out, int size)
 	return n;
 }
 
-static uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 int main(int argc, char **argv)
 {
 	static char out[4096];
@@ -181,12 +173,12 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--child"))
 		return 0;
-	t0 = tsc();
+	t0 = rdtsc();
 	ids_and_time();
 	memory();
 	file_io();
 	processes(argv[0]);
-	t0 = tsc() - t0;
+	t0 = rdtsc() - t0;
 	n = report(out, sizeof(out));
 	n += snprintf(out + n, sizeof(out) - n, "syscalls: elapsed %lu tsc\n", t0);
 	write(1, out, n);

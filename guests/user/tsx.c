@@ -147,15 +147,6 @@ static int kernel_reports_rtm(void)
 	return 0;
 }
 
-/* The TSC (no system call): the workers' run time, for benchmarks. */
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* One transaction before any worker starts: without RTM this is where #UD ends us. */
 static void rtm_probe(void)
 {
