@@ -229,14 +229,23 @@ int vcpu__get_sregs(struct vcpu *v, struct kvm_sregs *sregs)
 	return vcpu__ret(kvm__ioctl(v->fd, KVM_GET_SREGS, sregs));
 }
 
+/*
+ * KVM_SET_SREGS queues the interrupt named in interrupt_bitmap (one KVM had injected when the
+ * registers were read): a register change must not bring back one delivered since, so the
+ * bitmap goes out empty, which leaves an interrupt KVM holds now as it is.  Whole-state
+ * restores (vcpu__restore) set it through KVM_SET_VCPU_EVENTS.
+ */
 int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs)
 {
+	struct kvm_sregs s = *sregs;
+
+	memset(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap));
 	if (v->sync_valid) {
-		v->run->s.regs.sregs = *sregs;
+		v->run->s.regs.sregs = s;
 		v->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
 		return 0;
 	}
-	return vcpu__ret(kvm__ioctl(v->fd, KVM_SET_SREGS, (void *)sregs));
+	return vcpu__ret(kvm__ioctl(v->fd, KVM_SET_SREGS, &s));
 }
 
 /*
