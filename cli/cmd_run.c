@@ -176,10 +176,11 @@ static void run_rtme_end(struct vm *vm)
 	fprintf(stderr,
 		"); %llu transactional instructions, %llu instructions of other vCPUs checked "
 		"(%llu with references not known), %llu ordered runs that went past one "
-		"instruction, %llu commits refused for a read gone stale\n",
+		"instruction, %llu commits refused for a read gone stale, %llu interrupts taken "
+		"unstepped\n",
 		(unsigned long long)st.insns, (unsigned long long)st.observed,
 		(unsigned long long)st.unknown, (unsigned long long)st.ran_on,
-		(unsigned long long)st.stale);
+		(unsigned long long)st.stale, (unsigned long long)st.irq_out);
 	rtme__free(vm);
 }
 

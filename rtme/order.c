@@ -47,12 +47,12 @@ static void untrap_frame(struct vcpu *v, uint64_t cr3, uint64_t rsp, uint64_t ri
 }
 
 /*
- * Stepping ends with the vCPU in the kernel: a frame pushed while it was stepped holds the TF
- * it was stepped with, which IRET would bring back as the guest's own.  Cleared in the frame
- * of its entry from ring 3 (TSS.RSP0 - 40), and in that of an event KVM delivered while it
- * was stepped (rtme__before noted where it would go).
+ * Stepping ends with the vCPU in the kernel: the frame of an exception taken at ring 3 while it
+ * was stepped holds the TF it was stepped with, which IRET would bring back as the guest's
+ * own.  Cleared in the frame of its entry from ring 3 (TSS.RSP0 - 40).  Interrupts never come
+ * in while a vCPU is stepped (BLOCKIRQ; step_off_for_irq).
  */
-static void untrap_frames(struct vcpu *v, struct rtme_vcpu *rv)
+static void untrap_frames(struct vcpu *v)
 {
 	struct kvm_sregs s;
 	uint64_t rsp0, f[5];
@@ -63,15 +63,12 @@ static void untrap_frames(struct vcpu *v, struct rtme_vcpu *rv)
 	    !paging__read_virt(&v->vm->mem, s.cr3, rsp0 - sizeof(f), f, sizeof(f)) &&
 	    (f[1] & 3) == 3)
 		untrap_frame(v, s.cr3, rsp0 - sizeof(f), 0);
-	if (rv->irq_rip)
-		untrap_frame(v, s.cr3, (rv->irq_rsp & ~15ull) - sizeof(f), rv->irq_rip);
-	rv->irq_rip = 0;
 }
 
 void rtme__set_role(struct vcpu *v, struct rtme_vcpu *rv, enum rtme_role role)
 {
 	if (rv->role != RV_NATIVE && role == RV_NATIVE)
-		untrap_frames(v, rv);
+		untrap_frames(v);
 	rv->role = role;
 	v->dbg_extra = role == RV_NATIVE ? 0 : KVM_GUESTDBG_BLOCKIRQ;
 }
@@ -81,18 +78,33 @@ void rtme__role_after_tx(struct vcpu *v, struct rtme *r)
 	rtme__set_role(v, &r->vcpu[v->id], r->live ? RV_OBSERVING : RV_NATIVE);
 }
 
+/* ms from now on CLOCK_REALTIME, as the pthread timed waits take it. */
+static void deadline(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_nsec += ms * 1000000l;
+	if (ts->tv_nsec >= 1000000000l) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000l;
+	}
+}
+
+/* Wait on r->cond (lock held) for a change, or ms at most. */
+static void tick_wait(struct rtme *r, long ms)
+{
+	struct timespec ts;
+
+	deadline(&ts, ms);
+	pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+}
+
 void rtme__lock(struct vcpu *v, struct rtme *r)
 {
 	struct timespec ts;
 	int h;
 
 	for (;;) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += RTME_LOCK_WAIT_MS * 1000000l;
-		if (ts.tv_nsec >= 1000000000l) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000l;
-		}
+		deadline(&ts, RTME_LOCK_WAIT_MS);
 		if (!pthread_mutex_timedlock(&r->lock, &ts))
 			return;
 		h = __atomic_load_n(&r->holder, __ATOMIC_SEQ_CST);
@@ -105,7 +117,6 @@ void rtme__lock(struct vcpu *v, struct rtme *r)
 int rtme__wait_quiet(struct vcpu *v, struct rtme *r)
 {
 	struct vm *vm = v->vm;
-	struct timespec ts;
 	int i, busy;
 
 	rtme__lock(v, r);
@@ -121,13 +132,7 @@ int rtme__wait_quiet(struct vcpu *v, struct rtme *r)
 		}
 		if (!busy || __atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST))
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += QUIET_TICK_MS * 1000000l;
-		if (ts.tv_nsec >= 1000000000l) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000l;
-		}
-		pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+		tick_wait(r, QUIET_TICK_MS);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return 0;
@@ -448,40 +453,48 @@ static int current_cpl(struct vcpu *v)
 }
 
 /*
- * An event KVM already injected is delivered at the next entry whatever BLOCKIRQ says, its
- * frame holding the TF of the step: note where that frame goes (at the same ring).  Lock held.
+ * An interrupt the vCPU could take (or an event KVM already holds for it) while stepped: it is
+ * taken with the vCPU running freely, as a frame pushed while stepped would carry the step's
+ * TF into whatever task the handler switches to.  The handler's accesses are not seen, so the
+ * live transactions end (ASYNC); no new one begins until this vCPU ran (r->irq_waiters).
+ * Called with the lock held; returns with it released and the vCPU native.
  */
-static void note_event(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
+static void step_off_for_irq(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 {
-	struct kvm_regs regs;
-
-	if (!event_pending(v))
-		return;
-	/*
-	 * Its handler runs unstepped, and may switch tasks: what it touches is not seen, so no
-	 * live transaction may count on its reads (the VMM's own event ends them).
-	 */
+	r->stats.irq_out++;
+	if (!rv->irq_out)
+		r->irq_waiters++;
+	rv->irq_out = 1;
 	doom_all_for(r, v->id, RTM_C_ASYNC);
-	if (vcpu__get_regs(v, &regs) || current_cpl(v) != 0)
-		return;
-	rv->irq_rip = regs.rip;
-	rv->irq_rsp = regs.rsp;
+	while (r->live && !__atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST)) {
+		tick_wait(r, QUIET_TICK_MS);
+	}
+	rtme__set_role(v, rv, RV_NATIVE);
+	pthread_mutex_unlock(&r->lock);
+	step__stop(v);
 }
 
-/*
- * An observed vCPU in ring 3 takes its interrupts (else they wait as long as transactions go
- * on elsewhere): the frame goes where untrap_frames finds it, and a handler that runs on out
- * of sight ends the live transactions in rtme__after.  In ring 0 they wait (BLOCKIRQ).
- */
-static void let_interrupts_in(struct vcpu *v, struct rtme_vcpu *rv)
+/* No XBEGIN while a vCPU steps off for an interrupt: wait until it ran (lock held). */
+void rtme__wait_irqs(struct vcpu *v, struct rtme *r)
 {
-	uint32_t want = current_cpl(v) == 3 ? 0 : KVM_GUESTDBG_BLOCKIRQ;
+	int i;
 
-	(void)rv;
-	if (v->dbg_extra == want)
-		return;
-	v->dbg_extra = want;
-	vcpu__set_debug(v, v->dbg_flags, v->dbg_addr, 4);
+	while (r->irq_waiters && !__atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST)) {
+		for (i = 0; i < v->vm->nr_vcpus; i++)
+			if (i != v->id && r->vcpu[i].irq_out)
+				vcpu__kick(&v->vm->vcpus[i]); /* its free run may be long */
+		tick_wait(r, QUIET_TICK_MS);
+	}
+}
+
+/* The free run the interrupt was waiting for is over: XBEGINs may go on (lock not held). */
+static void irq_taken(struct rtme *r, struct rtme_vcpu *rv)
+{
+	pthread_mutex_lock(&r->lock);
+	rv->irq_out = 0;
+	r->irq_waiters--;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void hold(struct rtme *r, struct vcpu *v, struct rtme_vcpu *rv)
@@ -538,6 +551,10 @@ void rtme__before(struct vcpu *v, void *opaque)
 			restep(v, r);
 			continue;
 		}
+		if (rv->role == RV_OBSERVING && rtme__irq_pending(v)) {
+			step_off_for_irq(v, r, rv);
+			continue;
+		}
 		plan(v, r, rv);
 		if (rv->role == RV_TX) {
 			cause = tx_prepare(v, r, rv);
@@ -552,12 +569,10 @@ void rtme__before(struct vcpu *v, void *opaque)
 		}
 		/*
 		 * Held across the KVM_RUN even with no reference: should the vCPU run on past its
-		 * instruction (an interrupt handler switching tasks), no transaction commits
+		 * instruction (an exception's handler that never returns), no transaction commits
 		 * before rtme__after sees it and dooms them.
 		 */
 		observe(r, v->id, rv);
-		note_event(v, r, rv);
-		let_interrupts_in(v, rv);
 		hold(r, v, rv);
 		return;
 	}
@@ -603,6 +618,8 @@ void rtme__after(struct vcpu *v, void *opaque)
 
 	if (rv->native_run)
 		__atomic_store_n(&rv->native_run, 0, __ATOMIC_SEQ_CST);
+	if (rv->irq_out && rv->role == RV_NATIVE)
+		irq_taken(r, rv);
 	if (!rv->holding)
 		return;
 	fix_pushf(v, rv);

@@ -350,6 +350,7 @@ static int begin(struct vcpu *v, struct rtme *r, struct kvm_regs *regs, uint64_t
 	rv->insns = 0;
 	rv->t_begin = trace_clock__now();
 	rtme__lock(v, r);
+	rtme__wait_irqs(v, r);
 	rtm__xbegin(&rv->tx, fb);
 	rtme__set_role(v, rv, RV_TX); /* an interrupt aborts it instead (order.c) */
 	rv->doomed = 0;

@@ -173,6 +173,7 @@ struct rtme_stats {
 	uint64_t unknown; /* other vCPUs' instructions whose references were not known */
 	uint64_t ran_on; /* ordered KVM_RUNs that ran more than one instruction (all doomed) */
 	uint64_t stale; /* commits refused: a line read had changed unseen (validation) */
+	uint64_t irq_out; /* interrupts for which a stepped vCPU ran freely (live ones doomed) */
 };
 
 /*

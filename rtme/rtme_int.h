@@ -56,7 +56,7 @@ struct rtme_vcpu {
 	int holding; /* holds r->lock across this KVM_RUN */
 	int ran_on; /* its last KVM_RUN ended otherwise than by a step: more than one ran */
 	int doomed; /* another vCPU's access conflicted: abort before the next instruction */
-	uint64_t irq_rip, irq_rsp; /* an event delivered while stepped at ring 0 (order.c) */
+	int irq_out; /* steps off for an interrupt: waits for no live transaction (order.c) */
 	int away; /* an interrupt handler runs (reached unstepped): stepped through, then abort */
 	enum rtm_cause doom_cause;
 	struct rtm_tx tx;
@@ -93,6 +93,7 @@ struct rtme {
 	pthread_cond_t cond;
 	int live; /* transactions live (written under lock, read atomically) */
 	int holder; /* the vCPU holding the lock across its KVM_RUN, or -1 (atomic) */
+	int irq_waiters; /* vCPUs stepping off for an interrupt: no XBEGIN until they ran */
 	struct rtme_gate gates[RTME_MAX_GATES];
 	int nr_gates;
 	struct rtme_site *sites; /* sorted by gpa */
@@ -133,6 +134,8 @@ void rtme__before(struct vcpu *v, void *opaque);
 void rtme__after(struct vcpu *v, void *opaque);
 int rtme__on_step(struct vcpu *v, void *opaque, const struct step_info *si);
 int rtme__wait_quiet(struct vcpu *v, struct rtme *r);
+/* No new transaction while a vCPU steps off for an interrupt (lock held). */
+void rtme__wait_irqs(struct vcpu *v, struct rtme *r);
 void rtme__role_after_tx(struct vcpu *v, struct rtme *r);
 
 #endif

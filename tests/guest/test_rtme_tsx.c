@@ -4,8 +4,10 @@
  * tsx=on (vmscope's CPUID says it emulates it), tsx takes the RTM path, and the counter is
  * exact although both processes increment it at once, with transactions committed and
  * others aborted by conflicts between the vCPUs.  `vmscope report --tx` reads the trace back:
- * its counts agree with what tsx counted in the guest, in text and in JSON; and the options
- * that shape RTME refuse bad values with a message.
+ * its counts agree with what tsx counted in the guest, in text and in JSON.  With more
+ * processes than vCPUs at the default timer rate, processes are preempted and resumed in the
+ * middle of everything RTME does and the counter is still exact (no process sees a trap it did
+ * not ask for).  The options that shape RTME refuse bad values with a message.
  */
 #include "cli_harness.h"
 
@@ -93,6 +95,28 @@ static int test_tsx(void)
 	return check_report(dir, commits, conflicts);
 }
 
+/* 4 processes on 2 vCPUs, 100 Hz: preempted while other vCPUs transact, resumed anywhere. */
+static int test_preempted(void)
+{
+	char dir[PATH_MAX];
+	const char *argv[] = { "vmscope",   "run",    "--no-input",  "--vcpus",
+			       "2",	    "--rtme", "--trace",     dir,
+			       "--timeout", "300",    "--guest-cmd", "tsx auto 4 300",
+			       NULL };
+	char *out;
+	int st;
+
+	snprintf(dir, sizeof(dir), "%s/preempted", cli_tmp);
+	st = cli_run(argv, &out);
+	TEST_ASSERT(st == 0 && strstr(out, "tsx: counter 1200, expected 1200\n") &&
+			    strstr(out, "tsx: ok") && !strstr(out, "SIGTRAP"),
+		    "exit %d:\n%s", st, out);
+	TEST_ASSERT(strstr(out, "RTM with a lock fallback") && strstr(out, "vmscope: RTME: "),
+		    "tsx did not take the RTM path:\n%s", out);
+	free(out);
+	return 0;
+}
+
 static int test_bad_options(void)
 {
 	static const char *const cases[][3] = {
@@ -125,12 +149,14 @@ int main(void)
 	static const struct harness_case cases[] = {
 		{ "tsx on 2 vCPUs with --rtme: exact counter, commits and conflicts, report --tx",
 		  test_tsx },
+		{ "tsx, 4 processes on 2 vCPUs at 100 Hz: exact counter, no stray trap",
+		  test_preempted },
 		{ "bad RTME options: refused with the reason", test_bad_options },
 	};
 	int ret;
 
 	cli_setup();
-	ret = harness_main(cases, 2);
+	ret = harness_main(cases, 3);
 	cli_cleanup();
 	return ret;
 }
