@@ -32,7 +32,7 @@ LDLIBS := -lpthread
 # Its directory comes first on the include path and has a debug.h of its own: vmscope writes
 # <json-c/json.h>, and includes core/debug.h by a path relative to the including file.
 CFLAGS += $(shell pkg-config --cflags json-c)
-LDLIBS += $(shell pkg-config --libs json-c)
+LDLIBS += $(shell pkg-config --libs json-c) -lxxhash
 
 # Guest code: freestanding, no SSE (KVM's emulator refuses most of it at ring 0), no red zone.
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -mgeneral-regs-only \
@@ -45,7 +45,7 @@ GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mno-red-zone \
 
 CORE_SRC := $(wildcard lib/*.c) $(wildcard core/*.c) $(wildcard trace/*.c) \
 	$(wildcard control/*.c) $(wildcard analysis/*.c) $(filter-out %.bpf.c,$(wildcard probes/*.c)) \
-	$(wildcard gears/*.c) $(wildcard mime/*.c) $(wildcard rtme/*.c)
+	$(wildcard gears/*.c) $(wildcard mime/*.c) $(wildcard rtme/*.c) $(wildcard ckpt/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

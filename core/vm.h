@@ -70,6 +70,7 @@ struct vm {
 	void *gears; /* system-call capture and injection (gears/gears.h); NULL: none */
 	void *mime; /* memory-reference tracing (mime/mime.h); NULL: none */
 	void *rtme; /* RTM emulation (rtme/rtme.h); NULL: none */
+	void *ckpt; /* the run's description for checkpoints (ckpt/ckpt.h); NULL: none */
 	uint32_t
 		features; /* CPUID_VMSCOPE_F_*: what vmscope emulates for the guest (abi/cpuid.h) */
 
