@@ -39,6 +39,10 @@ struct run_opts {
 	double mime_from, mime_to; /* --mime-window FROM-TO */
 	int rtme; /* --rtme (rtme/) */
 	struct rtme_opts rtme_opts; /* --rtme-depth, --rtme-capacity ... */
+	int mem_set, vcpus_set; /* --mem, --vcpus given */
+	double ckpt_at; /* --checkpoint-at SEC FILE */
+	const char *ckpt_at_file; /* NULL: none */
+	const char *restore; /* --restore FILE; NULL: boot */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */
@@ -55,6 +59,12 @@ struct json_object;
  */
 struct json_object *cli__ask(struct control_reader *r, const char *request);
 
+/*
+ * One request to the VMM chosen by pid_arg (NULL: the only one running): its reply, or NULL
+ * after a line on stderr that starts with "vmscope CMD: ".
+ */
+struct json_object *cli__ask_vmm(const char *cmd, const char *pid_arg, const char *request);
+
 int cmd_run(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
@@ -65,6 +75,8 @@ int cmd_live(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_guests(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 void cli__run_usage(FILE *f);
 

@@ -59,31 +59,6 @@ static void inject_usage(FILE *f)
 		"  --json          print the VMM's reply as JSON\n");
 }
 
-/* One request to the VMM chosen by pid_arg (NULL: the only one); the reply or NULL. */
-static struct json_object *ask(const char *cmd, const char *pid_arg, const char *request)
-{
-	struct control_reader *r = malloc(sizeof(*r));
-	struct json_object *j = NULL;
-	pid_t pid;
-	int fd = -1, ret = r ? control__resolve(NULL, pid_arg, &pid) : -ENOMEM;
-
-	if (!ret) {
-		fd = control__connect(NULL, pid);
-		ret = fd < 0 ? fd : 0;
-	}
-	if (!ret) {
-		control__reader_init(r, fd);
-		j = cli__ask(r, request);
-		ret = j ? 0 : -errno;
-	}
-	if (ret)
-		fprintf(stderr, "vmscope %s: %s\n", cmd, err__msg(ret));
-	if (fd >= 0)
-		close(fd);
-	free(r);
-	return j;
-}
-
 /* Append " --opt value" to req; -E2BIG when it no longer fits a request line. */
 static int req_add(char *req, size_t size, const char *opt, const char *value)
 {
@@ -204,7 +179,7 @@ int cmd_syscalls(int argc, char **argv)
 		fprintf(stderr, "vmscope syscalls: %s\n", err__msg(ret));
 		return 2;
 	}
-	j = ask("syscalls", optind < argc ? argv[optind] : NULL, req);
+	j = cli__ask_vmm("syscalls", optind < argc ? argv[optind] : NULL, req);
 	if (!j)
 		return 1;
 	print_reply(j, json, print_syscalls);
@@ -265,7 +240,7 @@ int cmd_inject(int argc, char **argv)
 		return 2;
 	}
 	strcat(req, opts);
-	j = ask("inject", npos == 2 ? argv[optind] : NULL, req);
+	j = cli__ask_vmm("inject", npos == 2 ? argv[optind] : NULL, req);
 	if (!j)
 		return 1;
 	print_reply(j, json, print_inject);

@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../ckpt/ckpt.h"
 #include "../core/boot.h"
 #include "../core/bootinfo.h"
 #include "../core/devices.h"
@@ -218,13 +220,41 @@ static void run_gears_end(struct vm *vm)
 		(unsigned long long)st.no_room, (unsigned long long)st.pending);
 }
 
+/* --checkpoint-at: write it and say so.  1 if it failed (the guest runs on). */
+static int run_checkpoint(struct vm *vm, const struct run_opts *o)
+{
+	struct ckpt_result res;
+	int ret = ckpt__checkpoint(vm, o->ckpt_at_file, 0, vm->mem.size >= (256ull << 20), &res);
+
+	if (ret) {
+		fprintf(stderr, "vmscope: error: no checkpoint: %s; the guest runs on\n",
+			err__msg(ret));
+		return 1;
+	}
+	fprintf(stderr,
+		"vmscope: checkpoint %016llx written to %s: %.1f MiB of state for %llu MiB of "
+		"RAM, guest paused %.1f ms, console at byte %llu\n",
+		(unsigned long long)res.id, o->ckpt_at_file, res.state_bytes / 1048576.0,
+		(unsigned long long)(res.mem_bytes >> 20), res.ns / 1e6,
+		(unsigned long long)res.console_bytes);
+	return 0;
+}
+
 /* Wait for the guest, a signal or the timeout; returns the process exit status. */
 static int run_wait(struct vm *vm, const struct run_opts *o)
 {
-	double waited = 0;
+	int ckpt_done = !o->ckpt_at_file, ckpt_failed = 0;
+	struct timespec t0, t;
+	double waited;
 
-	while (vm__wait(vm, 100) == -ETIMEDOUT) {
-		waited += 0.1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (vm__wait(vm, o->ckpt_at_file ? 10 : 100) == -ETIMEDOUT) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited = (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9;
+		if (!ckpt_done && waited >= o->ckpt_at) {
+			ckpt_done = 1;
+			ckpt_failed = run_checkpoint(vm, o);
+		}
 		if (run_signal)
 			vm__request_stop(vm, 128 + run_signal, 1, "stopped by signal %d",
 					 (int)run_signal);
@@ -233,7 +263,12 @@ static int run_wait(struct vm *vm, const struct run_opts *o)
 					 "timeout: the guest ran for %.1f s (--timeout)",
 					 o->timeout);
 	}
-	return vm->exit_status;
+	if (!ckpt_done)
+		fprintf(stderr,
+			"vmscope: error: no checkpoint: the guest stopped before %.2f s "
+			"(--checkpoint-at)\n",
+			o->ckpt_at);
+	return vm->exit_status ? vm->exit_status : ckpt_failed || !ckpt_done;
 }
 
 /*
@@ -260,19 +295,39 @@ static struct probes *run_probes_open(struct vm *vm, const struct run_opts *o)
 }
 
 static int run_trace_start(struct vm *vm, const struct run_opts *o, struct probes *probes,
-			   struct trace_session **s)
+			   struct ckpt_image *img, struct trace_session **s)
 {
-	/* The capture's selection, and its mode and mechanism on this host. */
-	const char *env[] = { "syscalls", o->syscalls, "syscall_mode", gears__mechanism(vm), NULL };
+	const char *env[9];
+	char id[32];
+	int n = 0;
 	struct trace_opts to = {
 		.dir = o->trace_dir,
 		.buffer_size = o->buffer_size,
 		.overwrite = o->overwrite,
 		.kernel_streams = probes != NULL,
 		.kernel_probes = probes ? probes__attached(probes) : NULL,
-		.env = o->syscalls ? env : NULL,
+		.env = env,
 	};
 	int ret;
+
+	/* The capture's selection, and its mode and mechanism on this host. */
+	if (o->syscalls) {
+		env[n++] = "syscalls";
+		env[n++] = o->syscalls;
+		env[n++] = "syscall_mode";
+		env[n++] = gears__mechanism(vm);
+	}
+	/* The checkpoint this run continues: its predecessor's trace has the same id. */
+	if (img) {
+		snprintf(id, sizeof(id), "%016llx", (unsigned long long)ckpt__config(img)->id);
+		env[n++] = "restored_from";
+		env[n++] = o->restore;
+		env[n++] = "checkpoint_id";
+		env[n++] = id;
+	}
+	env[n] = NULL;
+	if (!n)
+		to.env = NULL;
 
 	*s = NULL;
 	if (!o->trace_dir)
@@ -330,12 +385,41 @@ static struct control *run_control_start(struct vm *vm, const struct run_opts *o
 	return c;
 }
 
-static int run_vm(struct vm *vm, const struct run_opts *o)
+/* The guest: booted (GUEST or the built-in kernel), or continued from a checkpoint. */
+static int run_guest(struct vm *vm, const struct run_opts *o, struct ckpt_image *img)
+{
+	struct ckpt_run_info info = { .guest = o->guest,
+				      .guest_cmd = o->guest_cmd,
+				      .trace_dir = o->trace_dir };
+	struct load_info li;
+	int ret = 0;
+
+	if (img) {
+		const struct ckpt_config *c = ckpt__config(img);
+
+		info.guest = c->guest[0] ? c->guest : NULL;
+		info.guest_cmd = c->guest_cmd[0] ? c->guest_cmd : NULL;
+		ret = ckpt__restore(vm, img);
+		return ret ?: ckpt__setup(vm, &info);
+	}
+	if (o->syscalls)
+		ret = run_gears_setup(vm, o);
+	if (!ret)
+		ret = run_load(vm, o, &li);
+	if (!ret && o->mime_range)
+		ret = run_mime_setup(vm, o); /* after the load: --mime-program needs the kernel */
+	if (!ret && o->rtme)
+		ret = run_rtme_setup(vm, o, &li);
+	if (!ret)
+		ret = run_boot(vm, o, &li);
+	return ret ?: ckpt__setup(vm, &info);
+}
+
+static int run_vm(struct vm *vm, const struct run_opts *o, struct ckpt_image *img)
 {
 	struct control *ctl = NULL;
 	struct trace_session *trace = NULL;
 	struct probes *probes = NULL;
-	struct load_info li;
 	int ret;
 
 	/*
@@ -346,20 +430,14 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	signal(SIGINT, run_on_signal);
 	signal(SIGTERM, run_on_signal);
 	ret = hostfix__setup(vm, o->fixups);
-	if (!ret && o->syscalls)
-		ret = run_gears_setup(vm, o);
 	if (!ret)
-		ret = run_load(vm, o, &li);
-	if (!ret && o->mime_range)
-		ret = run_mime_setup(vm, o); /* after the load: --mime-program needs the kernel */
-	if (!ret && o->rtme)
-		ret = run_rtme_setup(vm, o, &li);
-	if (!ret)
-		ret = run_boot(vm, o, &li);
+		ret = run_guest(vm, o, img);
 	if (!ret)
 		probes = run_probes_open(vm, o);
 	if (!ret)
-		ret = run_trace_start(vm, o, probes, &trace);
+		ret = run_trace_start(vm, o, probes, img, &trace);
+	if (!ret && img)
+		trace__lifecycle(trace, TRACE_LC_RESTORE, 0, ckpt__config(img)->id);
 	if (!ret)
 		ret = vm__start(vm);
 	if (!ret)
@@ -377,6 +455,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 		gears__free(vm);
 		mime__free(vm);
 		rtme__free(vm);
+		ckpt__free(vm);
 		return 1;
 	}
 	ret = run_wait(vm, o);
@@ -394,12 +473,33 @@ static int run_vm(struct vm *vm, const struct run_opts *o)
 	gears__free(vm); /* also made by an injection when nothing was captured */
 	run_mime_end(vm);
 	run_rtme_end(vm);
+	ckpt__free(vm);
 	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */
 	return ret;
 }
 
+/* --restore: the checkpoint, checked, and the VM it describes.  0 or -errno. */
+static int run_open_image(const struct run_opts *o, struct vm_opts *vo, struct ckpt_image **img)
+{
+	const struct ckpt_config *c;
+	int ret;
+
+	*img = NULL;
+	if (!o->restore)
+		return 0;
+	ret = ckpt__open(o->restore, img);
+	if (ret)
+		return err__wrap(ret, "--restore");
+	c = ckpt__config(*img);
+	vo->mem_size = c->mem_size;
+	vo->nr_vcpus = c->nr_vcpus;
+	vo->no_irqchip = !c->has_irqchip;
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
+	struct ckpt_image *img = NULL;
 	struct run_opts o;
 	struct vm_opts vo;
 	struct vm vm;
@@ -417,20 +517,28 @@ int cmd_run(int argc, char **argv)
 	vo.mem_size = o.mem_size;
 	vo.nr_vcpus = o.nr_vcpus;
 	vo.no_irqchip = o.no_irqchip;
+	ret = run_open_image(&o, &vo, &img);
+	if (ret) {
+		fprintf(stderr, "vmscope run: %s\n", err__msg(ret));
+		return 1;
+	}
 	vo.console_fd = run_open_console(&o);
 	vo.input_fd = o.no_input ? -1 : STDIN_FILENO;
 	if (vo.console_fd < 0) {
 		fprintf(stderr, "vmscope run: %s\n", err__msg(vo.console_fd));
+		ckpt__close(img);
 		return 1;
 	}
 	ret = vm__create(&vm, &vo);
 	if (ret) {
 		fprintf(stderr, "vmscope run: %s\n", err__msg(ret));
 		vm__destroy(&vm);
+		ckpt__close(img);
 		close(vo.console_fd);
 		return 1;
 	}
-	ret = run_vm(&vm, &o);
+	ret = run_vm(&vm, &o, img);
+	ckpt__close(img); /* before the memory it maps goes */
 	vm__destroy(&vm);
 	close(vo.console_fd);
 	return ret;

@@ -193,6 +193,31 @@ struct json_object *cli__ask(struct control_reader *r, const char *request)
 	return j;
 }
 
+/* One request to the VMM chosen by pid_arg (NULL: the only one); the reply or NULL. */
+struct json_object *cli__ask_vmm(const char *cmd, const char *pid_arg, const char *request)
+{
+	struct control_reader *r = malloc(sizeof(*r));
+	struct json_object *j = NULL;
+	pid_t pid;
+	int fd = -1, ret = r ? control__resolve(NULL, pid_arg, &pid) : -ENOMEM;
+
+	if (!ret) {
+		fd = control__connect(NULL, pid);
+		ret = fd < 0 ? fd : 0;
+	}
+	if (!ret) {
+		control__reader_init(r, fd);
+		j = cli__ask(r, request);
+		ret = j ? 0 : -errno;
+	}
+	if (ret)
+		fprintf(stderr, "vmscope %s: %s\n", cmd, err__msg(ret));
+	if (fd >= 0)
+		close(fd);
+	free(r);
+	return j;
+}
+
 static int top_sample(struct control_reader *r, struct top_sample *s)
 {
 	struct json_object *j = cli__ask(r, "stats");

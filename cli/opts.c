@@ -44,6 +44,8 @@ enum {
 	OPT_RTME_ABORT_RATE,
 	OPT_RTME_SEED,
 	OPT_RTME_MEMREF,
+	OPT_CHECKPOINT_AT,
+	OPT_RESTORE,
 };
 
 static const struct option run_longopts[] = {
@@ -77,6 +79,8 @@ static const struct option run_longopts[] = {
 	{ "rtme-abort-rate", required_argument, NULL, OPT_RTME_ABORT_RATE },
 	{ "rtme-seed", required_argument, NULL, OPT_RTME_SEED },
 	{ "rtme-memref", no_argument, NULL, OPT_RTME_MEMREF },
+	{ "checkpoint-at", required_argument, NULL, OPT_CHECKPOINT_AT },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -92,7 +96,9 @@ void cli__run_usage(FILE *f)
 		"Boot GUEST (an ELF64 executable or a flat binary) in a new KVM virtual machine;\n"
 		"with no GUEST, boot the built-in guest kernel, which runs the demo (%s)\n"
 		"or the programs of --guest-cmd ('vmscope guests' lists them).\n"
-		"\n"
+		"\n",
+		BOOTINFO_DEFAULT_CMDLINE);
+	fprintf(f,
 		"  -m, --mem SIZE        guest RAM, with suffix K, M or G (default 64M)\n"
 		"  -c, --vcpus N         number of vCPUs (default 1)\n"
 		"  -o, --console FILE    write guest serial output (COM1) to FILE, not stdout\n"
@@ -107,132 +113,77 @@ void cli__run_usage(FILE *f)
 		"      --stats           print exit counts per reason and vCPU when the run ends\n"
 		"      --fixups LIST     host adaptation: auto (default: what the host self-test\n"
 		"                        finds), none, all, or a comma list of syscall, int-n,\n"
-		"                        emulate, step-ring3 (see 'vmscope caps', docs/hosts.md)\n"
-		"      --trace DIR       trace every exit, the console and the VM's lifecycle to\n"
-		"                        DIR as CTF 1.8 (read it with 'babeltrace2 DIR')\n"
-		"      --buffer-size SIZE  bytes per trace ring (one per vCPU, one for the host),\n"
-		"                        suffix K or M, rounded up to a power of two (default 4M)\n"
-		"      --overwrite       flight recorder: keep the newest records in the rings "
-		"and\n"
-		"                        write them at the end or on SIGUSR2\n"
-		"      --kernel-probes[=LIST]  with --trace (on by default where BPF and BTF\n"
-		"                        allow): KVM's tracepoints, seen by BPF programs, in a\n"
-		"                        kernel stream per vCPU; LIST: default, all (adds the\n"
-		"                        opt-in kvm_emulate_insn), none, or tracepoint names\n"
-		"                        (docs/probes.md)\n"
-		"      --no-kernel-probes  trace without them\n"
-		"      --syscalls LIST   capture these guest system calls (GEARS, docs/gears.md):\n"
-		"                        names, numbers, class:file|process|memory|network|\n"
-		"                        time|ipc|signal|desc, all, !NAME to leave one out;\n"
-		"                        events syscall_entry/syscall_exit in the --trace\n"
-		"      --syscall-mode M  filter (default: only selected calls leave the guest)\n"
-		"                        or trap (every call exits once: a hardware breakpoint\n"
-		"                        where they fire, else the entry stub; where vmscope\n"
-		"                        completes SYSCALL itself, both ride on that exit)\n"
-		"      --mime-range S-E  record the memory references of the code at [S, E)\n"
-		"                        (MIME): memref events in the --trace, each with its\n"
-		"                        instruction, addresses, size, direction and value\n"
-		"      --mime-cr3 X      ... only in address space X\n"
-		"      --mime-program P  ... only while a process running program P runs it\n"
-		"                        (the built-in kernel, whose processes vmscope knows)\n"
-		"      --mime-window F-T ... only from F to T seconds after the start (T may be\n"
-		"                        left out)\n"
+		"                        emulate, step-ring3 (see 'vmscope caps', docs/hosts.md)\n",
+		(unsigned)GPA_DEFAULT_LOAD);
+	fputs("      --trace DIR       trace every exit, the console and the VM's lifecycle to\n"
+	      "                        DIR as CTF 1.8 (read it with 'babeltrace2 DIR')\n"
+	      "      --buffer-size SIZE  bytes per trace ring (one per vCPU, one for the host),\n"
+	      "                        suffix K or M, rounded up to a power of two (default 4M)\n"
+	      "      --overwrite       flight recorder: keep the newest records in the rings and\n"
+	      "                        write them at the end or on SIGUSR2\n"
+	      "      --kernel-probes[=LIST]  with --trace (on by default where BPF and BTF\n"
+	      "                        allow): KVM's tracepoints, seen by BPF programs, in a\n"
+	      "                        kernel stream per vCPU; LIST: default, all (adds the\n"
+	      "                        opt-in kvm_emulate_insn), none, or tracepoint names\n"
+	      "                        (docs/probes.md)\n"
+	      "      --no-kernel-probes  trace without them\n"
+	      "      --syscalls LIST   capture these guest system calls (GEARS, docs/gears.md):\n"
+	      "                        names, numbers, class:file|process|memory|network|\n"
+	      "                        time|ipc|signal|desc, all, !NAME to leave one out;\n"
+	      "                        events syscall_entry/syscall_exit in the --trace\n"
+	      "      --syscall-mode M  filter (default: only selected calls leave the guest)\n"
+	      "                        or trap (every call exits once: a hardware breakpoint\n"
+	      "                        where they fire, else the entry stub; where vmscope\n"
+	      "                        completes SYSCALL itself, both ride on that exit)\n"
+	      "      --mime-range S-E  record the memory references of the code at [S, E)\n"
+	      "                        (MIME): memref events in the --trace, each with its\n"
+	      "                        instruction, addresses, size, direction and value\n"
+	      "      --mime-cr3 X      ... only in address space X\n"
+	      "      --mime-program P  ... only while a process running program P runs it\n"
+	      "                        (the built-in kernel, whose processes vmscope knows)\n"
+	      "      --mime-window F-T ... only from F to T seconds after the start (T may be\n"
+	      "                        left out)\n",
+	      f);
+	fprintf(f,
 		"      --rtme            emulate Intel RTM (XBEGIN, XEND, XABORT, XTEST) for\n"
 		"                        the guest, advertised in CPUID (RTME, docs/rtme.md);\n"
 		"                        events tx_begin, tx_commit, tx_abort in the --trace\n"
-		"      --rtme-depth N    ... the maximum nesting depth (default " STR(
-			RTME_DEFAULT_DEPTH) ")\n"
-					    "      --rtme-capacity R:W ... read and write set "
-					    "sizes in 64-byte lines\n"
-					    "                        (default " STR(RTME_DEFAULT_READ_LINES) ":" STR(
-						    RTME_DEFAULT_WRITE_LINES) ")\n"
-									      "      "
-									      "--rtme-abort-rate P "
-									      "... abort this "
-									      "share of "
-									      "transactions at "
-									      "XBEGIN\n"
-									      "                    "
-									      "    (0 to 1; EAX = "
-									      "RETRY)\n"
-									      "      --rtme-seed N "
-									      "    ... the seed of "
-									      "that choice\n"
-									      "      --rtme-memref "
-									      "    ... and a "
-									      "memref event for "
-									      "every reference a\n"
-									      "                    "
-									      "    transaction "
-									      "makes (MIME's, "
-									      "while it is live)\n"
-									      "      --guest-cmd "
-									      "CMD   the built-in "
-									      "kernel runs CMD "
-									      "instead of the "
-									      "demo: "
-									      "programs\n"
-									      "                    "
-									      "    with arguments, "
-									      "separated by ; (in "
-									      "turn) or & (at "
-									      "once),\n"
-									      "                    "
-									      "    e.g. \"memwalk "
-									      "1M random\"; "
-									      "leading name=value "
-									      "words are\n"
-									      "                    "
-									      "    kernel options "
-									      "(tsx=on); with a "
-									      "GUEST, CMD goes to "
-									      "its\n"
-									      "                    "
-									      "    boot-info block "
-									      "at 0x%x "
-									      "(docs/guests.md)\n"
-									      "  -h, --help        "
-									      "    show this help\n"
-									      "\n"
-									      "Every vCPU starts "
-									      "at the entry point "
-									      "with RDI = its "
-									      "index and RSI = the "
-									      "number\n"
-									      "of vCPUs; vCPU N's "
-									      "stack is 16 KiB "
-									      "below the previous "
-									      "one's, under 0x%x.\n"
-									      "\n"
-									      "While it runs, the "
-									      "VMM answers on a "
-									      "control socket "
-									      "(/run/vmscope/"
-									      "PID.sock as\n"
-									      "root): 'vmscope "
-									      "top' and 'vmscope "
-									      "live' use it "
-									      "(docs/live.md).\n"
-									      "\n"
-									      "Exit status: the "
-									      "status the guest "
-									      "wrote to the "
-									      "debug-exit port "
-									      "(0x%x) or sent\n"
-									      "with UCALL_DONE; "
-									      "124 on --timeout; "
-									      "125 when the guest "
-									      "crashed (triple "
-									      "fault,\n"
-									      "an instruction KVM "
-									      "could not run, a "
-									      "failed guest "
-									      "assertion); 1 on "
-									      "any other\n"
-									      "error, 2 on a usage "
-									      "error.\n",
-		BOOTINFO_DEFAULT_CMDLINE, (unsigned)GPA_DEFAULT_LOAD, (unsigned)GPA_BOOTINFO,
-		(unsigned)GPA_BOOT_STACK_TOP, PORT_DEBUG_EXIT);
+		"      --rtme-depth N    ... the maximum nesting depth (default %d)\n"
+		"      --rtme-capacity R:W ... read and write set sizes in 64-byte lines\n"
+		"                        (default %d:%d)\n"
+		"      --rtme-abort-rate P ... abort this share of transactions at XBEGIN\n"
+		"                        (0 to 1; EAX = RETRY)\n"
+		"      --rtme-seed N     ... the seed of that choice\n"
+		"      --rtme-memref     ... and a memref event for every reference a\n"
+		"                        transaction makes (MIME's, while it is live)\n",
+		RTME_DEFAULT_DEPTH, RTME_DEFAULT_READ_LINES, RTME_DEFAULT_WRITE_LINES);
+	fputs("      --checkpoint-at SEC FILE  checkpoint the guest to FILE SEC seconds after\n"
+	      "                        the start, then let it run on (docs/checkpoint.md)\n"
+	      "      --restore FILE    continue the guest of checkpoint FILE instead of booting\n"
+	      "                        one: memory, vCPUs, devices and clock as they were (its\n"
+	      "                        memory is mapped, not read: restoring costs its state)\n",
+	      f);
+	fprintf(f,
+		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: "
+		"programs\n"
+		"                        with arguments, separated by ; (in turn) or & (at once),\n"
+		"                        e.g. \"memwalk 1M random\"; leading name=value words are\n"
+		"                        kernel options (tsx=on); with a GUEST, CMD goes to its\n"
+		"                        boot-info block at 0x%x (docs/guests.md)\n"
+		"  -h, --help            show this help\n"
+		"\n"
+		"Every vCPU starts at the entry point with RDI = its index and RSI = the number\n"
+		"of vCPUs; vCPU N's stack is 16 KiB below the previous one's, under 0x%x.\n"
+		"\n"
+		"While it runs, the VMM answers on a control socket (/run/vmscope/PID.sock as\n"
+		"root): 'vmscope top', 'vmscope live' and 'vmscope checkpoint' use it\n"
+		"(docs/live.md).\n"
+		"\n"
+		"Exit status: the status the guest wrote to the debug-exit port (0x%x) or sent\n"
+		"with UCALL_DONE; 124 on --timeout; 125 when the guest crashed (triple fault,\n"
+		"an instruction KVM could not run, a failed guest assertion); 1 on any other\n"
+		"error, 2 on a usage error.\n",
+		(unsigned)GPA_BOOTINFO, (unsigned)GPA_BOOT_STACK_TOP, PORT_DEBUG_EXIT);
 }
 
 static int parse_rtme_depth(const char *s, int *n)
@@ -298,8 +249,10 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 {
 	switch (c) {
 	case 'm':
+		o->mem_set = 1;
 		return parse__size(arg, &o->mem_size);
 	case 'c':
+		o->vcpus_set = 1;
 		return parse_vcpus(arg, &o->nr_vcpus);
 	case 'o':
 		o->console = arg;
@@ -393,11 +346,55 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 	case OPT_RTME_MEMREF:
 		o->rtme_opts.memref = 1;
 		return 0;
+	case OPT_RESTORE:
+		o->restore = arg;
+		return 0;
 	case 'h':
 		return 1;
 	default:
 		return err__set(EINVAL, "unknown option; see 'vmscope run --help'");
 	}
+}
+
+/* --checkpoint-at SEC FILE: FILE is the next word, taken here from getopt's list. */
+static int parse_checkpoint_at(const char *sec, int argc, char **argv, struct run_opts *o)
+{
+	char *end;
+
+	errno = 0;
+	o->ckpt_at = strtod(sec, &end);
+	if (errno || *end || !*sec || !(o->ckpt_at >= 0) || o->ckpt_at > 1e6)
+		return err__set(EINVAL,
+				"--checkpoint-at '%s': give seconds after the start, then the file "
+				"(e.g. --checkpoint-at 1.5 /tmp/guest.ckpt)",
+				sec);
+	if (optind >= argc || argv[optind][0] == '-' || !argv[optind][0])
+		return err__set(EINVAL,
+				"--checkpoint-at %s needs the FILE to write after the "
+				"seconds (e.g. --checkpoint-at 1.5 /tmp/guest.ckpt)",
+				sec);
+	o->ckpt_at_file = argv[optind++];
+	return 0;
+}
+
+/* What --restore takes from the checkpoint, or what cannot be checkpointed, given. */
+static int check_ckpt(const struct run_opts *o, int argc)
+{
+	static const char why[] = "the checkpoint sets the VM and its guest";
+
+	if (o->restore &&
+	    (optind < argc || o->guest_cmd || o->mem_set || o->vcpus_set || o->entry_set ||
+	     o->ring || o->mode != BOOT_LONG || o->no_irqchip || o->load_addr != GPA_DEFAULT_LOAD))
+		return err__set(EINVAL,
+				"--restore takes no GUEST, --guest-cmd, --mem, --vcpus, --mode, "
+				"--ring, --entry, --load-addr or --no-irqchip: %s",
+				why);
+	if ((o->restore || o->ckpt_at_file) && (o->rtme || o->mime_range || o->syscalls))
+		return err__set(EINVAL,
+				"--%s cannot go with --rtme, --mime-range or --syscalls: their "
+				"state is not in a checkpoint yet",
+				o->restore ? "restore" : "checkpoint-at");
+	return 0;
 }
 
 static void run_defaults(struct run_opts *o)
@@ -442,7 +439,7 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 				o->overwrite ? "--overwrite" : "--buffer-size");
 	if (o->kernel_probes == 1 && !o->trace_dir)
 		return err__set(EINVAL, "--kernel-probes records into a trace; add --trace DIR");
-	return 0;
+	return check_ckpt(o, argc);
 }
 
 static int run_bad_option(int c, char **argv)
@@ -467,7 +464,10 @@ int cli__parse_run(int argc, char **argv, struct run_opts *o)
 	while ((c = getopt_long(argc, argv, ":m:c:o:t:h", run_longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return run_bad_option(c, argv);
-		ret = parse_one(c, optarg, o);
+		if (c == OPT_CHECKPOINT_AT)
+			ret = parse_checkpoint_at(optarg, argc, argv, o);
+		else
+			ret = parse_one(c, optarg, o);
 		if (ret)
 			return ret;
 	}

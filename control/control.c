@@ -247,6 +247,8 @@ static int cmd_exec(struct control *c, struct ctl_client *cl, const struct contr
 	case CONTROL_SYSCALLS:
 	case CONTROL_INJECT:
 		return control__exec_gears(&cl->out, c->o.vm, req);
+	case CONTROL_CHECKPOINT:
+		return control__exec_checkpoint(&cl->out, c->o.vm, req);
 	case CONTROL_DUMP:
 		ret = cmd_dump(c);
 		if (ret)

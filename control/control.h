@@ -39,6 +39,7 @@ enum control_cmd {
 	CONTROL_DUMP,
 	CONTROL_SYSCALLS,
 	CONTROL_INJECT,
+	CONTROL_CHECKPOINT,
 };
 
 struct control_req {
@@ -51,6 +52,7 @@ struct control_req {
 	uint64_t entry, arg, cr3;
 	char program[16]; /* inject --program NAME ("" none) */
 	int vcpu, timeout_ms;
+	int stop; /* checkpoint --stop */
 };
 
 /*

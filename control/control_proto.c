@@ -28,13 +28,14 @@ static const char *const cmd_names[] = {
 	[CONTROL_DUMP] = "dump",
 	[CONTROL_SYSCALLS] = "syscalls",
 	[CONTROL_INJECT] = "inject",
+	[CONTROL_CHECKPOINT] = "checkpoint",
 };
 
 #define NR_CMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
 #define CMD_LIST                                                                                   \
 	"help, stats, info, subscribe [--json], unsubscribe, pause, resume, stop, dump, "          \
 	"syscalls [--add LIST] [--remove LIST], inject PATH [--entry OFF] [--arg N] "              \
-	"[--cr3 X | --program NAME] [--vcpu N] [--timeout MS]"
+	"[--cr3 X | --program NAME] [--vcpu N] [--timeout MS], checkpoint PATH [--stop]"
 
 const char *control__cmd_name(enum control_cmd cmd)
 {
@@ -96,6 +97,8 @@ static int parse_args(struct control_req *req, char **words, int n)
 {
 	if (req->cmd == CONTROL_SYSCALLS || req->cmd == CONTROL_INJECT)
 		return control__parse_gears(req, words, n);
+	if (req->cmd == CONTROL_CHECKPOINT)
+		return control__parse_checkpoint(req, words, n);
 	if (n == 1)
 		return 0;
 	if (req->cmd == CONTROL_SUBSCRIBE && n == 2 && !strcmp(words[1], "--json")) {
