@@ -578,15 +578,27 @@ static int control__listen(struct control *c)
 				"control socket path in %s is too long; set "
 				"VMSCOPE_CONTROL_DIR to a shorter directory",
 				dir);
-	memcpy(a.sun_path, c->path, sizeof(c->path));
+	/*
+	 * Bound and listening under another name first, then renamed: a client that sees the
+	 * socket can connect to it (between bind and listen it would be refused).
+	 */
+	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s.new", c->path) >=
+	    sizeof(a.sun_path))
+		return err__set(ENAMETOOLONG,
+				"control socket path in %s is too long; set "
+				"VMSCOPE_CONTROL_DIR to a shorter directory",
+				dir);
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->listen_fd < 0)
 		return err__set(errno, "cannot create the control socket: %s", strerror(errno));
-	unlink(c->path); /* our own pid's socket can only be a stale one */
-	if (bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)) || chmod(c->path, 0600) ||
-	    listen(c->listen_fd, 8))
-		return err__set(errno, "cannot listen on control socket %s: %s", c->path,
-				strerror(errno));
+	unlink(a.sun_path); /* our own pid's socket can only be a stale one */
+	if (bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)) || chmod(a.sun_path, 0600) ||
+	    listen(c->listen_fd, 8) || rename(a.sun_path, c->path)) {
+		ret = err__set(errno, "cannot listen on control socket %s: %s", c->path,
+			       strerror(errno));
+		unlink(a.sun_path);
+		return ret;
+	}
 	return 0;
 }
 
