@@ -2,7 +2,7 @@
 /*
  * Checkpoint and restore against real runs of the built-in kernel.  `vmscope run
  * --checkpoint-at T FILE` at several points of a guest whose output does not depend on timing
- * (ticks, files, procs), on 1 and 2 vCPUs, its LAPIC timer armed: `vmscope run --restore
+ * (ticks, files), on 1 and 2 vCPUs, its LAPIC timer armed: `vmscope run --restore
  * FILE` prints exactly the rest of the original run's output (the console's byte count at the
  * checkpoint splits it).  `vmscope checkpoint --stop` through the control socket, then a
  * restore: the two halves make the output of an uninterrupted run.  The traces are linked
@@ -15,7 +15,7 @@
 #include "../../ckpt/format.h"
 
 /* At least 2.5 s of it on any host (the sleeps), so that every checkpoint comes before the end. */
-#define WORK "ticks 25 50 400000; files; procs; ticks 25 50 400000"
+#define WORK "ticks 25 50 400000; files; ticks 25 50 400000"
 
 /* The number after key in text, or -1. */
 static long long after(const char *text, const char *key)
@@ -133,16 +133,6 @@ static int test_points_2(void)
 	return one_point(2, "0.3") ?: one_point(2, "0.9") ?: one_point(2, "1.5");
 }
 
-/* The console without its TSC calibration (the one line that differs between boots). */
-static void drop_tsc(char *s)
-{
-	char *p = strstr(s, ", TSC ");
-	char *e = p ? strstr(p + 6, " MHz") : NULL;
-
-	if (e)
-		memmove(p, e + 4, strlen(e + 4) + 1);
-}
-
 /* Through the control socket with --stop; restored, the two halves are one whole run. */
 static int test_control_stop(void)
 {
@@ -190,8 +180,8 @@ static int test_control_stop(void)
 	whole = malloc(strlen(o1) + strlen(o2) + 1);
 	strcpy(whole, o1);
 	strcat(whole, o2);
-	drop_tsc(whole);
-	drop_tsc(o3);
+	cli_drop_tsc(whole);
+	cli_drop_tsc(o3);
 	st = !strcmp(whole, o3);
 	printf("# stopped at console byte %zu of %zu\n", strlen(o1), strlen(o3));
 	TEST_ASSERT(st,
