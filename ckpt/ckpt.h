@@ -74,6 +74,47 @@ void ckpt__close(struct ckpt_image *img);
  */
 int ckpt__restore(struct vm *vm, struct ckpt_image *img);
 
+/* Live migration, the source's side (vmscope migrate, through the control socket). */
+struct ckpt_migrate_opts {
+	const char *addr; /* HOST:PORT of `vmscope run --incoming` */
+	unsigned int downtime_ms; /* stop-and-copy once the rest fits this (default 10) */
+	int verify; /* send every MiB's checksum at the end: the target compares its RAM */
+	int progress; /* a line on stderr per round */
+};
+
+struct ckpt_migrate_result {
+	uint64_t id; /* in both runs' lifecycle events */
+	uint64_t rounds; /* pre-copy rounds after the first full pass */
+	uint64_t pages, bytes; /* sent, all rounds */
+	uint64_t last_pages; /* sent while the guest was paused */
+	uint64_t expected_ns; /* the downtime the last round predicted */
+	uint64_t downtime_ns; /* paused until the target said it runs the guest */
+	uint64_t total_ns;
+};
+
+/*
+ * Migrate vm to o->addr: pre-copy with KVM's dirty log, then stop-and-copy; on success the
+ * VM stops (status 0, "migrated to ...").  On any failure the guest runs on here and the
+ * error says what happened.  Traced as lifecycle migrate_begin, migrate_round (status: the
+ * round, arg: dirty pages), migrate_stop (arg: pages left), migrate_end (bytes).
+ */
+int ckpt__migrate(struct vm *vm, const struct ckpt_migrate_opts *o,
+		  struct ckpt_migrate_result *res);
+
+/* The target's side (vmscope run --incoming HOST:PORT). */
+struct ckpt_incoming;
+
+/* Listen, accept one source (timeout_ms < 0: wait forever), read its hello.  0 or -errno. */
+int ckpt__incoming_open(const char *addr, int timeout_ms, struct ckpt_incoming **out);
+/* The VM to create (memory size, vCPUs, irqchip, guest). */
+const struct ckpt_config *ckpt__incoming_config(const struct ckpt_incoming *in);
+/* Receive memory and state into vm (created, not started) until the source is done. */
+int ckpt__incoming_receive(struct ckpt_incoming *in, struct vm *vm);
+/* Tell the source whether the guest runs here (it stops only on ok). */
+int ckpt__incoming_ack(struct ckpt_incoming *in, int ok, const char *msg);
+uint64_t ckpt__incoming_bytes(const struct ckpt_incoming *in);
+void ckpt__incoming_close(struct ckpt_incoming *in);
+
 /* `vmscope inspect`: list the sections (verify: check the memory too; json).  0 or -errno. */
 int ckpt__inspect(const char *path, int verify, int json, FILE *out);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +86,27 @@ int ckpt_w_open(struct ckpt_writer *w, const char *path)
 		return err__set(
 			e, "cannot create %s: %s; check that its directory exists and is writable",
 			w->tmp, strerror(e));
+	}
+	w->off = CKPT_HEADER_SIZE;
+	return write_all(w->fd, zero, sizeof(zero), w->tmp);
+}
+
+int ckpt_w_open_mem(struct ckpt_writer *w)
+{
+	static const uint8_t zero[CKPT_HEADER_SIZE];
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->tmp, sizeof(w->tmp), "(the state in memory)");
+	w->in_memory = 1;
+	w->hash = XXH3_createState();
+	w->fd = memfd_create("vmscope-state", MFD_CLOEXEC);
+	if (!w->hash || w->fd < 0) {
+		if (w->fd >= 0)
+			close(w->fd);
+		w->fd = -1;
+		XXH3_freeState(w->hash);
+		w->hash = NULL;
+		return err__set(ENOMEM, "cannot make room for the VM's state: %s", strerror(errno));
 	}
 	w->off = CKPT_HEADER_SIZE;
 	return write_all(w->fd, zero, sizeof(zero), w->tmp);
@@ -222,6 +244,16 @@ int ckpt_w_commit(struct ckpt_writer *w, uint64_t *size)
 	    ftruncate(w->fd, (off_t)h.file_size) < 0)
 		ret = err__set(errno ? errno : EIO, "cannot write %s: %s", w->tmp,
 			       strerror(errno ? errno : EIO));
+	if (w->in_memory) {
+		w->written += CKPT_HEADER_SIZE + tlen;
+		if (!ret && size)
+			*size = h.file_size;
+		free(w->entries);
+		w->entries = NULL;
+		XXH3_freeState(w->hash);
+		w->hash = NULL;
+		return ret; /* the caller reads w->fd and closes it */
+	}
 	if (!ret && fsync(w->fd) < 0)
 		ret = err__set(errno, "cannot sync %s: %s", w->tmp, strerror(errno));
 	if (!ret && close(w->fd) < 0)
@@ -250,7 +282,8 @@ void ckpt_w_abort(struct ckpt_writer *w)
 {
 	if (w->fd >= 0) {
 		close(w->fd);
-		unlink(w->tmp);
+		if (!w->in_memory)
+			unlink(w->tmp);
 	}
 	w->fd = -1;
 	free(w->entries);

@@ -70,10 +70,13 @@ struct ckpt_writer {
 	uint32_t nr, cap;
 	void *hash; /* XXH3 state of the open section */
 	int open;
+	int in_memory; /* ckpt_w_open_mem: a memfd, kept open at the commit */
 };
 
 /* 0 or -errno with a message naming the path. */
 int ckpt_w_open(struct ckpt_writer *w, const char *path);
+/* The same into a memfd (w->fd, left open by the commit for the caller to read). */
+int ckpt_w_open_mem(struct ckpt_writer *w);
 /* Start a section at the next multiple of align (a power of two, >= 8). */
 int ckpt_w_begin(struct ckpt_writer *w, const char *tag, uint32_t version, uint32_t index,
 		 uint32_t flags, uint32_t align);

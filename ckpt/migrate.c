@@ -225,17 +225,6 @@ static int add_page(struct mig *m, uint64_t off)
 	return ++m->n == BATCH ? flush(m) : 0;
 }
 
-static int page_zero(const uint8_t *p)
-{
-	const uint64_t *q = (const uint64_t *)p;
-	size_t i;
-
-	for (i = 0; i < PAGE / 8; i++)
-		if (q[i])
-			return 0;
-	return 1;
-}
-
 /* Round 0: every page that is not zero (the target's RAM starts zeroed). */
 static int send_all_pages(struct mig *m)
 {
@@ -243,7 +232,7 @@ static int send_all_pages(struct mig *m)
 	int ret = 0;
 
 	for (off = 0; !ret && off < m->vm->mem.size; off += PAGE)
-		if (!page_zero(m->vm->mem.host + off))
+		if (!ckpt__page_zero(m->vm->mem.host + off))
 			ret = add_page(m, off);
 	return ret ?: flush(m);
 }

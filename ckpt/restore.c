@@ -23,6 +23,7 @@ struct ckpt_image {
 	struct ckpt_config cfg;
 	pthread_t verifier;
 	int verifying;
+	int state_only; /* no memory sections: ckpt__open_state */
 	int cancel; /* the run is over: the check stops (atomic) */
 	struct vm *vm;
 };
@@ -126,11 +127,13 @@ static int check_sections(struct ckpt_image *img)
 	char tag[CKPT_TAG_LEN + 1];
 	uint32_t i;
 
+	if (img->state_only)
+		m = NULL;
 	if (!c->mem_size || c->nr_vcpus < 1 || c->nr_vcpus > VM_MAX_VCPUS)
 		return err__set(EINVAL,
 				"%s: section 'config': %" PRIu64 " bytes of RAM, %d vCPUs: corrupt",
 				f->path, c->mem_size, c->nr_vcpus);
-	if (!m || m->size != c->mem_size || m->offset % CKPT_MEM_ALIGN)
+	if (!img->state_only && (!m || m->size != c->mem_size || m->offset % CKPT_MEM_ALIGN))
 		return err__set(EINVAL,
 				"%s: section 'memory' is %s (the configuration says %" PRIu64
 				" bytes, aligned to %d)",
@@ -141,7 +144,7 @@ static int check_sections(struct ckpt_image *img)
 			return err__set(EINVAL, "%s: section 'vcpu' %u is missing (%d vCPUs)",
 					f->path, i, c->nr_vcpus);
 	if (!ckpt_f_find(f, "devices", 0) || !ckpt_f_find(f, "clock", 0) ||
-	    !ckpt_f_find(f, "memsum", 0) ||
+	    (!img->state_only && !ckpt_f_find(f, "memsum", 0)) ||
 	    (c->has_irqchip && (!ckpt_f_find(f, "irqchip", 0) || !ckpt_f_find(f, "pit", 0))))
 		return err__set(
 			EINVAL,
@@ -166,7 +169,7 @@ static int check_sections(struct ckpt_image *img)
 	return 0;
 }
 
-int ckpt__open(const char *path, struct ckpt_image **out)
+static int open_image(const char *path, int state_only, struct ckpt_image **out)
 {
 	struct ckpt_image *img = calloc(1, sizeof(*img));
 	const struct ckpt_entry *e;
@@ -176,6 +179,7 @@ int ckpt__open(const char *path, struct ckpt_image **out)
 	*out = NULL;
 	if (!img)
 		return err__set(ENOMEM, "out of memory");
+	img->state_only = state_only;
 	ret = ckpt_f_open(&img->f, path);
 	if (ret) {
 		free(img);
@@ -200,6 +204,16 @@ int ckpt__open(const char *path, struct ckpt_image **out)
 	}
 	*out = img;
 	return 0;
+}
+
+int ckpt__open(const char *path, struct ckpt_image **out)
+{
+	return open_image(path, 0, out);
+}
+
+int ckpt__open_state(const char *path, struct ckpt_image **out)
+{
+	return open_image(path, 1, out);
 }
 
 const struct ckpt_config *ckpt__config(const struct ckpt_image *img)
@@ -429,7 +443,7 @@ int ckpt__restore(struct vm *vm, struct ckpt_image *img)
 	st = malloc(sizeof(*st));
 	if (!st)
 		return err__set(ENOMEM, "out of memory");
-	ret = map_memory(vm, img);
+	ret = img->state_only ? 0 : map_memory(vm, img);
 	for (i = 0; !ret && i < vm->nr_vcpus; i++)
 		ret = restore_vcpu(&vm->vcpus[i], img, st);
 	free(st);
@@ -440,6 +454,8 @@ int ckpt__restore(struct vm *vm, struct ckpt_image *img)
 	vm->features = c->features;
 	vm->kernel_tasks = c->kernel_tasks;
 	img->vm = vm;
+	if (img->state_only)
+		return 0;
 	if (pthread_create(&img->verifier, NULL, verify_thread, img))
 		return err__set(EAGAIN, "cannot start the memory check of %s", img->f.path);
 	img->verifying = 1;

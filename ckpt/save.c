@@ -74,8 +74,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* A checkpoint's id: unique enough to link two traces (time and pid). */
-static uint64_t new_id(void)
+uint64_t ckpt__new_id(void)
 {
 	struct timespec ts;
 
@@ -191,7 +190,7 @@ static int save_private(struct ckpt_writer *w, struct vm *vm)
 	return ret;
 }
 
-static int page_is_zero(const uint8_t *p)
+int ckpt__page_zero(const uint8_t *p)
 {
 	const uint64_t *q = (const uint64_t *)p;
 	size_t i;
@@ -223,7 +222,7 @@ static int save_memory(struct ckpt_writer *w, struct vm *vm, uint64_t *sums, int
 				off * 100 / size, size >> 20);
 			next_tick += size / 10;
 		}
-		if (!page_is_zero(host + off)) {
+		if (!ckpt__page_zero(host + off)) {
 			run += PAGE;
 			continue;
 		}
@@ -242,13 +241,25 @@ static int save_memory(struct ckpt_writer *w, struct vm *vm, uint64_t *sums, int
 	return ret ?: ckpt_w_end(w);
 }
 
+int ckpt__save_state(struct ckpt_writer *w, struct vm *vm, const struct ckpt_result *res,
+		     struct vcpu_state *st)
+{
+	int i, ret = save_config(w, vm, res);
+
+	for (i = 0; !ret && i < vm->nr_vcpus; i++)
+		ret = save_vcpu(w, &vm->vcpus[i], st);
+	ret = ret ?: save_devices(w, vm);
+	ret = ret ?: save_run(w, vm);
+	return ret ?: save_private(w, vm);
+}
+
 /* Write the paused VM to path.  0 or -errno with a message. */
 static int save(struct vm *vm, const char *path, int progress, struct ckpt_result *res)
 {
 	struct ckpt_writer w;
 	struct vcpu_state *st = malloc(sizeof(*st));
 	uint64_t *sums = calloc(2 + vm->mem.size / CKPT_MEMSUM_CHUNK, 8);
-	int i, ret;
+	int ret;
 
 	if (!st || !sums) {
 		free(st);
@@ -256,12 +267,7 @@ static int save(struct vm *vm, const char *path, int progress, struct ckpt_resul
 		return err__set(ENOMEM, "out of memory");
 	}
 	ret = ckpt_w_open(&w, path);
-	ret = ret ?: save_config(&w, vm, res);
-	for (i = 0; !ret && i < vm->nr_vcpus; i++)
-		ret = save_vcpu(&w, &vm->vcpus[i], st);
-	ret = ret ?: save_devices(&w, vm);
-	ret = ret ?: save_run(&w, vm);
-	ret = ret ?: save_private(&w, vm);
+	ret = ret ?: ckpt__save_state(&w, vm, res, st);
 	ret = ret ?: save_memory(&w, vm, sums, progress);
 	if (!ret)
 		ret = ckpt_w_commit(&w, &res->file_bytes);
@@ -273,8 +279,7 @@ static int save(struct vm *vm, const char *path, int progress, struct ckpt_resul
 	return ret;
 }
 
-/* Why this run cannot be checkpointed (yet), or NULL. */
-static const char *unsupported(const struct vm *vm)
+const char *ckpt__unsupported(const struct vm *vm)
 {
 	if (vm->rtme)
 		return "--rtme (transactions' logs and trap sites are not saved)";
@@ -288,14 +293,14 @@ static const char *unsupported(const struct vm *vm)
 int ckpt__checkpoint(struct vm *vm, const char *path, int stop, int progress,
 		     struct ckpt_result *res)
 {
-	const char *why = unsupported(vm);
+	const char *why = ckpt__unsupported(vm);
 	uint64_t t0;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
 	if (why)
 		return err__set(ENOTSUP, "cannot checkpoint a run with %s; run without it", why);
-	res->id = new_id();
+	res->id = ckpt__new_id();
 	res->mem_bytes = vm->mem.size;
 	ret = vm__pause(vm);
 	if (ret)

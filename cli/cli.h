@@ -43,6 +43,7 @@ struct run_opts {
 	double ckpt_at; /* --checkpoint-at SEC FILE */
 	const char *ckpt_at_file; /* NULL: none */
 	const char *restore; /* --restore FILE; NULL: boot */
+	const char *incoming; /* --incoming HOST:PORT; NULL: none */
 };
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */
@@ -77,6 +78,7 @@ int cmd_version(int argc, char **argv);
 int cmd_guests(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 void cli__run_usage(FILE *f);
 

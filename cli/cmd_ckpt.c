@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vmscope checkpoint and vmscope inspect (docs/checkpoint.md). */
+/* vmscope checkpoint, inspect and migrate (docs/checkpoint.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -175,5 +175,99 @@ int cmd_inspect(int argc, char **argv)
 		fprintf(stderr, "vmscope inspect: %s\n", err__msg(ret));
 		return 1;
 	}
+	return 0;
+}
+
+static void migrate_usage(FILE *f)
+{
+	fputs("usage: vmscope migrate [--downtime-ms N] [--verify] [--json] [PID] HOST:PORT\n"
+	      "\n"
+	      "Move the guest of a running VMM (PID, or the only one running) to the\n"
+	      "'vmscope run --incoming HOST:PORT' waiting there: its memory is copied while it\n"
+	      "runs, then again the pages it dirtied (KVM's dirty log), round after round,\n"
+	      "until what is left fits the downtime at the bandwidth measured; then the guest is\n"
+	      "paused, the rest and its state sent, and it runs on at the target. The source VMM\n"
+	      "then stops (exit status 0); if the target fails or the connection drops, the\n"
+	      "guest runs on here. The VMM prints each round on its stderr.\n"
+	      "\n"
+	      "      --downtime-ms N  the pause to aim for (default 10)\n"
+	      "      --verify      the target also compares every MiB of its RAM with the\n"
+	      "                    source's checksums before it runs the guest (a longer pause)\n"
+	      "      --json        print the VMM's reply as it came (one JSON object)\n"
+	      "  -h, --help        show this help\n"
+	      "\n"
+	      "Exit status: 0 migrated, 1 when it did not happen (the guest runs on here), 2 on\n"
+	      "a usage error.\n",
+	      f);
+}
+
+static void print_migrate(struct json_object *j)
+{
+	printf("migrated to %s: %llu rounds, %llu pages (%.1f MiB) sent, %llu of them while "
+	       "paused; downtime %.1f ms (expected %.1f ms), %.2f s in all\n",
+	       jsonc__str(j, "to"), (unsigned long long)jsonc__u64(j, "rounds", 0),
+	       (unsigned long long)jsonc__u64(j, "pages", 0), jsonc__u64(j, "bytes", 0) / 1048576.0,
+	       (unsigned long long)jsonc__u64(j, "last_pages", 0),
+	       jsonc__u64(j, "downtime_ns", 0) / 1e6,
+	       jsonc__u64(j, "expected_downtime_ns", 0) / 1e6, jsonc__u64(j, "total_ns", 0) / 1e9);
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "downtime-ms", required_argument, NULL, 'd' },
+		{ "verify", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char req[CONTROL_LINE_MAX + 1], *end;
+	unsigned long down = 10;
+	struct json_object *j;
+	int c, verify = 0, json = 0, npos, ret = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			migrate_usage(stdout);
+			return 0;
+		}
+		if (c == 'd') {
+			down = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || !down || down > 600000)
+				ret = err__set(EINVAL,
+					       "--downtime-ms '%s': give 1 to 600000 milliseconds",
+					       optarg);
+		} else if (c == 'v') {
+			verify = 1;
+		} else if (c == 'j') {
+			json = 1;
+		} else {
+			ret = err__set(EINVAL, "unknown option '%s'; see 'vmscope migrate --help'",
+				       argv[optind - 1]);
+		}
+	}
+	npos = argc - optind;
+	if (!ret && (npos < 1 || npos > 2 || !strchr(argv[argc - 1], ':')))
+		ret = err__set(EINVAL,
+			       "migrate takes [PID] HOST:PORT; see 'vmscope migrate --help'");
+	if (!ret &&
+	    (strchr(argv[argc - 1], ' ') ||
+	     (size_t)snprintf(req, sizeof(req), "migrate %s --downtime-ms %lu%s", argv[argc - 1],
+			      down, verify ? " --verify" : "") >= sizeof(req)))
+		ret = err__set(EINVAL, "'%s' is not HOST:PORT", argv[argc - 1]);
+	if (ret) {
+		fprintf(stderr, "vmscope migrate: %s\n", err__msg(ret));
+		return 2;
+	}
+	j = cli__ask_vmm("migrate", npos == 2 ? argv[optind] : NULL, req);
+	if (!j)
+		return 1;
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(j, JSONC_COMPACT));
+	else
+		print_migrate(j);
+	json_object_put(j);
 	return 0;
 }

@@ -385,9 +385,16 @@ static struct control *run_control_start(struct vm *vm, const struct run_opts *o
 	return c;
 }
 
+/* Where the guest comes from when it is not booted: a checkpoint, or a migration's source. */
+struct run_src {
+	struct ckpt_image *img;
+	struct ckpt_incoming *in;
+};
+
 /* The guest: booted (GUEST or the built-in kernel), or continued from a checkpoint. */
-static int run_guest(struct vm *vm, const struct run_opts *o, struct ckpt_image *img)
+static int run_guest(struct vm *vm, const struct run_opts *o, const struct run_src *src)
 {
+	struct ckpt_image *img = src->img;
 	struct ckpt_run_info info = { .guest = o->guest,
 				      .guest_cmd = o->guest_cmd,
 				      .trace_dir = o->trace_dir };
@@ -402,6 +409,15 @@ static int run_guest(struct vm *vm, const struct run_opts *o, struct ckpt_image 
 		ret = ckpt__restore(vm, img);
 		return ret ?: ckpt__setup(vm, &info);
 	}
+	if (src->in) {
+		const struct ckpt_config *c = ckpt__incoming_config(src->in);
+
+		info.guest = c->guest[0] ? c->guest : NULL;
+		info.guest_cmd = c->guest_cmd[0] ? c->guest_cmd : NULL;
+		ret = ckpt__incoming_receive(src->in, vm);
+		return ret ? err__wrap(ret, "migration from the source failed")
+			   : ckpt__setup(vm, &info);
+	}
 	if (o->syscalls)
 		ret = run_gears_setup(vm, o);
 	if (!ret)
@@ -415,8 +431,27 @@ static int run_guest(struct vm *vm, const struct run_opts *o, struct ckpt_image 
 	return ret ?: ckpt__setup(vm, &info);
 }
 
-static int run_vm(struct vm *vm, const struct run_opts *o, struct ckpt_image *img)
+/* Tell a migration's source whether its guest runs here; it runs on there if not. */
+static void run_answer(struct vm *vm, const struct run_src *src, int ret)
 {
+	int sent;
+
+	if (!src->in)
+		return;
+	sent = ckpt__incoming_ack(src->in, !ret, ret ? err__msg(ret) : NULL);
+	if (!ret && sent)
+		vm__request_stop(vm, 1, 1,
+				 "the source did not hear that the guest runs here (%s): stopped, "
+				 "the guest runs on there",
+				 err__msg(sent));
+	else if (!ret)
+		fprintf(stderr, "vmscope: migrated guest running (%llu bytes received)\n",
+			(unsigned long long)ckpt__incoming_bytes(src->in));
+}
+
+static int run_vm(struct vm *vm, const struct run_opts *o, const struct run_src *src)
+{
+	struct ckpt_image *img = src->img;
 	struct control *ctl = NULL;
 	struct trace_session *trace = NULL;
 	struct probes *probes = NULL;
@@ -429,17 +464,26 @@ static int run_vm(struct vm *vm, const struct run_opts *o, struct ckpt_image *im
 	 */
 	signal(SIGINT, run_on_signal);
 	signal(SIGTERM, run_on_signal);
+	/*
+	 * A migrated guest arrives last: what takes time here (the kernel probes' BPF) is done
+	 * while its source still runs, not in the downtime.
+	 */
 	ret = hostfix__setup(vm, o->fixups);
-	if (!ret)
-		ret = run_guest(vm, o, img);
+	if (!ret && !src->in)
+		ret = run_guest(vm, o, src);
 	if (!ret)
 		probes = run_probes_open(vm, o);
 	if (!ret)
 		ret = run_trace_start(vm, o, probes, img, &trace);
+	if (!ret && src->in)
+		ret = run_guest(vm, o, src);
 	if (!ret && img)
 		trace__lifecycle(trace, TRACE_LC_RESTORE, 0, ckpt__config(img)->id);
+	if (!ret && src->in)
+		trace__lifecycle(trace, TRACE_LC_MIGRATE_IN, 0, ckpt__incoming_bytes(src->in));
 	if (!ret)
 		ret = vm__start(vm);
+	run_answer(vm, src, ret);
 	if (!ret)
 		ctl = run_control_start(vm, o, trace);
 	if (!ret)
@@ -478,19 +522,30 @@ static int run_vm(struct vm *vm, const struct run_opts *o, struct ckpt_image *im
 	return ret;
 }
 
-/* --restore: the checkpoint, checked, and the VM it describes.  0 or -errno. */
-static int run_open_image(const struct run_opts *o, struct vm_opts *vo, struct ckpt_image **img)
+/*
+ * --restore: the checkpoint, checked; --incoming: the source, connected; and the VM either
+ * describes.  0 or -errno.
+ */
+static int run_open_src(const struct run_opts *o, struct vm_opts *vo, struct run_src *src)
 {
 	const struct ckpt_config *c;
 	int ret;
 
-	*img = NULL;
-	if (!o->restore)
+	memset(src, 0, sizeof(*src));
+	if (o->incoming) {
+		ret = ckpt__incoming_open(o->incoming,
+					  o->timeout > 0 ? (int)(o->timeout * 1000) : -1, &src->in);
+		if (ret)
+			return err__wrap(ret, "--incoming");
+		c = ckpt__incoming_config(src->in);
+	} else if (o->restore) {
+		ret = ckpt__open(o->restore, &src->img);
+		if (ret)
+			return err__wrap(ret, "--restore");
+		c = ckpt__config(src->img);
+	} else {
 		return 0;
-	ret = ckpt__open(o->restore, img);
-	if (ret)
-		return err__wrap(ret, "--restore");
-	c = ckpt__config(*img);
+	}
 	vo->mem_size = c->mem_size;
 	vo->nr_vcpus = c->nr_vcpus;
 	vo->no_irqchip = !c->has_irqchip;
@@ -499,7 +554,7 @@ static int run_open_image(const struct run_opts *o, struct vm_opts *vo, struct c
 
 int cmd_run(int argc, char **argv)
 {
-	struct ckpt_image *img = NULL;
+	struct run_src src;
 	struct run_opts o;
 	struct vm_opts vo;
 	struct vm vm;
@@ -517,7 +572,7 @@ int cmd_run(int argc, char **argv)
 	vo.mem_size = o.mem_size;
 	vo.nr_vcpus = o.nr_vcpus;
 	vo.no_irqchip = o.no_irqchip;
-	ret = run_open_image(&o, &vo, &img);
+	ret = run_open_src(&o, &vo, &src);
 	if (ret) {
 		fprintf(stderr, "vmscope run: %s\n", err__msg(ret));
 		return 1;
@@ -526,19 +581,24 @@ int cmd_run(int argc, char **argv)
 	vo.input_fd = o.no_input ? -1 : STDIN_FILENO;
 	if (vo.console_fd < 0) {
 		fprintf(stderr, "vmscope run: %s\n", err__msg(vo.console_fd));
-		ckpt__close(img);
+		ckpt__close(src.img);
+		ckpt__incoming_close(src.in);
 		return 1;
 	}
 	ret = vm__create(&vm, &vo);
 	if (ret) {
 		fprintf(stderr, "vmscope run: %s\n", err__msg(ret));
+		if (src.in)
+			ckpt__incoming_ack(src.in, 0, err__msg(ret));
 		vm__destroy(&vm);
-		ckpt__close(img);
+		ckpt__close(src.img);
+		ckpt__incoming_close(src.in);
 		close(vo.console_fd);
 		return 1;
 	}
-	ret = run_vm(&vm, &o, img);
-	ckpt__close(img); /* before the memory it maps goes */
+	ret = run_vm(&vm, &o, &src);
+	ckpt__close(src.img); /* before the memory it maps goes */
+	ckpt__incoming_close(src.in);
 	vm__destroy(&vm);
 	close(vo.console_fd);
 	return ret;

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "inject", cmd_inject, "run code in a running VMM's guest and print its result" },
 	{ "checkpoint", cmd_checkpoint,
 	  "write a running VMM's whole state to a file (resumed or stopped)" },
+	{ "migrate", cmd_migrate, "move a running VMM's guest live to 'vmscope run --incoming'" },
 	{ "inspect", cmd_inspect, "list and check the sections of a checkpoint file" },
 	{ "report", cmd_report, "exit statistics of a recorded trace (per reason, per vCPU)" },
 	{ "recover", cmd_recover, "make the trace of a killed vmscope run complete and readable" },

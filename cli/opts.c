@@ -46,6 +46,7 @@ enum {
 	OPT_RTME_MEMREF,
 	OPT_CHECKPOINT_AT,
 	OPT_RESTORE,
+	OPT_INCOMING,
 };
 
 static const struct option run_longopts[] = {
@@ -81,6 +82,7 @@ static const struct option run_longopts[] = {
 	{ "rtme-memref", no_argument, NULL, OPT_RTME_MEMREF },
 	{ "checkpoint-at", required_argument, NULL, OPT_CHECKPOINT_AT },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
+	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -161,7 +163,9 @@ void cli__run_usage(FILE *f)
 	      "                        the start, then let it run on (docs/checkpoint.md)\n"
 	      "      --restore FILE    continue the guest of checkpoint FILE instead of booting\n"
 	      "                        one: memory, vCPUs, devices and clock as they were (its\n"
-	      "                        memory is mapped, not read: restoring costs its state)\n",
+	      "                        memory is mapped, not read: restoring costs its state)\n"
+	      "      --incoming HOST:PORT  wait there for 'vmscope migrate' and run the guest it\n"
+	      "                        sends (live migration; docs/checkpoint.md)\n",
 	      f);
 	fprintf(f,
 		"      --guest-cmd CMD   the built-in kernel runs CMD instead of the demo: "
@@ -349,6 +353,13 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 	case OPT_RESTORE:
 		o->restore = arg;
 		return 0;
+	case OPT_INCOMING:
+		o->incoming = arg;
+		return strchr(arg, ':') ? 0
+					: err__set(EINVAL,
+						   "--incoming '%s': give HOST:PORT to listen "
+						   "on (e.g. 127.0.0.1:4444)",
+						   arg);
 	case 'h':
 		return 1;
 	default:
@@ -377,23 +388,27 @@ static int parse_checkpoint_at(const char *sec, int argc, char **argv, struct ru
 	return 0;
 }
 
-/* What --restore takes from the checkpoint, or what cannot be checkpointed, given. */
+/* What --restore and --incoming take from elsewhere, or what cannot be checkpointed, given. */
 static int check_ckpt(const struct run_opts *o, int argc)
 {
-	static const char why[] = "the checkpoint sets the VM and its guest";
+	const char *src = o->restore ? "--restore" : "--incoming";
 
-	if (o->restore &&
+	if (o->restore && o->incoming)
+		return err__set(EINVAL, "--restore and --incoming both bring a guest; give one");
+	if ((o->restore || o->incoming) &&
 	    (optind < argc || o->guest_cmd || o->mem_set || o->vcpus_set || o->entry_set ||
 	     o->ring || o->mode != BOOT_LONG || o->no_irqchip || o->load_addr != GPA_DEFAULT_LOAD))
 		return err__set(EINVAL,
-				"--restore takes no GUEST, --guest-cmd, --mem, --vcpus, --mode, "
-				"--ring, --entry, --load-addr or --no-irqchip: %s",
-				why);
-	if ((o->restore || o->ckpt_at_file) && (o->rtme || o->mime_range || o->syscalls))
+				"%s takes no GUEST, --guest-cmd, --mem, --vcpus, --mode, --ring, "
+				"--entry, --load-addr or --no-irqchip: the %s sets the VM and its "
+				"guest",
+				src, o->restore ? "checkpoint" : "source");
+	if ((o->restore || o->incoming || o->ckpt_at_file) &&
+	    (o->rtme || o->mime_range || o->syscalls))
 		return err__set(EINVAL,
-				"--%s cannot go with --rtme, --mime-range or --syscalls: their "
+				"%s cannot go with --rtme, --mime-range or --syscalls: their "
 				"state is not in a checkpoint yet",
-				o->restore ? "restore" : "checkpoint-at");
+				o->ckpt_at_file ? "--checkpoint-at" : src);
 	return 0;
 }
 

@@ -249,6 +249,8 @@ static int cmd_exec(struct control *c, struct ctl_client *cl, const struct contr
 		return control__exec_gears(&cl->out, c->o.vm, req);
 	case CONTROL_CHECKPOINT:
 		return control__exec_checkpoint(&cl->out, c->o.vm, req);
+	case CONTROL_MIGRATE:
+		return control__exec_migrate(&cl->out, c->o.vm, req);
 	case CONTROL_DUMP:
 		ret = cmd_dump(c);
 		if (ret)

@@ -40,6 +40,7 @@ enum control_cmd {
 	CONTROL_SYSCALLS,
 	CONTROL_INJECT,
 	CONTROL_CHECKPOINT,
+	CONTROL_MIGRATE,
 };
 
 struct control_req {
@@ -53,6 +54,8 @@ struct control_req {
 	char program[16]; /* inject --program NAME ("" none) */
 	int vcpu, timeout_ms;
 	int stop; /* checkpoint --stop */
+	unsigned int downtime_ms; /* migrate --downtime-ms (0: the default) */
+	int verify; /* migrate --verify */
 };
 
 /*

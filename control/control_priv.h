@@ -65,6 +65,9 @@ int control__parse_gears(struct control_req *req, char **words, int n);
 /* checkpoint PATH [--stop]: parse; take it and append the reply (0 or -errno, message). */
 int control__parse_checkpoint(struct control_req *req, char **words, int n);
 int control__exec_checkpoint(struct cbuf *b, struct vm *vm, const struct control_req *req);
+/* migrate HOST:PORT [--downtime-ms N] [--verify]: the same. */
+int control__parse_migrate(struct control_req *req, char **words, int n);
+int control__exec_migrate(struct cbuf *b, struct vm *vm, const struct control_req *req);
 
 /* Run syscalls or inject against vm and append the reply.  0 or -errno with a message. */
 int control__exec_gears(struct cbuf *b, struct vm *vm, const struct control_req *req);

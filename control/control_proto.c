@@ -29,13 +29,15 @@ static const char *const cmd_names[] = {
 	[CONTROL_SYSCALLS] = "syscalls",
 	[CONTROL_INJECT] = "inject",
 	[CONTROL_CHECKPOINT] = "checkpoint",
+	[CONTROL_MIGRATE] = "migrate",
 };
 
 #define NR_CMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
 #define CMD_LIST                                                                                   \
 	"help, stats, info, subscribe [--json], unsubscribe, pause, resume, stop, dump, "          \
 	"syscalls [--add LIST] [--remove LIST], inject PATH [--entry OFF] [--arg N] "              \
-	"[--cr3 X | --program NAME] [--vcpu N] [--timeout MS], checkpoint PATH [--stop]"
+	"[--cr3 X | --program NAME] [--vcpu N] [--timeout MS], checkpoint PATH [--stop], "         \
+	"migrate HOST:PORT [--downtime-ms N] [--verify]"
 
 const char *control__cmd_name(enum control_cmd cmd)
 {
@@ -99,6 +101,8 @@ static int parse_args(struct control_req *req, char **words, int n)
 		return control__parse_gears(req, words, n);
 	if (req->cmd == CONTROL_CHECKPOINT)
 		return control__parse_checkpoint(req, words, n);
+	if (req->cmd == CONTROL_MIGRATE)
+		return control__parse_migrate(req, words, n);
 	if (n == 1)
 		return 0;
 	if (req->cmd == CONTROL_SUBSCRIBE && n == 2 && !strcmp(words[1], "--json")) {

@@ -37,13 +37,14 @@ static int vm__install_kick(void)
 	return 0;
 }
 
-static int vm__set_memory(struct vm *vm)
+static int vm__set_slots(struct vm *vm, uint32_t flags)
 {
 	int i;
 
 	for (i = 0; i < vm->mem.nr_regions; i++) {
 		struct kvm_userspace_memory_region r = {
 			.slot = i,
+			.flags = flags,
 			.guest_phys_addr = vm->mem.regions[i].gpa,
 			.memory_size = vm->mem.regions[i].size,
 			.userspace_addr =
@@ -54,6 +55,43 @@ static int vm__set_memory(struct vm *vm)
 			return err__set(errno, "cannot give KVM guest RAM slot %d (%llu MiB): %s",
 					i, (unsigned long long)(r.memory_size >> 20),
 					strerror(errno));
+	}
+	return 0;
+}
+
+static int vm__set_memory(struct vm *vm)
+{
+	return vm__set_slots(vm, 0);
+}
+
+int vm__dirty_log(struct vm *vm, int on)
+{
+	int ret = vm__set_slots(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+
+	return ret ? err__wrap(ret, "cannot %s KVM's dirty log", on ? "start" : "stop") : 0;
+}
+
+int vm__dirty_pages(struct vm *vm, uint64_t *bitmap)
+{
+	int i;
+
+	for (i = 0; i < vm->mem.nr_regions; i++) {
+		const struct mem_region *rg = &vm->mem.regions[i];
+		uint64_t pages = rg->size / 4096, first = rg->offset / 4096, p;
+		uint64_t *b = calloc((pages + 63) / 64, 8);
+		struct kvm_dirty_log log = { .slot = i, .dirty_bitmap = b };
+
+		if (!b)
+			return err__set(ENOMEM, "out of memory");
+		if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log) < 0) {
+			free(b);
+			return err__set(errno, "KVM_GET_DIRTY_LOG of slot %d failed: %s", i,
+					strerror(errno));
+		}
+		for (p = 0; p < pages; p++)
+			if (b[p / 64] >> (p % 64) & 1)
+				bitmap[(first + p) / 64] |= 1ull << ((first + p) % 64);
+		free(b);
 	}
 	return 0;
 }

@@ -110,6 +110,14 @@ struct vm {
 int vm__create(struct vm *vm, const struct vm_opts *opts);
 void vm__destroy(struct vm *vm);
 
+/*
+ * KVM's dirty log of guest RAM (migration): on or off for every slot; the pages the guest
+ * wrote since the last call (or since it was turned on) ORed into bitmap, one bit per 4 KiB
+ * page of mem.host, and forgotten by KVM.  0 or -errno with a message.
+ */
+int vm__dirty_log(struct vm *vm, int on);
+int vm__dirty_pages(struct vm *vm, uint64_t *bitmap);
+
 /* Install the MSR filter for the MSR hooks (call after registering them). */
 int vm__apply_msr_filter(struct vm *vm);
 

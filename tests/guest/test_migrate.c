@@ -36,15 +36,6 @@ static int wait_socket(pid_t pid)
 	return access(sock, F_OK);
 }
 
-static void drop_tsc(char *s)
-{
-	char *p = strstr(s, ", TSC ");
-	char *e = p ? strstr(p + 6, " MHz") : NULL;
-
-	if (e)
-		memmove(p, e + 4, strlen(e + 4) + 1);
-}
-
 /* Source and target logs and consoles under name; the migrate command's output in *out. */
 static int migrate_run(const char *name, const char *cmd, int k, const char *tr, char **out,
 		       int *mig_status)
@@ -107,8 +98,8 @@ static int test_identical(void)
 	both = malloc(strlen(s) + strlen(t) + 1);
 	strcpy(both, s);
 	strcat(both, t);
-	drop_tsc(both);
-	drop_tsc(r);
+	cli_drop_tsc(both);
+	cli_drop_tsc(r);
 	TEST_ASSERT(!strcmp(both, r) && strlen(t) > 0,
 		    "source + target differ from an uninterrupted run:\n--- source:\n%s\n--- "
 		    "target:\n%s\n--- uninterrupted:\n%s",
