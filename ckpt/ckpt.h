@@ -41,8 +41,8 @@ struct ckpt_result {
 
 /*
  * Pause vm, write its checkpoint to path, then resume it (stop: stop it instead, status 0).
- * progress: a line on stderr per 10% of memory.  Traced as lifecycle checkpoint_begin and
- * checkpoint_end (bytes).  0, or -errno with a message; the VM runs on after a failure.
+ * progress: a line on stderr per 10% of memory.  Traced as lifecycle CKPT_BEGIN and CKPT_END
+ * (bytes).  0, or -errno with a message; the VM runs on after a failure.
  */
 int ckpt__checkpoint(struct vm *vm, const char *path, int stop, int progress,
 		     struct ckpt_result *res);
@@ -95,8 +95,8 @@ struct ckpt_migrate_result {
 /*
  * Migrate vm to o->addr: pre-copy with KVM's dirty log, then stop-and-copy; on success the
  * VM stops (status 0, "migrated to ...").  On any failure the guest runs on here and the
- * error says what happened.  Traced as lifecycle migrate_begin, migrate_round (status: the
- * round, arg: dirty pages), migrate_stop (arg: pages left), migrate_end (bytes).
+ * error says what happened.  Traced as lifecycle MIGRATE_BEGIN, MIGRATE_ROUND (status: the
+ * round, arg: dirty pages), MIGRATE_STOP (arg: pages left), MIGRATE_END (bytes).
  */
 int ckpt__migrate(struct vm *vm, const struct ckpt_migrate_opts *o,
 		  struct ckpt_migrate_result *res);

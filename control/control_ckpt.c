@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../ckpt/ckpt.h"
+#include "../core/vm.h"
 #include "../lib/err.h"
 #include "../lib/jsonc.h"
 #include "control.h"
@@ -40,7 +41,8 @@ int control__exec_checkpoint(struct cbuf *b, struct vm *vm, const struct control
 	struct ckpt_result res;
 	struct json_object *o;
 	char id[32];
-	int ret = ckpt__checkpoint(vm, req->path, req->stop, 0, &res), bad;
+	int ret = ckpt__checkpoint(vm, req->path, req->stop, vm->mem.size >= (256ull << 20), &res),
+	    bad;
 
 	if (ret)
 		return ret;

@@ -5,7 +5,7 @@
  * of its RAM with the source's checksums before it runs it); the source's console and the
  * target's make the output of an uninterrupted run.  `dirty` migrated while it writes: the
  * memory identical (--verify), dirty pages sent in the rounds, the downtime read from the
- * source's trace (migrate_stop to migrate_end) where babeltrace2 is installed.  A target that
+ * source's trace (MIGRATE_STOP to MIGRATE_END) where babeltrace2 is installed.  A target that
  * dies in the middle leaves the source running to its end; a target fed a stream that is not
  * a migration exits 1 saying so.
  */
@@ -112,7 +112,7 @@ static int test_identical(void)
 	return 0;
 }
 
-/* migrate_stop and migrate_end timestamps of the source's trace (babeltrace2), in ns. */
+/* MIGRATE_STOP and MIGRATE_END timestamps of the source's trace (babeltrace2), in ns. */
 static long long trace_downtime(const char *tr)
 {
 	char cmd[PATH_MAX + 64], line[1024];
@@ -155,7 +155,7 @@ static int test_dirty(void)
 		return 0;
 	}
 	down = trace_downtime(tr);
-	TEST_ASSERT(down > 0, "no migrate_stop and migrate_end in the source's trace");
+	TEST_ASSERT(down > 0, "no MIGRATE_STOP and MIGRATE_END in the source's trace");
 	printf("# downtime in the source's trace: %.1f ms\n", down / 1e6);
 	return 0;
 }
