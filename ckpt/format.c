@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "../lib/err.h"
+#include "../lib/io.h"
 #include "format.h"
 
 uint64_t ckpt_sum(const void *buf, size_t len)
@@ -30,20 +31,9 @@ const char *ckpt_tag(const struct ckpt_entry *e, char *buf)
 
 static int write_all(int fd, const void *buf, size_t len, const char *path)
 {
-	const char *p = buf;
+	int ret = io__write_all(fd, buf, len);
 
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return err__set(n < 0 ? errno : EIO, "cannot write %s: %s", path,
-					strerror(n < 0 ? errno : EIO));
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return ret ? err__set(-ret, "cannot write %s: %s", path, strerror(-ret)) : 0;
 }
 
 static int pread_all(int fd, void *buf, size_t len, uint64_t off)

@@ -16,6 +16,7 @@
 
 #include "../lib/err.h"
 #include "catalogue.h"
+#include "../lib/io.h"
 #include "ctf.h"
 #include "../lib/strbuf.h"
 
@@ -174,23 +175,6 @@ int ctf__metadata(char *buf, size_t size, const struct trace_clock_info *ci, int
 	return (int)sb.len;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int ctf__write_metadata(const char *dir, const struct trace_clock_info *ci, int nr_vcpus,
 			int kernel, const char *extra_env)
 {
@@ -208,7 +192,7 @@ int ctf__write_metadata(const char *dir, const struct trace_clock_info *ci, int 
 		free(buf);
 		return err__set(errno, "cannot create %s: %s", path, strerror(errno));
 	}
-	ret = write_all(fd, buf, len);
+	ret = io__write_all(fd, buf, len);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	close(fd);
@@ -279,7 +263,7 @@ static int stream_open_packet(struct ctf_stream *st, uint64_t ts)
 	st->ts_begin = st->ts_end = ts;
 	st->content = len;
 	stream_fill_hdr(st, &h, 0);
-	ret = write_all(st->fd, &h, len);
+	ret = io__write_all(st->fd, &h, len);
 	if (ret)
 		return stream_error(st, ret);
 	st->open = 1;
@@ -313,7 +297,7 @@ static int stream_flush(struct ctf_stream *st, const uint8_t *buf, size_t from, 
 
 	if (from == to)
 		return 0;
-	ret = write_all(st->fd, buf + from, to - from);
+	ret = io__write_all(st->fd, buf + from, to - from);
 	if (ret)
 		return stream_error(st, ret);
 	for (pos = from; st->on_record && pos < to;) {

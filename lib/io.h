@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* File descriptors: writing all of a buffer. */
+#ifndef VMSCOPE_IO_H
+#define VMSCOPE_IO_H
+
+#include <stddef.h>
+
+/* Write all len bytes of buf to fd, again after EINTR and short writes.  0 or -errno. */
+int io__write_all(int fd, const void *buf, size_t len);
+
+#endif
