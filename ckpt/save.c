@@ -294,15 +294,17 @@ int ckpt__checkpoint(struct vm *vm, const char *path, int stop, int progress,
 		     struct ckpt_result *res)
 {
 	const char *why = ckpt__unsupported(vm);
+	int ret, was_paused;
 	uint64_t t0;
-	int ret;
 
 	memset(res, 0, sizeof(*res));
 	if (why)
 		return err__set(ENOTSUP, "cannot checkpoint a run with %s; run without it", why);
 	res->id = ckpt__new_id();
 	res->mem_bytes = vm->mem.size;
-	ret = vm__pause(vm);
+	/* A VM paused through the control socket is saved as it is and left paused. */
+	was_paused = __atomic_load_n(&vm->pausing, __ATOMIC_SEQ_CST);
+	ret = was_paused ? 0 : vm__pause(vm);
 	if (ret)
 		return ret;
 	t0 = now_ns();
@@ -313,6 +315,7 @@ int ckpt__checkpoint(struct vm *vm, const char *path, int stop, int progress,
 	res->ns = now_ns() - t0;
 	if (!ret && stop)
 		vm__request_stop(vm, 0, 0, "checkpointed to %s and stopped (--stop)", path);
-	vm__resume(vm);
+	if (!was_paused || (!ret && stop))
+		vm__resume(vm);
 	return ret;
 }

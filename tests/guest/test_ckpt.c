@@ -4,13 +4,15 @@
  * --checkpoint-at T FILE` at several points of a guest whose output does not depend on timing
  * (ticks, files), on 1 and 2 vCPUs, its LAPIC timer armed: `vmscope run --restore
  * FILE` prints exactly the rest of the original run's output (the console's byte count at the
- * checkpoint splits it).  `vmscope checkpoint --stop` through the control socket, then a
- * restore: the two halves make the output of an uninterrupted run.  The traces are linked
+ * checkpoint splits it).  A VM paused by a client is checkpointed and stays paused.
+ * `vmscope checkpoint --stop` through the control socket, then a restore: the two halves make
+ * the output of an uninterrupted run.  The traces are linked
  * (lifecycle events, the restored trace's environment).  Corrupt and truncated checkpoints
  * are refused with the section and byte; options that do not go with --restore are refused.
  */
 #include "cli_harness.h"
 
+#include "../../control/control.h"
 #include "../../ckpt/ckpt_int.h"
 #include "../../ckpt/format.h"
 
@@ -133,6 +135,37 @@ static int test_points_2(void)
 	return one_point(2, "0.3") ?: one_point(2, "0.9") ?: one_point(2, "1.5");
 }
 
+/* A VM paused by a client is checkpointed as it is and stays paused. */
+static int check_paused(pid_t p, const char *ck)
+{
+	struct control_reader *r = malloc(sizeof(*r));
+	const char *argv[] = { "vmscope", "checkpoint", NULL, ck, NULL };
+	char line[4096], pid[16];
+	int fd = control__connect(NULL, p), st;
+	char *out;
+
+	snprintf(pid, sizeof(pid), "%d", (int)p);
+	argv[2] = pid;
+	TEST_ASSERT(fd >= 0, "connect: %s", err__msg(fd));
+	control__reader_init(r, fd);
+	TEST_ASSERT(!control__request(r, "pause", line, sizeof(line)) &&
+			    strstr(line, "\"ok\":true"),
+		    "pause: %s", line);
+	st = cli_run(argv, &out);
+	TEST_ASSERT(st == 0 && strstr(out, "written to "), "checkpoint of a paused VM: %d\n%s", st,
+		    out);
+	free(out);
+	TEST_ASSERT(!control__request(r, "info", line, sizeof(line)) &&
+			    strstr(line, "\"state\":\"paused\""),
+		    "not paused after the checkpoint: %s", line);
+	TEST_ASSERT(!control__request(r, "resume", line, sizeof(line)) &&
+			    strstr(line, "\"ok\":true"),
+		    "resume: %s", line);
+	close(fd);
+	free(r);
+	return 0;
+}
+
 /* Through the control socket with --stop; restored, the two halves are one whole run. */
 static int test_control_stop(void)
 {
@@ -159,6 +192,10 @@ static int test_control_stop(void)
 		usleep(10000); /* its control socket */
 	snprintf(c3, sizeof(c3), "%s/ctl.ref", cli_tmp);
 	usleep(300000);
+	snprintf(c2, sizeof(c2), "%s/paused.ckpt", cli_tmp);
+	if (check_paused(p, c2))
+		return -1;
+	snprintf(c2, sizeof(c2), "%s/ctl.rest", cli_tmp);
 	st = cli_run(ckpt, &out);
 	TEST_ASSERT(st == 0 && strstr(out, "written to ") && strstr(out, "the VMM stopped"),
 		    "checkpoint: exit %d:\n%s", st, out);
