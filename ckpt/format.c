@@ -36,24 +36,6 @@ static int write_all(int fd, const void *buf, size_t len, const char *path)
 	return ret ? err__set(-ret, "cannot write %s: %s", path, strerror(-ret)) : 0;
 }
 
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 int ckpt_w_open(struct ckpt_writer *w, const char *path)
 {
 	static const uint8_t zero[CKPT_HEADER_SIZE];
@@ -362,7 +344,7 @@ int ckpt_f_open(struct ckpt_file *f, const char *path)
 		goto fail;
 	}
 	f->size = st.st_size;
-	if (f->size >= CKPT_HEADER_SIZE && pread_all(f->fd, &f->hdr, sizeof(f->hdr), 0)) {
+	if (f->size >= CKPT_HEADER_SIZE && io__pread_all(f->fd, &f->hdr, sizeof(f->hdr), 0)) {
 		ret = err__set(EIO, "cannot read %s", path);
 		goto fail;
 	}
@@ -375,7 +357,7 @@ int ckpt_f_open(struct ckpt_file *f, const char *path)
 		ret = err__set(ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (pread_all(f->fd, f->entries, tlen, f->hdr.table_offset)) {
+	if (io__pread_all(f->fd, f->entries, tlen, f->hdr.table_offset)) {
 		ret = err__set(EIO, "cannot read the section table of %s", path);
 		goto fail;
 	}
@@ -417,7 +399,7 @@ int ckpt_f_load(const struct ckpt_file *f, const struct ckpt_entry *e, void **bu
 		return err__set(ENOMEM,
 				"out of memory reading section '%s' of %s (%" PRIu64 " bytes)",
 				ckpt_tag(e, tag), f->path, e->size);
-	if (pread_all(f->fd, b, e->size, e->offset)) {
+	if (io__pread_all(f->fd, b, e->size, e->offset)) {
 		free(b);
 		return err__set(EIO, "cannot read section '%s' of %s", ckpt_tag(e, tag), f->path);
 	}
@@ -463,7 +445,7 @@ int ckpt_f_verify_memory(const struct ckpt_file *f, const int *cancel)
 			break;
 		uint64_t len = m->size - i * chunk < chunk ? m->size - i * chunk : chunk;
 
-		if (pread_all(f->fd, buf, len, m->offset + i * chunk))
+		if (io__pread_all(f->fd, buf, len, m->offset + i * chunk))
 			ret = err__set(EIO, "cannot read the memory of %s", f->path);
 		else if (ckpt_sum(buf, len) != sums[i + 1])
 			ret = err__set(EBADMSG,

@@ -190,7 +190,7 @@ struct mig {
 	int fd;
 	uint64_t pages, bytes, frames;
 	uint64_t *dirty; /* one bit per page of RAM */
-	uint64_t offs[BATCH];
+	uint64_t head[1 + BATCH]; /* a page batch's count, then its offsets (the frame's start) */
 	uint8_t *data;
 	int n;
 };
@@ -198,19 +198,12 @@ struct mig {
 static int flush(struct mig *m)
 {
 	uint64_t n = m->n;
-	uint8_t *head = malloc(8 + 8 * BATCH);
 	int ret;
 
-	if (!m->n) {
-		free(head);
+	if (!n)
 		return 0;
-	}
-	if (!head)
-		return err__set(ENOMEM, "out of memory");
-	memcpy(head, &n, 8);
-	memcpy(head + 8, m->offs, 8 * n);
-	ret = send_frame(m->fd, F_PAGES, head, 8 + 8 * n, m->data, n * PAGE);
-	free(head);
+	m->head[0] = n;
+	ret = send_frame(m->fd, F_PAGES, m->head, 8 + 8 * n, m->data, n * PAGE);
 	m->bytes += 8 + 8 * n + n * PAGE + sizeof(struct frame_head);
 	m->pages += n;
 	m->frames++;
@@ -220,7 +213,7 @@ static int flush(struct mig *m)
 
 static int add_page(struct mig *m, uint64_t off)
 {
-	m->offs[m->n] = off;
+	m->head[1 + m->n] = off;
 	memcpy(m->data + m->n * PAGE, m->vm->mem.host + off, PAGE);
 	return ++m->n == BATCH ? flush(m) : 0;
 }

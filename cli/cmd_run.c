@@ -394,29 +394,22 @@ struct run_src {
 /* The guest: booted (GUEST or the built-in kernel), or continued from a checkpoint. */
 static int run_guest(struct vm *vm, const struct run_opts *o, const struct run_src *src)
 {
-	struct ckpt_image *img = src->img;
+	const struct ckpt_config *c = src->img	? ckpt__config(src->img)
+				      : src->in ? ckpt__incoming_config(src->in)
+						: NULL;
 	struct ckpt_run_info info = { .guest = o->guest,
 				      .guest_cmd = o->guest_cmd,
 				      .trace_dir = o->trace_dir };
 	struct load_info li;
 	int ret = 0;
 
-	if (img) {
-		const struct ckpt_config *c = ckpt__config(img);
-
+	if (c) {
 		info.guest = c->guest[0] ? c->guest : NULL;
 		info.guest_cmd = c->guest_cmd[0] ? c->guest_cmd : NULL;
-		ret = ckpt__restore(vm, img);
+		ret = src->img ? ckpt__restore(vm, src->img) : ckpt__incoming_receive(src->in, vm);
+		if (ret && src->in)
+			return err__wrap(ret, "migration from the source failed");
 		return ret ?: ckpt__setup(vm, &info);
-	}
-	if (src->in) {
-		const struct ckpt_config *c = ckpt__incoming_config(src->in);
-
-		info.guest = c->guest[0] ? c->guest : NULL;
-		info.guest_cmd = c->guest_cmd[0] ? c->guest_cmd : NULL;
-		ret = ckpt__incoming_receive(src->in, vm);
-		return ret ? err__wrap(ret, "migration from the source failed")
-			   : ckpt__setup(vm, &info);
 	}
 	if (o->syscalls)
 		ret = run_gears_setup(vm, o);

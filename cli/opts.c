@@ -87,9 +87,6 @@ static const struct option run_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 void cli__run_usage(FILE *f)
 {
 	fprintf(f,

@@ -466,9 +466,8 @@ static void step_off_for_irq(struct vcpu *v, struct rtme *r, struct rtme_vcpu *r
 		r->irq_waiters++;
 	rv->irq_out = 1;
 	doom_all_for(r, v->id, RTM_C_ASYNC);
-	while (r->live && !__atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST)) {
+	while (r->live && !__atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST))
 		tick_wait(r, QUIET_TICK_MS);
-	}
 	rtme__set_role(v, rv, RV_NATIVE);
 	pthread_mutex_unlock(&r->lock);
 	step__stop(v);
@@ -627,8 +626,8 @@ void rtme__after(struct vcpu *v, void *opaque)
 		tx_capture(v, rv);
 	if (!one_at_most(v, rv)) {
 		/*
-		 * Not one step (an interrupt's handler ran on, switching tasks): what else ran was
-		 * not checked, so no transaction can trust it.
+		 * Not one step (an exception's handler ran on, or KVM reported the step elsewhere):
+		 * what else ran was not checked, so no transaction can trust it.
 		 */
 		r->stats.ran_on++;
 		doom_all_for(r, -1, RTM_C_ASYNC);
