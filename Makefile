@@ -204,8 +204,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libcore.a $(BUILD)/cli/opts.o
 
 # GEARS' capture mechanisms no host here runs, on fabricated exits: KVM's ioctls and the
 # breakpoint probe are faked by wrapping them at link time.
-$(BUILD)/tests/unit/test_gears_capture: UNIT_LDFLAGS := -Wl,--wrap=ioctl \
-	-Wl,--wrap=debug__hw_breakpoints
+$(BUILD)/tests/unit/test_gears_capture $(BUILD)/tests/unit/test_step_tf: \
+	UNIT_LDFLAGS := -Wl,--wrap=ioctl -Wl,--wrap=debug__hw_breakpoints
 
 $(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/harness.h tests/guest/cli_harness.h \
 		tests/guest/vmm_harness.h guests/lib/guest.h $(BUILD)/libcore.a

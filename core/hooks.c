@@ -161,3 +161,8 @@ int hooks__add_emulation(struct hooks *h, const char *name, exit_hook_fn fn, voi
 {
 	return chain__add(&h->emulation, "emulation-failure", name, fn, opaque);
 }
+
+int hooks__add_loaded(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque)
+{
+	return chain__add(&h->loaded, "state-loaded", name, fn, opaque);
+}

@@ -54,6 +54,7 @@ struct hooks {
 	struct exit_chain observe; /* every exit, before dispatch (return value ignored) */
 	struct exit_chain debug; /* KVM_EXIT_DEBUG */
 	struct exit_chain emulation; /* KVM_EXIT_INTERNAL_ERROR */
+	struct exit_chain loaded; /* the vCPU's state was replaced: before its next KVM_RUN */
 };
 
 void hooks__init(struct hooks *h);
@@ -69,6 +70,13 @@ int hooks__add_msr(struct hooks *h, uint32_t index, const char *name, msr_hook_f
 int hooks__add_observer(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque);
 int hooks__add_debug(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque);
 int hooks__add_emulation(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque);
+/*
+ * Told (run NULL) before the first KVM_RUN after the vCPU's state was replaced wholesale
+ * (vcpu__restore, vcpu__restore_context: a checkpoint, a migration, the end of an injected
+ * call), so that what a hook derived from the guest's state (its IDT, its MSRs) is derived
+ * again before the guest runs.  Return value ignored.
+ */
+int hooks__add_loaded(struct hooks *h, const char *name, exit_hook_fn fn, void *opaque);
 
 /* Remove the range starting at base; -ENOENT if none. */
 int hooks__del_pio(struct hooks *h, uint16_t base);

@@ -114,15 +114,13 @@ int hostfix__sync_debug(struct vcpu *v)
 	return vcpu__set_debug(v, flags, dr, 4);
 }
 
-int hostfix__set_db_breakpoint(struct vcpu *v, int on)
+int hostfix__set_step_debug(struct vcpu *v, int db_bp, int singlestep, uint64_t extra_bp)
 {
-	((struct hf_vcpu *)v->priv[HF_PRIV])->want_db = on;
-	return hostfix__sync_debug(v);
-}
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
 
-int hostfix__set_singlestep(struct vcpu *v, int on)
-{
-	((struct hf_vcpu *)v->priv[HF_PRIV])->want_singlestep = on;
+	hf->want_db = db_bp;
+	hf->want_singlestep = singlestep;
+	hf->extra_bp = extra_bp;
 	return hostfix__sync_debug(v);
 }
 
@@ -137,6 +135,22 @@ static uint64_t hf_gate_target(struct vcpu *v, const struct kvm_sregs *s, int ve
 	       (uint64_t)(e[8] | e[9] << 8 | e[10] << 16 | (uint32_t)e[11] << 24) << 32;
 }
 
+/* The breakpoints follow the handlers of the IDT the vCPU has now. */
+static void hf_follow_idt(struct vcpu *v, const struct kvm_sregs *s)
+{
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	int i, changed = 0;
+
+	for (i = 0; i < HF_NR_WATCH; i++) {
+		uint64_t h = (s->efer & EFER_LMA) ? hf_gate_target(v, s, watched_vector[i]) : 0;
+
+		changed |= h != hf->handler[i];
+		hf->handler[i] = h;
+	}
+	if (changed)
+		hostfix__sync_debug(v);
+}
+
 /*
  * Exit observer: follow the guest's IDT.  A kernel loads or edits its IDT at ring 0 and then
  * makes exits (port I/O, MSR writes, timers) long before user code runs; re-reading the three
@@ -144,22 +158,34 @@ static uint64_t hf_gate_target(struct vcpu *v, const struct kvm_sregs *s, int ve
  */
 static int hf_observe(struct vcpu *v, void *opaque, struct kvm_run *run)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
 	struct kvm_sregs s;
-	int i, changed = 0;
 
 	(void)opaque;
 	(void)run;
 	if (!v->sync_valid || vcpu__get_sregs(v, &s) || !(s.efer & EFER_LMA))
 		return 0;
-	for (i = 0; i < HF_NR_WATCH; i++) {
-		uint64_t h = hf_gate_target(v, &s, watched_vector[i]);
+	hf_follow_idt(v, &s);
+	return 0;
+}
 
-		changed |= h != hf->handler[i];
-		hf->handler[i] = h;
-	}
-	if (changed)
-		hostfix__sync_debug(v);
+/*
+ * The vCPU's state was replaced (a restored checkpoint, a migrated guest, the end of an
+ * injected call, which ran with an IDT of its own): the guest may run to its next SYSCALL
+ * before any exit, so the breakpoints go on its handlers now.  A handler's first instruction
+ * half-passed (hf->passing) belonged to the state that is gone.
+ */
+static int hf_loaded(struct vcpu *v, void *opaque, struct kvm_run *run)
+{
+	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct kvm_sregs s;
+
+	(void)opaque;
+	(void)run;
+	hf->passing = -1;
+	hf->applied = 0;
+	if (!vcpu__get_sregs(v, &s))
+		hf_follow_idt(v, &s);
+	hostfix__sync_debug(v);
 	return 0;
 }
 
@@ -409,6 +435,8 @@ int hostfix__install(struct vm *vm, unsigned int fixups)
 	ret = hf_alloc(vm);
 	if (!ret)
 		ret = hooks__add_observer(&vm->hooks, "hostfix", hf_observe, NULL);
+	if (!ret)
+		ret = hooks__add_loaded(&vm->hooks, "hostfix", hf_loaded, NULL);
 	if (!ret)
 		ret = hooks__add_debug(&vm->hooks, "hostfix", hf_debug, NULL);
 	if (!ret && (fixups & HOSTFIX_INTN))

@@ -87,8 +87,11 @@ int hostfix__deliver(struct vcpu *v, int vector, int soft, int has_err, uint32_t
  * (single-step).  Used by the step engine.
  */
 int hostfix__sync_debug(struct vcpu *v);
-int hostfix__set_db_breakpoint(struct vcpu *v, int on);
-int hostfix__set_singlestep(struct vcpu *v, int on);
+/*
+ * The step engine's part of that set: a breakpoint on the guest's #DB handler (db_bp), KVM
+ * single-step, and a breakpoint at extra_bp (0: none) in the free slot; one push to KVM.
+ */
+int hostfix__set_step_debug(struct vcpu *v, int db_bp, int singlestep, uint64_t extra_bp);
 uint64_t hostfix__handler(struct vcpu *v, int vector);
 
 /* A flat 64-bit code (code 1) or data segment for selector sel, its DPL from sel's RPL. */

@@ -91,20 +91,20 @@ static int step__arm(struct vcpu *v)
 				"vCPU %d: cannot step ring-3 code on this host: the "
 				"guest has no #DB handler in its IDT yet",
 				v->id);
-	if (by_db && !(r.rflags & RFLAGS_TF)) {
+	if (!v->vm->fixups)
+		return vcpu__set_debug(
+			v, stepping ? KVM_GUESTDBG_SINGLESTEP : KVM_GUESTDBG_USE_HW_BP, &bp, 1);
+	/*
+	 * Once TF was set, a #DB may come back from ring 3 later (SYSRET restores TF).  The
+	 * debug state goes to KVM before TF is set: KVM drops TF when it leaves single-step.
+	 */
+	ret = hostfix__set_step_debug(v, by_db || st->tf_set, stepping && !by_db, bp);
+	if (!ret && by_db && !(r.rflags & RFLAGS_TF)) {
 		r.rflags |= RFLAGS_TF;
 		st->tf_set = 1;
 		ret = vcpu__set_regs(v, &r);
 	}
-	if (!v->vm->fixups)
-		return vcpu__set_debug(v,
-				       stepping ? KVM_GUESTDBG_SINGLESTEP : KVM_GUESTDBG_USE_HW_BP,
-				       &bp, 1)
-			       ?: ret;
-	/* Once TF was set, a #DB may come back from ring 3 later (SYSRET restores TF). */
-	hostfix__set_db_breakpoint(v, by_db || st->tf_set);
-	((struct hf_vcpu *)v->priv[HF_PRIV])->extra_bp = bp;
-	return hostfix__set_singlestep(v, stepping && !by_db) ?: ret;
+	return ret;
 }
 
 static int step__disarm(struct vcpu *v)
@@ -130,11 +130,8 @@ static int step__disarm(struct vcpu *v)
 		}
 		st->tf_set = 0;
 	}
-	if (v->vm->fixups) {
-		((struct hf_vcpu *)v->priv[HF_PRIV])->extra_bp = 0;
-		hostfix__set_db_breakpoint(v, 0);
-		return hostfix__set_singlestep(v, 0);
-	}
+	if (v->vm->fixups)
+		return hostfix__set_step_debug(v, 0, 0, 0);
 	return vcpu__set_debug(v, 0, NULL, 0);
 }
 

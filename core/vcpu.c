@@ -105,11 +105,24 @@ int vcpu__flush_sync(struct vcpu *v)
 	return ret < 0 ? ret : 0;
 }
 
+/* The vCPU's state was replaced since its last KVM_RUN: tell the "loaded" hooks (hooks.h). */
+static void vcpu__loaded(struct vcpu *v)
+{
+	const struct exit_chain *c = &v->vm->hooks.loaded;
+	int i;
+
+	v->loaded_gen = v->state_gen;
+	for (i = 0; i < c->nr; i++)
+		c->fn[i](v, c->opaque[i], NULL);
+}
+
 int vcpu__run_once(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	int ret;
 
+	if (v->loaded_gen != v->state_gen)
+		vcpu__loaded(v);
 	if (v->vm->run_hooks.before)
 		v->vm->run_hooks.before(v, v->vm->run_hooks.opaque);
 	if (v->sync_regs)
@@ -250,8 +263,9 @@ int vcpu__set_sregs(struct vcpu *v, const struct kvm_sregs *sregs)
 
 /*
  * KVM_SET_GUEST_DEBUG reads RIP and RFLAGS: single-step starts at the current RIP, and at
- * KVM_RUN KVM keeps its TF only while RIP is still there.  Registers a hook changed in the
- * sync area reach KVM now, not at the next KVM_RUN, or the step would be lost.
+ * KVM_RUN KVM keeps its TF only while RIP is still there.  So when single-step is asked for,
+ * registers a hook changed in the sync area reach KVM now, not at the next KVM_RUN, or the
+ * step would be lost.
  */
 static int vcpu__write_sync(struct vcpu *v)
 {
@@ -294,7 +308,13 @@ static int vcpu__apply_debug(struct vcpu *v)
 		flags |= KVM_GUESTDBG_USE_HW_BP;
 	}
 	dbg.control = flags ? flags | KVM_GUESTDBG_ENABLE : 0;
-	ret = vcpu__write_sync(v);
+	/*
+	 * While KVM single-steps, TF is its own: KVM_SET_GUEST_DEBUG clears RFLAGS.TF whenever
+	 * single-step was on before the call.  Registers written ahead of it would lose a TF
+	 * the guest (or the step engine, stepping ring 3 through the guest's #DB) set; without
+	 * single-step they stay in the sync area and KVM_RUN loads them after this call.
+	 */
+	ret = (flags & KVM_GUESTDBG_SINGLESTEP) ? vcpu__write_sync(v) : 0;
 	if (ret)
 		return ret;
 	if (kvm__ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)

@@ -51,6 +51,7 @@ struct vcpu {
 	uint64_t trace_t_exit;
 	void *priv[4]; /* per-vCPU state of subsystems (host adaptation, tracing ...) */
 	uint64_t state_gen; /* bumped by vcpu__restore: caches of vCPU state are stale */
+	uint64_t loaded_gen; /* state_gen the "loaded" hooks were last told of */
 	int gone; /* its thread has ended (vm->lock) */
 	/* Guest debug: the last vcpu__set_debug request, and the standing breakpoints. */
 	uint32_t dbg_flags;
