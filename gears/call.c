@@ -38,6 +38,7 @@ struct call_ctx {
 	const struct gears_call *c;
 	struct gears_call_result *r;
 	struct vcpu_state saved;
+	struct kvm_mp_state mp; /* the vCPU's, when the call began */
 	uint64_t cr3; /* the address space it runs in */
 };
 
@@ -152,6 +153,31 @@ static int map_kernel(struct gears *g, struct vcpu *v, const struct vcpu_state *
 			v->id);
 }
 
+/*
+ * A vCPU halted in the guest (HLT with the in-kernel irqchip: its MP state says so) would not
+ * run the call until an interrupt came, and the call runs with interrupts off: it runs
+ * runnable, and the MP state is put back after it (an interrupt that came meanwhile wakes
+ * the guest as it would have).  Without an in-kernel irqchip KVM has no MP state: nothing to do.
+ */
+static int set_runnable(struct call_ctx *x, struct vcpu *v)
+{
+	struct kvm_mp_state run = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	if (!v->vm->has_irqchip || x->mp.mp_state == KVM_MP_STATE_RUNNABLE)
+		return 0;
+	return ioctl(v->fd, KVM_SET_MP_STATE, &run) < 0 ? -errno : 0;
+}
+
+static int restore_mp_state(struct call_ctx *x, struct vcpu *v)
+{
+	if (!v->vm->has_irqchip || x->mp.mp_state == KVM_MP_STATE_RUNNABLE)
+		return 0;
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &x->mp) < 0)
+		return err__set(errno, "vCPU %d: cannot put its MP state back after the call: %s",
+				v->id, strerror(errno));
+	return 0;
+}
+
 /* Place the code and enter it: registers, segments, IDT, address space, no pending event. */
 static int enter_call(struct call_ctx *x, struct vcpu *v)
 {
@@ -199,7 +225,7 @@ static int enter_call(struct call_ctx *x, struct vcpu *v)
 	ev.nmi.pending = 0;
 	ev.flags &= ~KVM_VCPUEVENT_VALID_SMM;
 	if (vcpu__set_sregs(v, &s) || vcpu__set_regs(v, &r) ||
-	    ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+	    ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0 || set_runnable(x, v))
 		return err__set(EIO, "cannot enter the injected code on vCPU %d", v->id);
 	x->r->cr3 = cr3;
 	return 0;
@@ -242,6 +268,10 @@ static int call_work(struct vcpu *v, void *opaque, const int *cancel)
 	vcpu__flush_sync(v);
 	complete_pending_io(v);
 	ret = vcpu__save_context(v, &x->saved);
+	x->mp.mp_state = KVM_MP_STATE_RUNNABLE;
+	if (!ret && v->vm->has_irqchip && ioctl(v->fd, KVM_GET_MP_STATE, &x->mp) < 0)
+		ret = err__set(errno, "vCPU %d: cannot read its MP state: %s", v->id,
+			       strerror(errno));
 	if (ret)
 		return ret;
 	x->cr3 = x->c->cr3 ? x->c->cr3 : x->saved.sregs.cr3;
@@ -259,7 +289,7 @@ static int call_work(struct vcpu *v, void *opaque, const int *cancel)
 	if (!ret)
 		ret = run_call(x, v, cancel);
 	vcpu__flush_sync(v);
-	ret2 = vcpu__restore_context(v, &x->saved);
+	ret2 = vcpu__restore_context(v, &x->saved) ?: restore_mp_state(x, v);
 	inject__writable(g, 0, 0);
 	x->r->ns = trace_clock__ticks_to_ns(trace_clock__now() - t0);
 	x->r->value = g->call.value;
