@@ -27,8 +27,19 @@ echo "$caps" | grep -q 'missing at build time' &&
 	skip "this vmscope was built without kernel probes: $(echo "$caps" |
 		sed -n 's/^  kernel probes  *no  *//p')"
 
+# bpftrace finds tracepoints through tracefs, which some hosts do not mount (vmscope's own
+# probes attach through BTF and need none): mount it for the test, unmount it after.
+tracefs=/sys/kernel/tracing
+mounted=
+if [ ! -d "$tracefs/events" ]; then
+	mount -t tracefs nodev "$tracefs" 2>/dev/null ||
+		skip "tracefs is not mounted at $tracefs and cannot be (bpftrace needs it)"
+	mounted=1
+fi
+[ -d "$tracefs/events/kvm" ] || skip "no kvm tracepoints in $tracefs/events"
+
 tmp=$(mktemp -d /tmp/vmscope-test-bpftrace-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; [ -n "$mounted" ] && umount "$tracefs"' EXIT
 mkdir -m 700 "$tmp/ctl"
 export VMSCOPE_CONTROL_DIR="$tmp/ctl"
 
@@ -36,11 +47,12 @@ export VMSCOPE_CONTROL_DIR="$tmp/ctl"
 #   mov $NR_OUT, %ecx; 1: out %al, $0x80; loop 1b; xor %al, %al; out %al, $0xf4; hlt
 printf '\271\350\003\000\000\346\200\342\374\060\300\346\364\364' >"$tmp/pio.bin"
 
-# Wait (at most $2 s) until file $1 has a line "ready".
+# Wait (at most $2 s) until file $1 has a line "ready"; give up when process $3 has ended.
 wait_ready() {
 	i=0
 	while [ $i -lt $(($2 * 10)) ]; do
 		grep -q '^ready' "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -77,8 +89,8 @@ traced_run() {
 		tracepoint:kvm:kvm_userspace_exit /pid == $vpid/ { @uexit = count(); }" \
 		>"$dir.bt" 2>&1 &
 	btpid=$!
-	if ! wait_ready "$dir.bt" 120; then
-		bad "$name: bpftrace did not attach within 120 s: $(tail -3 "$dir.bt")"
+	if ! wait_ready "$dir.bt" 120 $btpid; then
+		bad "$name: bpftrace did not attach (it ended, or 120 s passed): $(tail -3 "$dir.bt")"
 		kill $btpid $vpid 2>/dev/null
 		wait $btpid $vpid
 		return 1
