@@ -179,10 +179,11 @@ static void run_rtme_end(struct vm *vm)
 		"); %llu transactional instructions, %llu instructions of other vCPUs checked "
 		"(%llu with references not known), %llu ordered runs that went past one "
 		"instruction, %llu commits refused for a read gone stale, %llu interrupts taken "
-		"unstepped\n",
+		"unstepped, %llu kicks with an int3's #BP on its way\n",
 		(unsigned long long)st.insns, (unsigned long long)st.observed,
 		(unsigned long long)st.unknown, (unsigned long long)st.ran_on,
-		(unsigned long long)st.stale, (unsigned long long)st.irq_out);
+		(unsigned long long)st.stale, (unsigned long long)st.irq_out,
+		(unsigned long long)st.bp_in_flight);
 	rtme__free(vm);
 }
 

@@ -20,6 +20,7 @@
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_SFMASK 0xc0000084
+#define RFLAGS_TF (1ull << 8)
 #define RFLAGS_RF (1ull << 16)
 #define PF_USER_FETCH 0x14 /* error code: U/S | I/D */
 #define EFER_LMA (1ull << 10)
@@ -88,6 +89,19 @@ uint64_t hostfix__handler(struct vcpu *v, int vector)
 	return 0;
 }
 
+/*
+ * A handler's first instruction being passed (hf_pass) is abandoned when vmscope moved the
+ * vCPU before it ran (a transaction aborted, a step unwound): its breakpoint goes back on,
+ * or the next exception there would reach the guest unseen.
+ */
+static void hf_check_pass(struct vcpu *v, struct hf_vcpu *hf)
+{
+	struct kvm_regs r;
+
+	if (hf->passing >= 0 && !vcpu__get_regs(v, &r) && r.rip != hf->pass_rip)
+		hf->passing = -1;
+}
+
 /* Which breakpoints the fixups and the step engine want now, pushed to KVM if it changed. */
 int hostfix__sync_debug(struct vcpu *v)
 {
@@ -95,6 +109,7 @@ int hostfix__sync_debug(struct vcpu *v)
 	uint64_t dr[4] = { 0 };
 	uint32_t flags = 0;
 
+	hf_check_pass(v, hf);
 	if ((v->vm->fixups & HOSTFIX_SYSCALL) && hf->passing != HOSTFIX_DR_PF)
 		dr[HOSTFIX_DR_PF] = hf->handler[HF_W_PF];
 	if ((v->vm->fixups & HOSTFIX_INTN) && hf->passing != HOSTFIX_DR_UD)
@@ -205,16 +220,17 @@ static int hf_pass(struct vcpu *v, int slot, const struct kvm_regs *r, const str
 		return 1;
 	}
 	hf->passing = slot;
+	hf->pass_rip = r->rip;
 	hostfix__sync_debug(v);
 	return 1;
 }
 
-static void hf_transition(struct vcpu *v)
+static void hf_transition(struct vcpu *v, int kind)
 {
 	struct hf_vcpu *hf = v->priv[HF_PRIV];
 
 	if (hf->on_transition)
-		hf->on_transition(v);
+		hf->on_transition(v, kind);
 }
 
 static const uint32_t hf_msr_index[3] = { MSR_LSTAR, MSR_STAR, MSR_SFMASK };
@@ -273,7 +289,8 @@ void hostfix__flat_seg(struct kvm_segment *seg, uint16_t sel, int code)
 /*
  * Is this #PF a ring-3 SYSCALL that KVM left at ring 3?  The fetch of LSTAR faulted from user
  * mode, CR2 = LSTAR = the frame's RIP, the instruction before RCX is SYSCALL (0f 05), and
- * R11 holds the flags whose SFMASK-masked value the frame shows.
+ * R11 holds the flags whose SFMASK-masked value the frame shows (but for TF, which the step
+ * engine sets again when it steps on from LSTAR, and RF).
  */
 static int hf_is_syscall(struct vcpu *v, const struct kvm_regs *r, const struct kvm_sregs *s,
 			 const uint64_t *f, uint64_t lstar, uint64_t sfmask)
@@ -284,7 +301,7 @@ static int hf_is_syscall(struct vcpu *v, const struct kvm_regs *r, const struct 
 		return 0;
 	if (f[1] != s->cr2 || f[1] != lstar)
 		return 0;
-	if (((r->r11 & ~sfmask) ^ f[3]) & ~RFLAGS_RF)
+	if (((r->r11 & ~sfmask) ^ f[3]) & ~(RFLAGS_RF | RFLAGS_TF))
 		return 0;
 	return !hf_read(v, s->cr3, r->rcx - 2, op, 2) && op[0] == 0x0f && op[1] == 0x05;
 }
@@ -299,10 +316,14 @@ static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 	if (hf_read(v, s->cr3, r->rsp, f, sizeof(f)) || hf_get_msrs(v, &lstar, &star, &sfmask) ||
 	    !hf_is_syscall(v, r, s, f, lstar, sfmask))
 		return hf_pass(v, HOSTFIX_DR_PF, r, s);
-	/* Drop the fault frame and enter ring 0 as SYSCALL does: no stack switch. */
+	/*
+	 * Drop the fault frame and enter ring 0 as SYSCALL does: no stack switch, the flags
+	 * those R11 saved less SFMASK's (not the frame's: a TF the step engine set after the
+	 * SYSCALL, stepping on at LSTAR, is not SYSCALL's).
+	 */
 	n.rip = lstar;
 	n.rsp = f[4];
-	n.rflags = f[3] & ~RFLAGS_RF;
+	n.rflags = r->r11 & ~sfmask & ~RFLAGS_RF;
 	hostfix__flat_seg(&ns.cs, (star >> 32) & 0xfffc, 1);
 	hostfix__flat_seg(&ns.ss, ((star >> 32) + 8) & 0xfffc, 0);
 	if (hf->on_syscall)
@@ -310,7 +331,7 @@ static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 	vcpu__set_sregs(v, &ns);
 	vcpu__set_regs(v, &n);
 	exit__fixup(v, EXIT_X_FIX_SYSCALL, r->rcx - 2, r->rax);
-	hf_transition(v);
+	hf_transition(v, HF_T_SYSCALL);
 	return 1;
 }
 
@@ -332,7 +353,7 @@ static int hf_on_ud(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 		return ret;
 	}
 	exit__fixup(v, EXIT_X_FIX_INTN, f[0], op[1]);
-	hf_transition(v);
+	hf_transition(v, HF_T_INTN);
 	return 1;
 }
 

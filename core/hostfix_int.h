@@ -13,14 +13,18 @@ struct vcpu;
 
 enum { HF_W_PF, HF_W_UD, HF_W_DB, HF_NR_WATCH };
 
+/* What a fixup completed: a ring-3 SYSCALL (R11 holds the flags), int n (a frame holds them). */
+enum { HF_T_SYSCALL, HF_T_INTN };
+
 struct hf_vcpu {
 	uint64_t handler[HF_NR_WATCH]; /* guest #PF, #UD, #DB handler addresses (0: none) */
 	int passing; /* slot whose breakpoint is off while its handler's insn is stepped */
+	uint64_t pass_rip; /* ... the handler's first instruction, where the vCPU stands */
 	int want_db; /* step engine: breakpoint on the #DB handler */
 	int want_singlestep; /* step engine: KVM single-step */
 	uint64_t extra_bp; /* step engine: the free slot */
-	/* The step engine's, called after a fixup moved the vCPU to another ring. */
-	void (*on_transition)(struct vcpu *v);
+	/* The step engine's, called after a fixup moved the vCPU to another ring (HF_T_*). */
+	void (*on_transition)(struct vcpu *v, int kind);
 	/* LSTAR, STAR, SFMASK as the guest last wrote them (filtered writes), valid for gen. */
 	uint64_t msr[3];
 	unsigned int msr_known; /* bit per msr[] slot */

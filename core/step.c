@@ -418,12 +418,38 @@ static int step__observe(struct vcpu *v, void *opaque, struct kvm_run *run)
 	return 0;
 }
 
+/*
+ * The TF vmscope set to step ring 3 went into ring 0 with a SYSCALL (in R11) or an int n (in
+ * its frame), from where the guest's return would bring it back to ring 3, perhaps after
+ * stepping ended: it is taken out.  The guest's own TF (tf_set 0) stays.
+ */
+static void step__scrub_tf(struct vcpu *v, int kind)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t fl;
+
+	if (vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s))
+		return;
+	if (kind == HF_T_SYSCALL && (r.r11 & RFLAGS_TF)) {
+		r.r11 &= ~RFLAGS_TF;
+		vcpu__set_regs(v, &r);
+	} else if (kind == HF_T_INTN &&
+		   !paging__read_virt(&v->vm->mem, s.cr3, r.rsp + 16, &fl, sizeof(fl)) &&
+		   (fl & RFLAGS_TF)) {
+		fl &= ~RFLAGS_TF;
+		paging__write_virt(&v->vm->mem, s.cr3, r.rsp + 16, &fl, sizeof(fl));
+	}
+}
+
 /* hostfix completed a SYSCALL or an int n while we step: the vCPU is now in ring 0. */
-static void step__on_transition(struct vcpu *v)
+static void step__on_transition(struct vcpu *v, int kind)
 {
 	struct step_vcpu *st = step_of(v);
 	struct step_info si;
 
+	if (st && st->tf_set)
+		step__scrub_tf(v, kind);
 	if (st && st->active && step__current(v, &si) > 0)
 		step__next(v, &si);
 }
@@ -484,6 +510,27 @@ int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaq
 	st->active = 1;
 	st->gen++;
 	return step__arm(v);
+}
+
+int step__where(struct vcpu *v, uint64_t *rip, int *cpl)
+{
+	struct step_vcpu *st = step_of(v);
+	struct kvm_run *run = v->run;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t f[2];
+
+	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r))
+		return -EIO;
+	*rip = r.rip;
+	*cpl = s.cs.dpl;
+	if (st && st->active && st->tf_set && run->exit_reason == KVM_EXIT_DEBUG &&
+	    run->debug.arch.pc && run->debug.arch.pc == hostfix__handler(v, 1) &&
+	    !paging__read_virt(&v->vm->mem, s.cr3, r.rsp, f, sizeof(f)) && (f[1] & 3) == 3) {
+		*rip = f[0];
+		*cpl = 3;
+	}
+	return 0;
 }
 
 void step__free(struct vm *vm)

@@ -292,7 +292,12 @@ static int vcpu__apply_debug(struct vcpu *v)
 	uint32_t flags = v->dbg_flags;
 	int i, ret;
 
-	if (flags & KVM_GUESTDBG_SINGLESTEP)
+	/*
+	 * With any debugging on: a vCPU stepped through the guest's own #DB (ring 3 on
+	 * emulating hosts) is stepped with a breakpoint and TF, not KVM's single-step, and must
+	 * not take interrupts either.
+	 */
+	if (flags)
 		flags |= v->dbg_extra;
 
 	memset(&dbg, 0, sizeof(dbg));

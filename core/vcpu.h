@@ -55,8 +55,8 @@ struct vcpu {
 	int gone; /* its thread has ended (vm->lock) */
 	/* Guest debug: the last vcpu__set_debug request, and the standing breakpoints. */
 	uint32_t dbg_flags;
-	uint32_t
-		dbg_extra; /* KVM_GUESTDBG_* added to each request (RTME: BLOCKIRQ in a transaction) */
+	/* KVM_GUESTDBG_* added to each request that debugs (RTME: BLOCKIRQ while stepped) */
+	uint32_t dbg_extra;
 	uint64_t dbg_addr[4];
 	uint64_t standing_bp[4];
 };

@@ -98,6 +98,30 @@ static int hook(struct vcpu *v, struct rtme *r, uint64_t cr3, uint64_t target)
 	return 0;
 }
 
+/*
+ * A kick that interrupts KVM_RUN just as an int3 at ring 3 raises its #BP (emulating hosts,
+ * PVM) leaves the vCPU past the int3 with the #BP still queued in KVM, where userspace cannot
+ * see it (KVM_GET_VCPU_EVENTS reports no software exception) and where a register write
+ * (KVM_SET_REGS, or the sync registers at KVM_RUN) would drop it: the vCPU would then run
+ * the rest of the RTM instruction's bytes.  Past one of RTME's int3s no instruction of the
+ * guest begins, so that is what it is: the vCPU's next KVM_RUN is left alone (no register
+ * written, not stepped), and the #BP arrives at the gate as usual.
+ */
+static void bp_in_flight(struct vcpu *v, struct rtme *r)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs s;
+	uint64_t gpa;
+
+	if (vcpu__get_regs(v, &regs) || vcpu__get_sregs(v, &s) || s.cs.dpl != 3 ||
+	    rtme__gva_to_gpa(v, s.cr3, regs.rip - 1, &gpa) || !rtme__site(r, gpa))
+		return;
+	r->vcpu[v->id].bp_in_flight = 1;
+	rtme__lock(v, r);
+	r->stats.bp_in_flight++;
+	pthread_mutex_unlock(&r->lock);
+}
+
 /* Exit observer: hook the #BP handler where the guest's IDT names a new one. */
 static int watch_idt(struct vcpu *v, void *opaque, struct kvm_run *run)
 {
@@ -107,7 +131,8 @@ static int watch_idt(struct vcpu *v, void *opaque, struct kvm_run *run)
 	uint64_t target;
 	int ret = 0;
 
-	(void)run;
+	if (run->exit_reason == KVM_EXIT_INTR)
+		bp_in_flight(v, r);
 	target = bp_handler(v, &s);
 	if (!target || target == rv->gate_seen)
 		return 0;

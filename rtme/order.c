@@ -12,6 +12,7 @@
  * (the requester wins), which aborts before its next instruction and cannot commit.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #include "../core/vcpu.h"
 #include "../core/vm.h"
 #include "../trace/catalogue.h"
+#include "../trace/clock.h"
 #include "rtme_int.h"
 
 #define VEC_NONE RTME_VEC_NONE
@@ -100,17 +102,47 @@ static void tick_wait(struct rtme *r, long ms)
 
 void rtme__lock(struct vcpu *v, struct rtme *r)
 {
+	uint64_t seen = __atomic_load_n(&r->holds, __ATOMIC_SEQ_CST), now;
 	struct timespec ts;
 	int h;
 
+	/* Pairs with the load in hand_off(): a vCPU ending a hold waits for us. */
+	__atomic_add_fetch(&r->lock_waiters, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		deadline(&ts, RTME_LOCK_WAIT_MS);
 		if (!pthread_mutex_timedlock(&r->lock, &ts))
-			return;
+			break;
+		/*
+		 * Only a holder still in the hold it had a whole wait ago is stuck in its KVM_RUN;
+		 * one that took the lock again meanwhile is stepping along.
+		 */
 		h = __atomic_load_n(&r->holder, __ATOMIC_SEQ_CST);
-		if (h >= 0 && h != v->id)
+		now = __atomic_load_n(&r->holds, __ATOMIC_SEQ_CST);
+		if (h >= 0 && h != v->id && now == seen)
 			vcpu__kick(&v->vm->vcpus[h]);
+		seen = now;
 	}
+	__atomic_sub_fetch(&r->lock_waiters, 1, __ATOMIC_SEQ_CST);
+	/* Pairs with the load in hand_off(): the vCPU that let us in may go on. */
+	__atomic_add_fetch(&r->lock_taken, 1, __ATOMIC_SEQ_CST);
+}
+
+#define HAND_OFF_NS 2000000 /* at most this long (a waiter that does not come: go on) */
+
+/*
+ * Just after a hold ended (lock released): while another vCPU waits for the lock, let it
+ * take it before this one, which would otherwise take it again at once, being already on a
+ * CPU: a mutex is not fair, and a vCPU stepping a loop would starve the others until they
+ * kicked it (which aborts every live transaction).
+ */
+static void hand_off(struct rtme *r, uint64_t taken)
+{
+	uint64_t t0 = trace_clock__now();
+
+	while (__atomic_load_n(&r->lock_waiters, __ATOMIC_SEQ_CST) &&
+	       __atomic_load_n(&r->lock_taken, __ATOMIC_SEQ_CST) == taken &&
+	       trace_clock__ticks_to_ns(trace_clock__now() - t0) < HAND_OFF_NS)
+		sched_yield();
 }
 
 /* Kick every vCPU running natively and wait until none is (a transaction just began). */
@@ -473,6 +505,39 @@ static void step_off_for_irq(struct vcpu *v, struct rtme *r, struct rtme_vcpu *r
 	step__stop(v);
 }
 
+static int at_hlt(struct vcpu *v)
+{
+	struct kvm_sregs s;
+	struct kvm_regs regs;
+	uint8_t op;
+
+	return !vcpu__get_regs(v, &regs) && !vcpu__get_sregs(v, &s) &&
+	       !paging__read_virt(&v->vm->mem, s.cr3, regs.rip, &op, 1) && op == 0xf4;
+}
+
+/*
+ * HLT on an observing vCPU: KVM would halt it with interrupts blocked (the step's BLOCKIRQ),
+ * never to wake.  The HLT is performed here instead: the vCPU waits in vmscope, halted, until
+ * an interrupt is there to take (rtme__before then steps it off to take it) or no transaction
+ * is live (it runs freely again), so an idle vCPU aborts no transaction.  Called with the lock
+ * held; returns with it released.
+ */
+static void halt_observed(struct vcpu *v, struct rtme *r)
+{
+	struct kvm_regs regs;
+
+	r->stats.halts++;
+	if (!vcpu__get_regs(v, &regs)) {
+		regs.rip++;
+		vcpu__set_regs(v, &regs);
+	}
+	while (r->live && !rtme__irq_pending(v) &&
+	       !__atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&v->vm->pausing, __ATOMIC_SEQ_CST))
+		tick_wait(r, QUIET_TICK_MS);
+	pthread_mutex_unlock(&r->lock);
+}
+
 /* No XBEGIN while a vCPU steps off for an interrupt: wait until it ran (lock held). */
 void rtme__wait_irqs(struct vcpu *v, struct rtme *r)
 {
@@ -499,6 +564,7 @@ static void irq_taken(struct rtme *r, struct rtme_vcpu *rv)
 static void hold(struct rtme *r, struct vcpu *v, struct rtme_vcpu *rv)
 {
 	rv->holding = 1;
+	__atomic_add_fetch(&r->holds, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&r->holder, v->id, __ATOMIC_SEQ_CST);
 }
 
@@ -519,6 +585,13 @@ void rtme__before(struct vcpu *v, void *opaque)
 	struct rtme_vcpu *rv = &r->vcpu[v->id];
 	int cause;
 
+	if (rv->bp_in_flight && rv->role == RV_NATIVE) {
+		/* Untouched until the #BP is taken (gate.c); pairs with join()'s Dekker. */
+		rv->bp_in_flight = 0;
+		__atomic_store_n(&rv->native_run, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	rv->bp_in_flight = 0;
 	for (;;) {
 		if (rv->role == RV_NATIVE) {
 			if (!join(v, r, rv))
@@ -554,6 +627,10 @@ void rtme__before(struct vcpu *v, void *opaque)
 			step_off_for_irq(v, r, rv);
 			continue;
 		}
+		if (rv->role == RV_OBSERVING && at_hlt(v)) {
+			halt_observed(v, r);
+			continue;
+		}
 		plan(v, r, rv);
 		if (rv->role == RV_TX) {
 			cause = tx_prepare(v, r, rv);
@@ -585,16 +662,17 @@ void rtme__before(struct vcpu *v, void *opaque)
 static int one_at_most(struct vcpu *v, const struct rtme_vcpu *rv)
 {
 	const struct mime_insn *in = &rv->insn;
-	struct kvm_regs regs;
+	uint64_t rip;
+	int cpl;
 
 	/* A kick: this KVM_RUN was waited for, as one that went on would be. */
-	if (vcpu__get_regs(v, &regs) || v->run->exit_reason == KVM_EXIT_INTR)
+	if (step__where(v, &rip, &cpl) || v->run->exit_reason == KVM_EXIT_INTR)
 		return 0;
-	if (regs.rip == in->rip)
+	if (rip == in->rip)
 		return 1;
 	return v->run->exit_reason == KVM_EXIT_DEBUG && !rv->unknown &&
-	       (in->branch || regs.rip == in->rip + in->len ||
-		(rv->shadow && regs.rip == in->rip + in->len + rv->shadow));
+	       (in->branch || rip == in->rip + in->len ||
+		(rv->shadow && rip == in->rip + in->len + rv->shadow));
 }
 
 /* A PUSHF that ran stepped stored the TF of the step: store the guest's own instead. */
@@ -614,6 +692,7 @@ void rtme__after(struct vcpu *v, void *opaque)
 {
 	struct rtme *r = opaque;
 	struct rtme_vcpu *rv = &r->vcpu[v->id];
+	uint64_t taken;
 
 	if (rv->native_run)
 		__atomic_store_n(&rv->native_run, 0, __ATOMIC_SEQ_CST);
@@ -634,7 +713,9 @@ void rtme__after(struct vcpu *v, void *opaque)
 	}
 	rv->holding = 0;
 	__atomic_store_n(&r->holder, -1, __ATOMIC_SEQ_CST);
+	taken = __atomic_load_n(&r->lock_taken, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&r->lock);
+	hand_off(r, taken);
 }
 
 /* The vector whose IDT gate leads to rip, or -1. */

@@ -174,6 +174,8 @@ struct rtme_stats {
 	uint64_t ran_on; /* ordered KVM_RUNs that ran more than one instruction (all doomed) */
 	uint64_t stale; /* commits refused: a line read had changed unseen (validation) */
 	uint64_t irq_out; /* interrupts for which a stepped vCPU ran freely (live ones doomed) */
+	uint64_t bp_in_flight; /* kicks that found an int3's #BP on its way (gate.c) */
+	uint64_t halts; /* HLTs of observing vCPUs, performed by RTME (order.c) */
 };
 
 /*

@@ -53,6 +53,7 @@ struct rtme_vcpu {
 	enum rtme_role role;
 	uint64_t gate_seen; /* the #BP handler this vCPU's IDT named at its last exit */
 	int native_run; /* in a KVM_RUN that is not a step (atomic: the Dekker pair with live) */
+	int bp_in_flight; /* kicked just past one of RTME's int3s: its #BP is on its way (gate.c) */
 	int holding; /* holds r->lock across this KVM_RUN */
 	int ran_on; /* its last KVM_RUN ended otherwise than by a step: more than one ran */
 	int doomed; /* another vCPU's access conflicted: abort before the next instruction */
@@ -93,6 +94,9 @@ struct rtme {
 	pthread_cond_t cond;
 	int live; /* transactions live (written under lock, read atomically) */
 	int holder; /* the vCPU holding the lock across its KVM_RUN, or -1 (atomic) */
+	uint64_t holds; /* holds begun so far (atomic): a holder that keeps going changes it */
+	int lock_waiters; /* threads in rtme__lock (atomic) */
+	uint64_t lock_taken; /* times rtme__lock took the lock (atomic) */
 	int irq_waiters; /* vCPUs stepping off for an interrupt: no XBEGIN until they ran */
 	struct rtme_gate gates[RTME_MAX_GATES];
 	int nr_gates;
@@ -113,7 +117,9 @@ void rtme__set_role(struct vcpu *v, struct rtme_vcpu *rv, enum rtme_role role);
 
 /*
  * Take r->lock from vCPU v's thread.  A holder stays in one KVM_RUN for one instruction; one
- * that ran on (a step lost) is kicked out of the guest after RTME_LOCK_WAIT_MS.
+ * whose one hold lasts RTME_LOCK_WAIT_MS (it ran on: a step lost) is kicked out of the guest.
+ * A vCPU ending a hold lets a waiting one take the lock first (rtme__after), so that a vCPU
+ * stepping in a tight loop never starves the others.
  */
 #define RTME_LOCK_WAIT_MS 50
 void rtme__lock(struct vcpu *v, struct rtme *r);

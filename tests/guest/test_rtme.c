@@ -327,7 +327,11 @@ static GUEST_CODE void one_vcpu(void)
 
 static volatile int ready, done;
 
-/* vCPU 0 holds a transaction; vCPU 1 reads its store, then writes what it read. */
+/*
+ * vCPU 0 holds a transaction; vCPU 1 reads its store, then writes what it read.  vCPU 1 keeps
+ * reading, then keeps writing, so that an access of its comes after the transaction's own
+ * whichever vCPU runs first.
+ */
 static GUEST_CODE void two_vcpus(uint64_t id)
 {
 	if (id == 1) {
@@ -337,9 +341,8 @@ static GUEST_CODE void two_vcpus(uint64_t id)
 			GUEST_ASSERT_EQ(*(volatile uint64_t *)&lines[0].v, 0); /* never seen */
 		while (ready != 2)
 			__asm__ volatile("pause");
-		*(volatile uint64_t *)&lines[1].v = 1;
 		for (;;)
-			__asm__ volatile("pause");
+			*(volatile uint64_t *)&lines[1].v = 1;
 	}
 	ready = 1;
 	GUEST_ASSERT_EQ(hold_store(&lines[0].v), 0x06); /* CONFLICT | RETRY */
