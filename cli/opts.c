@@ -112,7 +112,8 @@ void cli__run_usage(FILE *f)
 		"      --stats           print exit counts per reason and vCPU when the run ends\n"
 		"      --fixups LIST     host adaptation: auto (default: what the host self-test\n"
 		"                        finds), none, all, or a comma list of syscall, int-n,\n"
-		"                        emulate, step-ring3 (see 'vmscope caps', docs/hosts.md)\n",
+		"                        emulate, step-ring3, step-rep (see 'vmscope caps',\n"
+		"                        docs/hosts.md)\n",
 		(unsigned)GPA_DEFAULT_LOAD);
 	fputs("      --trace DIR       trace every exit, the console and the VM's lifecycle to\n"
 	      "                        DIR as CTF 1.8 (read it with 'babeltrace2 DIR')\n"

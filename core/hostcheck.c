@@ -25,7 +25,7 @@
 #include "vm.h"
 
 #define HC_CACHE_DIR "/run/vmscope"
-#define HC_CACHE_VERSION 2
+#define HC_CACHE_VERSION 3
 
 struct hc_run {
 	struct hostcheck *hc;
@@ -33,6 +33,10 @@ struct hc_run {
 	uint64_t insn_start, insn_end; /* where it is, as the guest's assembler placed it */
 	int stepping; /* KVM single-step armed at ring 3 */
 	int step_seen; /* a single-step exit arrived at ring 3 */
+	uint64_t rep_start; /* REP part: single-stepping, the REP STOSB's address */
+	int rep_stops; /* ... steps that stopped at it */
+	uint64_t bp_addr; /* ring-3 breakpoint part: the breakpoint's address */
+	int bp_hit; /* ... it stopped the vCPU */
 	int int_r0_seen;
 };
 
@@ -65,6 +69,23 @@ static void hc_on_insn(struct hc_run *r, const struct ucall *uc)
 		r->hc->probed |= 1u << val;
 }
 
+/*
+ * The REP part: single-step from the REP STOSB's ucall to the next.  A CPU stops after each of
+ * its 3 iterations but the last, at the instruction itself: with the arrival, 3 stops there.
+ */
+static void hc_rep_stage(struct vcpu *v, struct hc_run *r, uint64_t start)
+{
+	if (start) {
+		r->rep_start = start;
+		r->rep_stops = 0;
+		vcpu__set_debug(v, KVM_GUESTDBG_SINGLESTEP, NULL, 0);
+		return;
+	}
+	r->hc->step_rep_broken = r->rep_stops < 3;
+	r->rep_start = 0;
+	vcpu__set_debug(v, 0, NULL, 0);
+}
+
 static void hc_on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
 {
 	struct hc_run *r = opaque;
@@ -90,6 +111,15 @@ static void hc_on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
 	else if (stage == HC_STEP_R3 || stage == HC_STEP_R3_DONE) {
 		hc->step_r3_broken |= stage == HC_STEP_R3 || !r->step_seen;
 		hc_step_arm(v, r, 0);
+	} else if (stage == HC_STEP_REP_ARM || stage == HC_STEP_REP_DONE) {
+		hc_rep_stage(v, r, stage == HC_STEP_REP_ARM ? val : 0);
+	} else if (stage == HC_BP_R3_ARM) {
+		r->bp_addr = val;
+		vcpu__set_debug(v, KVM_GUESTDBG_USE_HW_BP, &r->bp_addr, 1);
+	} else if (stage == HC_BP_R3 || stage == HC_BP_R3_DONE) {
+		hc->bp_r3_broken |= stage == HC_BP_R3 || !r->bp_hit;
+		r->bp_addr = 0;
+		vcpu__set_debug(v, 0, NULL, 0);
 	} else if (stage == HC_UNEXPECTED)
 		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1,
 				 "it took unexpected vector %llu at 0x%llx",
@@ -102,7 +132,15 @@ static int hc_debug(struct vcpu *v, void *opaque, struct kvm_run *run)
 	struct hc_run *r = opaque;
 	struct kvm_sregs s;
 
-	(void)run;
+	if (r->rep_start) {
+		r->rep_stops += run->debug.arch.pc == r->rep_start;
+		return 1;
+	}
+	if (r->bp_addr) {
+		r->bp_hit |= run->debug.arch.pc == r->bp_addr;
+		vcpu__set_debug(v, 0, NULL, 0);
+		return 1;
+	}
 	if (!r->stepping || vcpu__get_sregs(v, &s))
 		return 0;
 	if (s.cs.dpl == 3) {
@@ -231,6 +269,8 @@ unsigned int hostcheck__fixups(const struct hostcheck *hc)
 		f |= HOSTFIX_EMULATE;
 	if (hc->step_r3_broken)
 		f |= HOSTFIX_STEP3;
+	if (hc->step_rep_broken)
+		f |= HOSTFIX_STEPREP;
 	return f;
 }
 
@@ -267,12 +307,12 @@ static int hc_cache_load(struct hostcheck *hc, const char *boot_id)
 		return -ENOENT;
 	n = fscanf(f,
 		   "vmscope-hostcheck %d boot_id %63s flavour %u syscall %d int_r3 %d "
-		   "int_r0 %d step_r3 %d refused %u absent %u faulted %u",
+		   "int_r0 %d step_r3 %d step_rep %d bp_r3 %d refused %u absent %u faulted %u",
 		   &ver, id, (unsigned *)&hc->flavour, &hc->syscall_broken, &hc->int_r3_broken,
-		   &hc->int_r0_broken, &hc->step_r3_broken, &hc->refused, &hc->absent,
-		   &hc->faulted);
+		   &hc->int_r0_broken, &hc->step_r3_broken, &hc->step_rep_broken, &hc->bp_r3_broken,
+		   &hc->refused, &hc->absent, &hc->faulted);
 	fclose(f);
-	if (n != 10 || ver != HC_CACHE_VERSION || strcmp(id, boot_id))
+	if (n != 12 || ver != HC_CACHE_VERSION || strcmp(id, boot_id))
 		return -ESTALE;
 	hc->ran = 1;
 	hc->cached = 1;
@@ -294,10 +334,11 @@ static void hc_cache_store(const struct hostcheck *hc, const char *boot_id)
 		return;
 	fprintf(f,
 		"vmscope-hostcheck %d\nboot_id %s\nflavour %u\nsyscall %d\nint_r3 %d\n"
-		"int_r0 %d\nstep_r3 %d\nrefused %u\nabsent %u\nfaulted %u\n",
+		"int_r0 %d\nstep_r3 %d\nstep_rep %d\nbp_r3 %d\nrefused %u\nabsent %u\n"
+		"faulted %u\n",
 		HC_CACHE_VERSION, boot_id, (unsigned)hc->flavour, hc->syscall_broken,
-		hc->int_r3_broken, hc->int_r0_broken, hc->step_r3_broken, hc->refused, hc->absent,
-		hc->faulted);
+		hc->int_r3_broken, hc->int_r0_broken, hc->step_r3_broken, hc->step_rep_broken,
+		hc->bp_r3_broken, hc->refused, hc->absent, hc->faulted);
 	if (fclose(f) || rename(tmp, path))
 		unlink(tmp);
 }
@@ -341,23 +382,35 @@ static void hc_print_insns(FILE *f, const char *what, unsigned int mask, int alw
 	fprintf(f, "%s\n", mask ? "" : " none");
 }
 
-static void hc_print_debug(FILE *f)
+/*
+ * Per ring: ring 0 from the breakpoint probe (debug.h), ring 3 from the self-test where it ran
+ * (on VMX and SVM the CPU treats both rings alike).
+ */
+static void hc_print_debug(FILE *f, const struct hostcheck *hc)
 {
 	char why[512];
 	int ret = debug__hw_breakpoints(why, sizeof(why));
+	const char *r3 = ret <= 0 ? "no" : !hc->ran ? "yes" : hc->bp_r3_broken ? "no" : "yes";
 
 	if (ret > 0)
-		fprintf(f, "Hardware breakpoints (KVM_GUESTDBG_USE_HW_BP) fire: yes\n");
+		fprintf(f,
+			"Hardware breakpoints (KVM_GUESTDBG_USE_HW_BP) fire: ring 0 yes, ring 3 "
+			"%s%s\n",
+			r3,
+			!strcmp(r3, "no") ? " (the step engine steps to ring-3 targets: step-ring3)"
+					  : "");
 	else
-		fprintf(f, "Hardware breakpoints (KVM_GUESTDBG_USE_HW_BP) fire: %s: %s\n",
-			ret ? "unknown" : "no", why);
+		fprintf(f,
+			"Hardware breakpoints (KVM_GUESTDBG_USE_HW_BP) fire: ring 0 %s, ring 3 %s: "
+			"%s\n",
+			ret ? "unknown" : "no", ret ? "unknown" : "no", why);
 }
 
 void hostcheck__print(FILE *f, const struct hostcheck *hc)
 {
 	unsigned int fixups = hostcheck__fixups(hc), bit;
 
-	hc_print_debug(f);
+	hc_print_debug(f, hc);
 	if (!hc->ran) {
 		fprintf(f, "Host adaptation: %s\n",
 			hc->error[0] ? hc->error : "not needed (hardware virtualisation)");
@@ -368,11 +421,13 @@ void hostcheck__print(FILE *f, const struct hostcheck *hc)
 	fprintf(f, "  int n from ring 3 reaches its IDT gate    %s\n", yes_no(hc->int_r3_broken));
 	fprintf(f, "  int n at ring 0 runs                      %s\n", yes_no(hc->int_r0_broken));
 	fprintf(f, "  KVM single-step reaches vmscope at ring 3 %s\n", yes_no(hc->step_r3_broken));
+	fprintf(f, "  KVM single-step stops in a ring-0 REP     %s\n", yes_no(hc->step_rep_broken));
+	fprintf(f, "  hardware breakpoints fire at ring 3       %s\n", yes_no(hc->bp_r3_broken));
 	hc_print_insns(f, "ring-0 instructions KVM refuses", hc->refused, 1);
 	hc_print_insns(f, "not tried (CPUID does not list them)", hc->absent, 0);
 	hc_print_insns(f, "raised #UD though CPUID lists them", hc->faulted, 0);
 	fprintf(f, "Fixups in force:");
-	for (bit = 1; bit <= HOSTFIX_STEP3; bit <<= 1)
+	for (bit = 1; bit <= HOSTFIX_LAST; bit <<= 1)
 		if (fixups & bit)
 			fprintf(f, " %s", hostfix__name(bit));
 	fprintf(f, "%s (docs/hosts.md)\n", fixups ? "" : " none");

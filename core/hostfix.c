@@ -38,6 +38,8 @@ const char *hostfix__name(unsigned int bit)
 		return "emulate";
 	case HOSTFIX_STEP3:
 		return "step-ring3";
+	case HOSTFIX_STEPREP:
+		return "step-rep";
 	default:
 		return "?";
 	}
@@ -54,13 +56,13 @@ int hostfix__parse(const char *s, unsigned int *fixups)
 	}
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (bit = 1; bit <= HOSTFIX_STEP3 && strcmp(tok, hostfix__name(bit)); bit <<= 1)
+		for (bit = 1; bit <= HOSTFIX_LAST && strcmp(tok, hostfix__name(bit)); bit <<= 1)
 			;
-		if (bit > HOSTFIX_STEP3)
+		if (bit > HOSTFIX_LAST)
 			return err__set(
 				EINVAL,
 				"--fixups: unknown fixup '%s'; use auto, none, all or a list "
-				"of syscall, int-n, emulate, step-ring3",
+				"of syscall, int-n, emulate, step-ring3, step-rep",
 				tok);
 		f |= bit;
 	}
@@ -121,6 +123,8 @@ int hostfix__sync_debug(struct vcpu *v)
 		flags |= KVM_GUESTDBG_USE_HW_BP;
 	if (hf->want_singlestep || hf->passing >= 0)
 		flags |= KVM_GUESTDBG_SINGLESTEP;
+	if (hf->want_singlestep && hf->want_blockirq)
+		flags |= KVM_GUESTDBG_BLOCKIRQ;
 	if (hf->applied && flags == hf->cur_flags && !memcmp(dr, hf->cur_dr, sizeof(dr)))
 		return 0;
 	hf->applied = 1;
@@ -129,12 +133,14 @@ int hostfix__sync_debug(struct vcpu *v)
 	return vcpu__set_debug(v, flags, dr, 4);
 }
 
-int hostfix__set_step_debug(struct vcpu *v, int db_bp, int singlestep, uint64_t extra_bp)
+int hostfix__set_step_debug(struct vcpu *v, int db_bp, int singlestep, int blockirq,
+			    uint64_t extra_bp)
 {
 	struct hf_vcpu *hf = v->priv[HF_PRIV];
 
 	hf->want_db = db_bp;
 	hf->want_singlestep = singlestep;
+	hf->want_blockirq = blockirq;
 	hf->extra_bp = extra_bp;
 	return hostfix__sync_debug(v);
 }

@@ -26,7 +26,10 @@ struct vcpu;
 #define HOSTFIX_INTN (1u << 1) /* int n / int3 from ring 3 and ring 0 */
 #define HOSTFIX_EMULATE (1u << 2) /* instructions KVM's emulator refuses at ring 0 */
 #define HOSTFIX_STEP3 (1u << 3) /* single-step and RIP breakpoints at ring 3 */
-#define HOSTFIX_ALL (HOSTFIX_SYSCALL | HOSTFIX_INTN | HOSTFIX_EMULATE | HOSTFIX_STEP3)
+#define HOSTFIX_STEPREP (1u << 4) /* single-step of a ring-0 REP string instruction */
+#define HOSTFIX_LAST HOSTFIX_STEPREP
+#define HOSTFIX_ALL                                                                                \
+	(HOSTFIX_SYSCALL | HOSTFIX_INTN | HOSTFIX_EMULATE | HOSTFIX_STEP3 | HOSTFIX_STEPREP)
 
 /* Debug-register slots the fixups use; the step engine owns HOSTFIX_DR_DB. */
 #define HOSTFIX_DR_PF 0
@@ -89,9 +92,11 @@ int hostfix__deliver(struct vcpu *v, int vector, int soft, int has_err, uint32_t
 int hostfix__sync_debug(struct vcpu *v);
 /*
  * The step engine's part of that set: a breakpoint on the guest's #DB handler (db_bp), KVM
- * single-step, and a breakpoint at extra_bp (0: none) in the free slot; one push to KVM.
+ * single-step (with interrupts blocked: blockirq), and a breakpoint at extra_bp (0: none) in
+ * the free slot; one push to KVM.
  */
-int hostfix__set_step_debug(struct vcpu *v, int db_bp, int singlestep, uint64_t extra_bp);
+int hostfix__set_step_debug(struct vcpu *v, int db_bp, int singlestep, int blockirq,
+			    uint64_t extra_bp);
 uint64_t hostfix__handler(struct vcpu *v, int vector);
 
 /* A flat 64-bit code (code 1) or data segment for selector sel, its DPL from sel's RPL. */

@@ -22,6 +22,7 @@ struct hf_vcpu {
 	uint64_t pass_rip; /* ... the handler's first instruction, where the vCPU stands */
 	int want_db; /* step engine: breakpoint on the #DB handler */
 	int want_singlestep; /* step engine: KVM single-step */
+	int want_blockirq; /* step engine: no interrupt for this step (a REP's iteration) */
 	uint64_t extra_bp; /* step engine: the free slot */
 	/* The step engine's, called after a fixup moved the vCPU to another ring (HF_T_*). */
 	void (*on_transition)(struct vcpu *v, int kind);
@@ -40,5 +41,26 @@ struct vm;
 struct vcpu;
 void hostfix__free(struct vm *vm);
 void step__free(struct vm *vm);
+
+/* A REP string instruction stepped one iteration at a time (step_rep.c, fixup step-rep). */
+struct steprep {
+	int armed; /* the count register holds 1 for this step */
+	uint64_t rip; /* the instruction */
+	uint64_t count; /* the count the guest gave it */
+	int len, size, operands, cond, addr32;
+	uint8_t rep, seg; /* its REP prefix (f3, f2) and segment override (64, 65, or 0) */
+};
+
+/*
+ * Before KVM single-steps the vCPU at ring 0 with the step-rep fixup: a REP string instruction
+ * with a count above 1 whose next iteration cannot fault gets the count 1.  1 when armed, 0
+ * when not, -EIO.
+ */
+int steprep__limit(struct vcpu *v, struct steprep *sr);
+/*
+ * At the step's exit: the real count back (less the iteration done), RIP as the CPU leaves
+ * it.  1 when the iteration ran, 0 when it did not (or nothing was armed), -EIO.
+ */
+int steprep__done(struct vcpu *v, struct steprep *sr);
 
 #endif

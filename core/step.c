@@ -37,6 +37,7 @@ struct step_vcpu {
 	int tf_set; /* vmscope set the guest's TF for a ring-3 step */
 	int kvm_step; /* KVM single-step is armed ... */
 	uint64_t armed_rip; /* ... for the instruction at this RIP */
+	struct steprep rep; /* ... one iteration of a REP string instruction (step-rep) */
 	unsigned int gen; /* bumped by step__start and step__break_at */
 };
 
@@ -94,11 +95,14 @@ static int step__arm(struct vcpu *v)
 	if (!v->vm->fixups)
 		return vcpu__set_debug(
 			v, stepping ? KVM_GUESTDBG_SINGLESTEP : KVM_GUESTDBG_USE_HW_BP, &bp, 1);
+	if (st->kvm_step && steprep__limit(v, &st->rep) < 0)
+		return -EIO;
 	/*
 	 * Once TF was set, a #DB may come back from ring 3 later (SYSRET restores TF).  The
 	 * debug state goes to KVM before TF is set: KVM drops TF when it leaves single-step.
 	 */
-	ret = hostfix__set_step_debug(v, by_db || st->tf_set, stepping && !by_db, bp);
+	ret = hostfix__set_step_debug(v, by_db || st->tf_set, stepping && !by_db, st->rep.armed,
+				      bp);
 	if (!ret && by_db && !(r.rflags & RFLAGS_TF)) {
 		r.rflags |= RFLAGS_TF;
 		st->tf_set = 1;
@@ -130,8 +134,10 @@ static int step__disarm(struct vcpu *v)
 		}
 		st->tf_set = 0;
 	}
-	if (v->vm->fixups)
-		return hostfix__set_step_debug(v, 0, 0, 0);
+	if (v->vm->fixups) {
+		steprep__done(v, &st->rep);
+		return hostfix__set_step_debug(v, 0, 0, 0, 0);
+	}
 	return vcpu__set_debug(v, 0, NULL, 0);
 }
 
@@ -389,6 +395,8 @@ static int step__debug(struct vcpu *v, void *opaque, struct kvm_run *run)
 	(void)opaque;
 	if (!st || !st->active)
 		return 0;
+	if (steprep__done(v, &st->rep) < 0)
+		return -EIO;
 	ret = step__classify(v, run, &si);
 	return ret <= 0 ? ret : step__next(v, &si);
 }
@@ -403,11 +411,15 @@ static int step__observe(struct vcpu *v, void *opaque, struct kvm_run *run)
 {
 	struct step_vcpu *st = step_of(v);
 	struct step_info si;
-	int ret;
+	int ret, ran;
 
 	(void)opaque;
 	if (!st || !st->active || !st->kvm_step || run->exit_reason != KVM_EXIT_MMIO ||
-	    !run->mmio.is_write || step__current(v, &si) <= 0 || si.rip == st->armed_rip)
+	    !run->mmio.is_write)
+		return 0;
+	/* A REP's iteration that ran leaves RIP at the instruction, as the CPU would. */
+	ran = steprep__done(v, &st->rep);
+	if (ran < 0 || step__current(v, &si) <= 0 || (si.rip == st->armed_rip && !ran))
 		return 0;
 	step__repush(v);
 	ret = step__next(v, &si);

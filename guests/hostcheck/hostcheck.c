@@ -36,6 +36,8 @@ extern const struct hc_extable __start_hc_extable[], __stop_hc_extable[];
 #define HC_EXT(s, v) [stage] "i"(s), [value] "i"(v)
 
 static uint8_t user_stack[8192] __attribute__((aligned(16)));
+static uint8_t rep_buf[16];
+static volatile int in_bp_stage;
 
 static GUEST_CODE const struct hc_extable *hc_find(uint64_t rip, uint64_t stage, uint64_t value)
 {
@@ -89,6 +91,10 @@ static GUEST_CODE void on_trap(struct kern_frame *f)
 		GUEST_SYNC(HC_SYSCALL, HC_BROKEN, f->error);
 		f->rip = f->rcx; /* back to the instruction after the SYSCALL */
 		f->rflags = f->r11;
+	} else if (f->vector == 1 && user && in_bp_stage) {
+		/* the VMM's breakpoint landed here: resume past it (RF) */
+		GUEST_SYNC(HC_BP_R3, HC_BROKEN, 0);
+		f->rflags |= 1ull << 16;
 	} else if (f->vector == 1 && user) { /* the single step the VMM asked for landed here */
 		GUEST_SYNC(HC_STEP_R3, HC_BROKEN, 0);
 		f->rflags &= ~(1ull << 8);
@@ -96,6 +102,8 @@ static GUEST_CODE void on_trap(struct kern_frame *f)
 		hc_unexpected(f);
 	}
 }
+
+extern char hc_bp_r3[], hc_rep[];
 
 static GUEST_CODE void user_main(void)
 {
@@ -107,6 +115,10 @@ static GUEST_CODE void user_main(void)
 	GUEST_SYNC(HC_STEP_R3_ARM, 0, 0); /* the VMM enables KVM single-step at this exit */
 	__asm__ volatile("nop; nop; nop" : : : "memory");
 	GUEST_SYNC(HC_STEP_R3_DONE, 0, 0);
+	in_bp_stage = 1;
+	GUEST_SYNC(HC_BP_R3_ARM, (uint64_t)hc_bp_r3, 0); /* a breakpoint there, at ring 3 */
+	__asm__ volatile(".globl hc_bp_r3\nhc_bp_r3: nop" : : : "memory");
+	GUEST_SYNC(HC_BP_R3_DONE, 0, 0);
 	GUEST_DONE();
 }
 
@@ -171,6 +183,23 @@ static GUEST_CODE void probe_ring0(void)
 	GUEST_SYNC(HC_INSN, HC_I_NONE, 0);
 }
 
+/*
+ * KVM single-step of a REP string instruction: the CPU stops after each iteration (RIP still at
+ * it while RCX is not 0), KVM's instruction emulator may run them all in one step.
+ */
+static GUEST_CODE void probe_step_rep(void)
+{
+	void *dst = rep_buf;
+	uint64_t n = 3;
+
+	GUEST_SYNC(HC_STEP_REP_ARM, (uint64_t)hc_rep, 0);
+	__asm__ volatile(".globl hc_rep\nhc_rep: rep stosb"
+			 : "+D"(dst), "+c"(n)
+			 : "a"(0x5a)
+			 : "memory");
+	GUEST_SYNC(HC_STEP_REP_DONE, 0, 0);
+}
+
 void __attribute__((used)) GUEST_CODE hostcheck_main(uint64_t id, uint64_t nr)
 {
 	(void)id;
@@ -179,6 +208,7 @@ void __attribute__((used)) GUEST_CODE hostcheck_main(uint64_t id, uint64_t nr)
 	kern_syscall_fn = on_syscall;
 	kern_trap_fn = on_trap;
 	probe_ring0();
+	probe_step_rep();
 	kern_enter_user(user_main, (uint64_t)(user_stack + sizeof(user_stack)), 0x2);
 }
 
