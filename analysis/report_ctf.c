@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../lib/err.h"
+#include "../trace/trace.h"
 #include "report.h"
 
 #ifndef HAVE_BABELTRACE2
@@ -625,7 +626,7 @@ static int check_dir(const char *dir)
 				dir, dir);
 	if (!st.st_size)
 		return err__set(EPROTO, "%s is empty: the trace's metadata is missing", path);
-	return check_signature(path);
+	return check_signature(path) ?: trace__check_ended(dir);
 }
 
 int report__read_ctf(struct report *r, const char *dir)

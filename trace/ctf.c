@@ -239,16 +239,20 @@ static int stream_error(struct ctf_stream *st, int ret)
 	return st->error;
 }
 
-static void stream_fill_hdr(const struct ctf_stream *st, struct ctf_packet_hdr *h, int final)
+/*
+ * The packet's header as it stands: a packet being filled says what it holds so far, so that
+ * the file is whole packets at every moment a reader (or a kill) may come (ctf_stream__feed).
+ */
+static void stream_fill_hdr(const struct ctf_stream *st, struct ctf_packet_hdr *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->magic = CTF_MAGIC;
 	h->stream_id = st->class_id;
 	h->stream_instance_id = ctf__stream_cpu(st->stream_id);
 	h->timestamp_begin = st->ts_begin;
-	h->timestamp_end = final ? st->ts_end : st->ts_begin;
-	h->content_size = final ? st->content * 8 : 0;
-	h->packet_size = final ? st->content * 8 : 0;
+	h->timestamp_end = st->ts_end;
+	h->content_size = st->content * 8;
+	h->packet_size = st->content * 8;
 	h->packet_seq_num = st->seq;
 	h->events_discarded = st->discarded;
 	h->cpu_id = ctf__stream_cpu(st->stream_id);
@@ -262,11 +266,30 @@ static int stream_open_packet(struct ctf_stream *st, uint64_t ts)
 
 	st->ts_begin = st->ts_end = ts;
 	st->content = len;
-	stream_fill_hdr(st, &h, 0);
+	stream_fill_hdr(st, &h);
 	ret = io__write_all(st->fd, &h, len);
 	if (ret)
 		return stream_error(st, ret);
 	st->open = 1;
+	return 0;
+}
+
+/*
+ * After records went into the open packet: its header says so, written after them, so that a
+ * session killed at any point leaves whole packets (and at most a few records past the last
+ * one's end, which `vmscope recover` takes up); never a header that readers cannot size.
+ */
+static int stream_sync_hdr(struct ctf_stream *st)
+{
+	struct ctf_packet_hdr h;
+	uint32_t len = ctf_hdr_len(st->class_id);
+
+	if (!st->open || st->content == st->synced)
+		return 0;
+	stream_fill_hdr(st, &h);
+	if (pwrite(st->fd, &h, len, st->pkt_off) != (ssize_t)len)
+		return stream_error(st, -EIO);
+	st->synced = st->content;
 	return 0;
 }
 
@@ -279,13 +302,14 @@ int ctf_stream__close_packet(struct ctf_stream *st, uint64_t ts)
 		return 0;
 	if (ts > st->ts_end)
 		st->ts_end = ts;
-	stream_fill_hdr(st, &h, 1);
+	stream_fill_hdr(st, &h);
 	n = pwrite(st->fd, &h, ctf_hdr_len(st->class_id), st->pkt_off);
 	if (n != (ssize_t)ctf_hdr_len(st->class_id))
 		return stream_error(st, n < 0 ? -errno : -EIO);
 	st->pkt_off += st->content;
 	st->seq++;
 	st->open = 0;
+	st->synced = 0;
 	return 0;
 }
 
@@ -438,7 +462,7 @@ int ctf_stream__feed(struct ctf_stream *st, const uint8_t *buf, size_t len)
 	}
 	if (!ret)
 		ret = stream_flush(st, buf, run, pos);
-	return ret;
+	return ret ?: stream_sync_hdr(st);
 }
 
 int ctf_stream__finish(struct ctf_stream *st, uint64_t ts)

@@ -75,6 +75,7 @@ struct ctf_stream {
 	int open; /* a packet is open */
 	int64_t pkt_off;
 	uint64_t content; /* bytes in the open packet, header included */
+	uint64_t synced; /* ... as its header in the file says */
 	uint64_t ts_begin, ts_end;
 	uint64_t last_ts;
 

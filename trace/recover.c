@@ -3,11 +3,13 @@
  * Checking a trace directory, and recovering one whose session was killed.
  *
  * A stream file is a sequence of packets (ctf.h).  A session that ends cleanly leaves only
- * whole packets and removes DIR/rings.  A killed one leaves at most one unfinished packet at
- * the end of each stream file (content_size = 0: its records are there, its context is not)
- * and the rings, whose committed records [tail, head) never reached the stream file.
- * Recover completes the unfinished packet, appends the rings' records (skipping any the
- * session had written just before it died), and removes the rings.
+ * whole packets and removes DIR/rings.  A killed one leaves the rings, whose committed
+ * records [tail, head) never reached the stream file, and at the end of each stream file a
+ * packet that was being filled: its header says what it held at the session's last write
+ * of it, and records written after that may follow it (a trace of an older vmscope: a
+ * header with content_size 0).  Recover makes that last packet hold every whole record that
+ * follows it, appends the rings' records (skipping any the session had written just before
+ * it died), and removes the rings.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -84,6 +86,17 @@ static int scan_unfinished(struct scan *sc, uint64_t off, uint32_t hlen, int all
 	return 0;
 }
 
+/* Does a packet header begin at pos (CTF's magic, a stream class of ours)? */
+static int next_is_packet(const struct scan *sc, uint64_t pos)
+{
+	struct ctf_packet_hdr h;
+
+	if (sc->len - pos < 8)
+		return 0;
+	memcpy(&h, sc->p + pos, 8);
+	return h.magic == CTF_MAGIC && h.stream_id <= CTF_CLASS_KERNEL;
+}
+
 static int scan_packet(struct scan *sc, uint64_t off, int allow, uint64_t *next)
 {
 	struct ctf_packet_hdr h;
@@ -112,6 +125,14 @@ static int scan_packet(struct scan *sc, uint64_t off, int allow, uint64_t *next)
 		return err__set(EBADMSG, "stream file %s: truncated packet header at byte %llu",
 				sc->path, (unsigned long long)off);
 	memcpy(&h, sc->p + off, hlen);
+	/* Recover: records past the last packet's end belong to it (a header not yet updated). */
+	if (allow && h.content_size && h.content_size == h.packet_size &&
+	    h.packet_size / 8 < left && !next_is_packet(sc, off + h.packet_size / 8)) {
+		if (!scan_unfinished(sc, off, hlen, allow)) {
+			*next = sc->len;
+			return 0;
+		}
+	}
 	if (!h.content_size && !h.packet_size && !scan_unfinished(sc, off, hlen, allow)) {
 		*next = sc->len;
 		return 0;
@@ -221,12 +242,17 @@ static int check_rings_dir(const char *dir)
 	return 0;
 }
 
+int trace__check_ended(const char *dir)
+{
+	return check_rings_dir(dir);
+}
+
 int trace__check_dir(const char *dir)
 {
 	char path[4200];
 	struct dirent *e;
 	struct scan sc;
-	int ret = check_metadata(dir), streams = 0;
+	int ret = check_metadata(dir) ?: check_rings_dir(dir), streams = 0;
 	DIR *d;
 
 	if (ret)
@@ -251,8 +277,6 @@ int trace__check_dir(const char *dir)
 	closedir(d);
 	if (!ret && !streams)
 		ret = err__set(ENOENT, "%s has metadata but no stream file (host, vcpu<N>)", dir);
-	if (!ret)
-		ret = check_rings_dir(dir);
 	return ret;
 }
 

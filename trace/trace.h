@@ -205,4 +205,10 @@ int trace__recover(const char *dir);
  */
 int trace__check_dir(const char *dir);
 
+/*
+ * Did the session that wrote dir end (at once: it looks for the rings a session removes
+ * last)?  0, or -EAGAIN with a message saying to run `vmscope recover DIR`.
+ */
+int trace__check_ended(const char *dir);
+
 #endif

@@ -78,6 +78,14 @@ for mode in drained held; do
 	kill -9 $pid
 	wait $pid 2>/dev/null
 	[ -d "$dir/rings" ] || bad "$mode: no rings after kill -9"
+	# Before recover: report says what to do at once; babeltrace2 reads the whole packets
+	# the session wrote (or stops at a clear error), never spins.
+	timeout 5 "$VMSCOPE" report "$dir" >"$dir.rep" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "run 'vmscope recover $dir'" "$dir.rep" ||
+		bad "$mode: report before recover: status $rc (124: it hung): $(head -2 "$dir.rep")"
+	timeout 20 babeltrace2 "$dir" >/dev/null 2>&1
+	[ $? -ne 124 ] || bad "$mode: babeltrace2 spun on the trace of a killed run"
 	if [ $mode = held ]; then # a copy whose ring lost its tail, for the errors below
 		cp -r "$dir" "$tmp/shortring"
 		truncate -s 8192 "$tmp/shortring/rings/vcpu0.ring"

@@ -476,7 +476,11 @@ static void test_trace_dir_errors(void **state)
 	assert_non_null(strstr(err__msg(0), "host.ring"));
 }
 
-/* A killed session: an unfinished packet, a partial record, a partial header; recover. */
+/*
+ * A killed session: the packet being filled says what it held at the last write of its
+ * header (readers see whole packets), records past its end, a partial record, a partial
+ * header, an unfinished packet of an older vmscope (sizes 0); recover.
+ */
 static void test_recover_unfinished(void **state)
 {
 	struct trace_clock_info ci = { .freq = 1000000000 };
@@ -496,15 +500,37 @@ static void test_recover_unfinished(void **state)
 	assert_int_equal(ctf__write_metadata(dir, &ci, 1, 0, NULL), 0);
 	assert_int_equal(ctf_stream__open(&st, dir, TRACE_STREAM_HOST, 0), 0);
 	assert_int_equal(ctf_stream__feed(&st, (const uint8_t *)l, sizeof(l)), 0);
-	close(st.fd); /* killed: the packet stays unfinished */
-	expect_check_error(dir, "unfinished packet");
-	/* Half of a fourth record, as if killed inside its write. */
+	close(st.fd); /* killed: the packet was being filled */
 	snprintf(path, sizeof(path), "%s/host", dir);
-	fd = open(path, O_WRONLY | O_APPEND);
-	assert_int_equal(write(fd, &l[2], 20), 20);
+	fd = open(path, O_RDWR);
+	assert_int_equal(pread(fd, &h, CTF_HDR_LEN_HOST, 0), CTF_HDR_LEN_HOST);
+	assert_int_equal(h.content_size, (CTF_HDR_LEN_HOST + sizeof(l)) * 8);
+	assert_int_equal(h.packet_size, h.content_size);
+	assert_int_equal(trace__check_dir(dir), 0);
+	/* A fourth record and half a fifth past its end, as if killed before the header. */
+	assert_int_equal(pwrite(fd, &l[2], sizeof(l[2]), CTF_HDR_LEN_HOST + sizeof(l)),
+			 sizeof(l[2]));
+	assert_int_equal(pwrite(fd, &l[2], 20, CTF_HDR_LEN_HOST + sizeof(l) + sizeof(l[2])), 20);
 	close(fd);
+	expect_check_error(dir, "bad packet magic");
 	assert_int_equal(trace__recover(dir), 1);
 	assert_int_equal(trace__check_dir(dir), 0);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(pread(fd, &h, CTF_HDR_LEN_HOST, 0), CTF_HDR_LEN_HOST);
+	close(fd);
+	assert_int_equal(h.content_size, (CTF_HDR_LEN_HOST + sizeof(l) + sizeof(l[2])) * 8);
+	assert_int_equal(h.timestamp_end, 30);
+	/* An older vmscope's unfinished packet: its sizes 0. */
+	fd = open(path, O_WRONLY);
+	h.content_size = h.packet_size = 0;
+	assert_int_equal(pwrite(fd, &h, CTF_HDR_LEN_HOST, 0), CTF_HDR_LEN_HOST);
+	close(fd);
+	expect_check_error(dir, "unfinished packet");
+	assert_int_equal(trace__recover(dir), 1);
+	assert_int_equal(trace__check_dir(dir), 0);
+	memset(&h, 0, sizeof(h));
+	h.magic = CTF_MAGIC;
+	h.stream_id = CTF_CLASS_HOST;
 	/* A partial packet header at the end is cut off too. */
 	fd = open(path, O_WRONLY | O_APPEND);
 	assert_int_equal(write(fd, &h, 24), 24);
