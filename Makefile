@@ -196,10 +196,11 @@ $(BUILD)/vmscope: $(CLI_OBJ) $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libcore.a $(BUILD)/cli/opts.o
+UNIT_CLI_OBJ := $(BUILD)/cli/opts.o $(BUILD)/cli/guest_cmd.o
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libcore.a $(UNIT_CLI_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS) -Icore -o $@ $< $(BUILD)/cli/opts.o $(BUILD)/libcore.a $(LDFLAGS) \
+	$(Q)$(CC) $(CFLAGS) -Icore -o $@ $< $(UNIT_CLI_OBJ) $(BUILD)/libcore.a $(LDFLAGS) \
 		$(UNIT_LDFLAGS) -lcmocka $(LDLIBS)
 
 # GEARS' capture mechanisms no host here runs, on fabricated exits: KVM's ioctls and the

@@ -46,6 +46,19 @@ struct run_opts {
 	const char *incoming; /* --incoming HOST:PORT; NULL: none */
 };
 
+/* The built-in guest kernel's programs, a NULL name last (guest_cmd.c). */
+struct guest_program {
+	const char *name, *description;
+};
+extern const struct guest_program guest_programs[];
+
+/*
+ * Every program --guest-cmd names (the first word of each command, past the kernel's
+ * name=value options) is one of the built-in kernel's: 0, or -EINVAL with a message naming
+ * it, the nearest program's name and the list.
+ */
+int guest_cmd__check(const char *cmd);
+
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */
 int cli__parse_run(int argc, char **argv, struct run_opts *o);
 

@@ -6,16 +6,6 @@
 #include "../core/bootinfo.h"
 #include "cli.h"
 
-static const struct {
-	const char *name, *description;
-} guest_programs[] = {
-#define PROGRAM(name, description) { #name, description },
-#include "../guests/user/programs.def"
-#undef PROGRAM
-};
-
-#define NR_GUEST_PROGRAMS (sizeof(guest_programs) / sizeof(guest_programs[0]))
-
 static void guests_usage(FILE *f)
 {
 	fprintf(f, "usage: vmscope guests\n\n"
@@ -27,7 +17,7 @@ static void guests_usage(FILE *f)
 
 int cmd_guests(int argc, char **argv)
 {
-	size_t i;
+	int i;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		guests_usage(stdout);
@@ -44,7 +34,7 @@ int cmd_guests(int argc, char **argv)
 	       "           an in-memory file system; runs \"%s\" by default\n\n"
 	       "Programs (vmscope run --guest-cmd \"NAME ARGS\"):\n",
 	       BOOTINFO_DEFAULT_CMDLINE);
-	for (i = 0; i < NR_GUEST_PROGRAMS; i++)
+	for (i = 0; guest_programs[i].name; i++)
 		printf("  %-10s %s\n", guest_programs[i].name, guest_programs[i].description);
 	return 0;
 }

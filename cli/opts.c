@@ -452,6 +452,9 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 				o->overwrite ? "--overwrite" : "--buffer-size");
 	if (o->kernel_probes == 1 && !o->trace_dir)
 		return err__set(EINVAL, "--kernel-probes records into a trace; add --trace DIR");
+	/* The built-in kernel's programs are known; a GUEST's own are not. */
+	if (o->guest_cmd && optind >= argc && guest_cmd__check(o->guest_cmd))
+		return -EINVAL;
 	return check_ckpt(o, argc);
 }
 

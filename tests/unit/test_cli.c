@@ -376,6 +376,27 @@ static void test_parse_does_not_carry_state(void **state)
 			 ret, err__msg(ret));
 }
 
+/*
+ * The built-in kernel's programs are checked before it boots: a name it lacks, with the
+ * nearest one and the list; the kernel's name=value options, paths and a GUEST's own
+ * command lines go through.
+ */
+static void test_guest_cmd_programs(void **state)
+{
+	struct run_opts o;
+
+	(void)state;
+	assert_parse_fails(ARGV("run", "--guest-cmd", "helo"), "no program 'helo'");
+	assert_msg("did you mean 'hello'?");
+	assert_msg("hello files syscalls tsx");
+	assert_parse_fails(ARGV("run", "--guest-cmd", "hz=10 tsx; hello & spinn 1"),
+			   "no program 'spinn' (did you mean 'spin'?)");
+	assert_parse_fails(ARGV("run", "--guest-cmd", "xyzzy"), "no program 'xyzzy'; its programs");
+	assert_int_equal(parse(&o, ARGV("run", "--guest-cmd", "hz=10 tsx auto 2 400; hello &")), 0);
+	assert_int_equal(parse(&o, ARGV("run", "--guest-cmd", "/bin/hello")), 0);
+	assert_int_equal(parse(&o, ARGV("run", "--guest-cmd", "anything", "guest.elf")), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, getopt_forget)
 
 int main(void)
@@ -401,6 +422,7 @@ int main(void)
 		T(test_options_after_guest),
 		T(test_unknown_option_in_cluster_named),
 		T(test_parse_does_not_carry_state),
+		T(test_guest_cmd_programs),
 	};
 
 	/* It would make getopt stop at the first operand, against what these tests expect. */
