@@ -526,6 +526,9 @@ static int run_open_src(const struct run_opts *o, struct vm_opts *vo, struct run
 	int ret;
 
 	memset(src, 0, sizeof(*src));
+	/* Before the console file and the trace directory are made. */
+	if (o->guest && (ret = loader__check_path(o->guest)))
+		return ret;
 	if (o->incoming) {
 		ret = ckpt__incoming_open(o->incoming,
 					  o->timeout > 0 ? (int)(o->timeout * 1000) : -1, &src->in);

@@ -318,6 +318,20 @@ static int loader__check_file(const char *path, const struct stat *st, const str
 	return 0;
 }
 
+int loader__check_path(const char *path)
+{
+	struct guest_mem any = { .size = UINT64_MAX };
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return loader__open_error(path, errno);
+	ret = fstat(fd, &st) ? err__set(errno, "cannot read %s: %s", path, strerror(errno))
+			     : loader__check_file(path, &st, &any);
+	close(fd);
+	return ret;
+}
+
 static int loader__read_all(int fd, const char *path, uint8_t *buf, size_t len)
 {
 	size_t done = 0;

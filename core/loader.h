@@ -32,6 +32,12 @@ int loader__is_elf(const void *img, size_t len);
 /* The value of a symbol in an ELF image's symbol table (bounds-checked); 0 or -ENOENT. */
 int loader__elf_symbol(const void *img, size_t len, const char *name, uint64_t *value);
 
+/*
+ * Can path be an image at all (it opens, is a regular file, is not empty)?  Said before
+ * anything else of a run is created.  0 or -errno with the loader's message.
+ */
+int loader__check_path(const char *path);
+
 /* The whole file, checked to fit mem (malloc'ed into *buf, *len bytes); 0 or -errno. */
 int loader__read_file(const char *path, const struct guest_mem *mem, uint8_t **buf, size_t *len);
 

@@ -4,7 +4,8 @@
  * and its demo ends with status 0; --guest-cmd runs a program with its arguments instead,
  * and init's status becomes vmscope's; `vmscope guests` lists every built-in program; an
  * ELF guest still loads, and --guest-cmd gives it a boot-info block (here: the kernel's own
- * ELF, built beside vmscope).
+ * ELF, built beside vmscope); a program the kernel lacks and a GUEST that cannot be read are
+ * refused before anything runs or is created.
  */
 #include "cli_harness.h"
 
@@ -36,6 +37,7 @@ static int test_guest_cmd(void)
 	const char *argv[] = { "vmscope", "run",	 "--no-input",	      "--timeout",
 			       "60",	  "--guest-cmd", "memwalk 1M random", NULL };
 	const char *fail[] = { "vmscope", "run", "--no-input", "--guest-cmd", "fault ud", NULL };
+	const char *typo[] = { "vmscope", "run", "--no-input", "--guest-cmd", "helo", NULL };
 	char *out;
 	int st = cli_run(argv, &out);
 
@@ -47,6 +49,31 @@ static int test_guest_cmd(void)
 	free(out);
 	st = cli_run(fail, &out);
 	TEST_ASSERT(st == 132 && strstr(out, "killed by SIGILL"), "exit %d:\n%s", st, out);
+	free(out);
+	st = cli_run(typo, &out);
+	TEST_ASSERT(st == 2 && strstr(out, "no program 'helo' (did you mean 'hello'?)") &&
+			    !strstr(out, "init:"),
+		    "a program the kernel lacks: exit %d:\n%s", st, out);
+	free(out);
+	return 0;
+}
+
+/* A GUEST that cannot be read leaves nothing behind: no console file, no trace directory. */
+static int test_missing_guest(void)
+{
+	char console[PATH_MAX], trace[PATH_MAX], missing[PATH_MAX];
+	const char *argv[] = { "vmscope", "run", "--console", console,
+			       "--trace", trace, missing,     NULL };
+	char *out;
+	int st;
+
+	snprintf(console, sizeof(console), "%s/console.txt", cli_tmp);
+	snprintf(trace, sizeof(trace), "%s/trace", cli_tmp);
+	snprintf(missing, sizeof(missing), "%s/nosuch.elf", cli_tmp);
+	st = cli_run(argv, &out);
+	TEST_ASSERT(st == 1 && strstr(out, "nosuch.elf: no such file"), "exit %d:\n%s", st, out);
+	TEST_ASSERT(access(console, F_OK) && access(trace, F_OK),
+		    "a failed run left %s or %s behind", console, trace);
 	free(out);
 	return 0;
 }
@@ -98,11 +125,12 @@ int main(void)
 		{ "guest_cmd_runs_a_program", test_guest_cmd },
 		{ "guests_lists_the_programs", test_guests_list },
 		{ "external_elf_with_guest_cmd", test_external_elf },
+		{ "missing_guest_leaves_nothing", test_missing_guest },
 	};
 	int ret;
 
 	cli_setup();
-	ret = harness_main(cases, 4);
+	ret = harness_main(cases, sizeof(cases) / sizeof(cases[0]));
 	cli_cleanup();
 	return ret;
 }
