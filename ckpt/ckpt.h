@@ -33,6 +33,7 @@ void ckpt__free(struct vm *vm);
 struct ckpt_result {
 	uint64_t id; /* links the checkpoint's lifecycle events to a restored run's */
 	uint64_t file_bytes; /* the file's size (holes included) */
+	uint64_t disk_bytes; /* what the file takes on disk (its allocated blocks) */
 	uint64_t state_bytes; /* bytes written: state and non-zero pages */
 	uint64_t mem_bytes; /* guest RAM */
 	uint64_t ns; /* pause to resume */

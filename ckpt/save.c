@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -253,6 +254,14 @@ int ckpt__save_state(struct ckpt_writer *w, struct vm *vm, const struct ckpt_res
 	return ret ?: save_private(w, vm);
 }
 
+/* The blocks a file takes (zero pages are holes: far below its size for an idle guest). */
+static uint64_t disk_bytes(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) ? 0 : (uint64_t)sb.st_blocks * 512;
+}
+
 /* Write the paused VM to path.  0 or -errno with a message. */
 static int save(struct vm *vm, const char *path, int progress, struct ckpt_result *res)
 {
@@ -273,6 +282,8 @@ static int save(struct vm *vm, const char *path, int progress, struct ckpt_resul
 		ret = ckpt_w_commit(&w, &res->file_bytes);
 	else
 		ckpt_w_abort(&w);
+	if (!ret)
+		res->disk_bytes = disk_bytes(path);
 	res->state_bytes = w.written;
 	free(st);
 	free(sums);

@@ -79,9 +79,11 @@ static void print_checkpoint(struct json_object *j)
 	struct json_object *v;
 	int stopped = json_object_object_get_ex(j, "stopped", &v) && json_object_get_boolean(v);
 
-	printf("checkpoint %s written to %s: %.1f MiB on disk (%.1f MiB of state for %.0f MiB "
-	       "of RAM), guest paused %.1f ms, console at byte %llu%s\n",
+	printf("checkpoint %s written to %s: %.1f MiB on disk (a file of %.1f MiB with holes for "
+	       "zero pages; %.1f MiB of state for %.0f MiB of RAM), guest paused %.1f ms, console "
+	       "at byte %llu%s\n",
 	       jsonc__str(j, "id"), jsonc__str(j, "file"),
+	       jsonc__u64(j, "disk_bytes", 0) / 1048576.0,
 	       jsonc__u64(j, "file_bytes", 0) / 1048576.0,
 	       jsonc__u64(j, "state_bytes", 0) / 1048576.0,
 	       jsonc__u64(j, "mem_bytes", 0) / 1048576.0, jsonc__u64(j, "paused_ns", 0) / 1e6,

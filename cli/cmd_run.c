@@ -233,11 +233,11 @@ static int run_checkpoint(struct vm *vm, const struct run_opts *o)
 		return 1;
 	}
 	fprintf(stderr,
-		"vmscope: checkpoint %016llx written to %s: %.1f MiB of state for %llu MiB of "
-		"RAM, guest paused %.1f ms, console at byte %llu\n",
-		(unsigned long long)res.id, o->ckpt_at_file, res.state_bytes / 1048576.0,
-		(unsigned long long)(res.mem_bytes >> 20), res.ns / 1e6,
-		(unsigned long long)res.console_bytes);
+		"vmscope: checkpoint %016llx written to %s: %.1f MiB on disk, %.1f MiB of state "
+		"for %llu MiB of RAM, guest paused %.1f ms, console at byte %llu\n",
+		(unsigned long long)res.id, o->ckpt_at_file, res.disk_bytes / 1048576.0,
+		res.state_bytes / 1048576.0, (unsigned long long)(res.mem_bytes >> 20),
+		res.ns / 1e6, (unsigned long long)res.console_bytes);
 	return 0;
 }
 

@@ -51,6 +51,7 @@ int control__exec_checkpoint(struct cbuf *b, struct vm *vm, const struct control
 	bad = !o || jsonc__add(o, "file", json_object_new_string(req->path)) ||
 	      jsonc__add(o, "id", json_object_new_string(id)) ||
 	      jsonc__add(o, "file_bytes", json_object_new_uint64(res.file_bytes)) ||
+	      jsonc__add(o, "disk_bytes", json_object_new_uint64(res.disk_bytes)) ||
 	      jsonc__add(o, "state_bytes", json_object_new_uint64(res.state_bytes)) ||
 	      jsonc__add(o, "mem_bytes", json_object_new_uint64(res.mem_bytes)) ||
 	      jsonc__add(o, "paused_ns", json_object_new_uint64(res.ns)) ||

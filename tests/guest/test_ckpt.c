@@ -136,6 +136,25 @@ static int test_points_2(void)
 }
 
 /* A VM paused by a client is checkpointed as it is and stays paused. */
+/* "X MiB on disk": the blocks the file takes, not its size with holes (64 MiB of RAM). */
+static int check_disk_size(const char *out, const char *path)
+{
+	const char *p = strstr(out, "written to ");
+	double disk = -1, file = -1;
+	struct stat sb;
+
+	TEST_ASSERT(p && (p = strchr(p, ':')) &&
+			    sscanf(p, ": %lf MiB on disk (a file of %lf MiB", &disk, &file) == 2,
+		    "no sizes in the checkpoint's line");
+	TEST_ASSERT(!stat(path, &sb), "%s: %s", path, strerror(errno));
+	TEST_ASSERT(disk * 1048576 >= sb.st_blocks * 512.0 - 52429 &&
+			    disk * 1048576 <= sb.st_blocks * 512.0 + 52429 && disk < file &&
+			    file * 1048576 >= sb.st_size - 52429,
+		    "%.1f MiB on disk, a file of %.1f MiB; it takes %lld bytes, %lld long", disk,
+		    file, (long long)sb.st_blocks * 512, (long long)sb.st_size);
+	return 0;
+}
+
 static int check_paused(pid_t p, const char *ck)
 {
 	struct control_reader *r = malloc(sizeof(*r));
@@ -199,6 +218,7 @@ static int test_control_stop(void)
 	st = cli_run(ckpt, &out);
 	TEST_ASSERT(st == 0 && strstr(out, "written to ") && strstr(out, "the VMM stopped"),
 		    "checkpoint: exit %d:\n%s", st, out);
+	TEST_ASSERT(!check_disk_size(out, ck), "%s", out);
 	free(out);
 	st = cli_wait(p, 60);
 	out = cli_slurp(log);
