@@ -96,7 +96,7 @@ static void run_print_stats(struct vm *vm, FILE *f)
 static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 {
 	struct gears_opts go = { .syscalls = o->syscalls, .mode = o->syscall_mode };
-	char sel[256];
+	char sel[1024];
 	int ret = gears__setup(vm, &go);
 
 	if (ret)

@@ -110,24 +110,39 @@ int gears__capturing(struct vm *vm)
 }
 
 /* The selection's names, comma-separated ("all" for every call); lock held. */
+/*
+ * The selection's names, comma-separated; where they do not all fit, as many whole names as
+ * fit and " and N more" (never a name cut short).
+ */
 static void selection_names(struct gears *g, char *buf, unsigned long size)
 {
-	unsigned long len = 0;
-	unsigned int nr = 0;
+	unsigned int nr, total = syscall_set__count(&g->sel), done = 0;
+	unsigned long len = 0, tail = 24; /* room kept for " and NNN more" */
+	char name[16];
 
 	buf[0] = '\0';
-	if (syscall_set__count(&g->sel) == SYSCALL_NR_MAX) {
+	if (total == SYSCALL_NR_MAX) {
 		snprintf(buf, size, "all");
 		return;
 	}
-	for (; nr < SYSCALL_NR_MAX && len < size; nr++) {
+	for (nr = 0; nr < SYSCALL_NR_MAX && done < total; nr++) {
 		const char *n = syscall__name(nr);
+		unsigned long need;
 
 		if (!syscall_set__has(&g->sel, nr))
 			continue;
-		len += n ? snprintf(buf + len, size - len, "%s%s", len ? "," : "", n)
-			 : snprintf(buf + len, size - len, "%s%u", len ? "," : "", nr);
+		if (!n) {
+			snprintf(name, sizeof(name), "%u", nr);
+			n = name;
+		}
+		need = strlen(n) + (len ? 1 : 0);
+		if (len + need + (done + 1 < total ? tail : 0) >= size)
+			break;
+		len += snprintf(buf + len, size - len, "%s%s", len ? "," : "", n);
+		done++;
 	}
+	if (done < total)
+		snprintf(buf + len, size - len, "%s%u more", len ? " and " : "", total - done);
 }
 
 void gears__selection(struct vm *vm, char *buf, unsigned long size)

@@ -276,6 +276,35 @@ static struct fab *pvm_fab(const char *sel, enum gears_mode mode)
 	return f;
 }
 
+/* The selection's names for messages: whole names only, " and N more" where they do not fit. */
+static void test_selection_names_never_cut(void **state)
+{
+	struct fab *f = pvm_fab("class:file,500", GEARS_FILTER);
+	char buf[80], all[4096], *tok, *save;
+	unsigned int shown = 0, more = 0, total = 0;
+
+	(void)state;
+	gears__selection(&f->vm, all, sizeof(all));
+	for (tok = strtok_r(all, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		total++;
+	assert_true(total > 20);
+	gears__selection(&f->vm, buf, sizeof(buf));
+	assert_true(strlen(buf) < sizeof(buf));
+	assert_non_null(strstr(buf, " more"));
+	*strstr(buf, " and ") = '\0';
+	sscanf(strstr(buf + strlen(buf) + 1, "and ") + 4, "%u", &more);
+	gears__selection(&f->vm, all, sizeof(all));
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char want[64];
+
+		snprintf(want, sizeof(want), ",%s,", tok);
+		shown++;
+		assert_true(!strncmp(all, tok, strlen(tok)) || strstr(all, want));
+	}
+	assert_int_equal(shown + more, total);
+	fab_free(f);
+}
+
 static void test_pvm_unselected_adds_nothing(void **state)
 {
 	struct fab *f = pvm_fab("openat", GEARS_FILTER);
@@ -612,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_profile_current_process),
 		cmocka_unit_test(test_pvm_call_has_pid),
 		cmocka_unit_test(test_profile_running_process),
+		cmocka_unit_test(test_selection_names_never_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
