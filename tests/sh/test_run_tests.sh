@@ -45,3 +45,14 @@ grep -q "^FAIL unit/test_a_deaf: still running 3 s after it started" "$tmp/out" 
 	fail "no stuck line"
 grep -q "^0 passed, 2 failed, 0 skipped$" "$tmp/out" || fail "wrong summary"
 echo "ok: per-test limit and stuck tests"
+
+# 3: the watchdog goes with its test: nothing of the runner's outlives it (its sleep would
+# hold the output of 'make test | tee' open, and tee would wait for it).
+rm -f "$tmp/b/tests/unit/test_a_deaf"
+(cd "$tmp" && TEST_LIMIT=917 TEST_GRACE=3 sh "$top/tests/run-tests" b) >"$tmp/out" 2>&1
+grep -q "^1 passed, 0 failed, 0 skipped$" "$tmp/out" || fail "wrong summary"
+if pgrep -f "sleep 920" >/dev/null; then
+	pkill -f "sleep 920"
+	fail "the watchdog's sleep outlived the run"
+fi
+echo "ok: no watchdog left behind"
