@@ -373,12 +373,34 @@ static int run_trace_end(struct vm *vm, struct trace_session *s, struct probes *
 	return 0;
 }
 
+/*
+ * What `info` (and so `vmscope top`) names as the guest: the GUEST's path, or the built-in
+ * kernel with the command line it runs, from the run's options or the checkpoint's.
+ */
+static void run_guest_label(const struct run_opts *o, const struct ckpt_config *c, char *buf,
+			    size_t size)
+{
+	const char *guest = c ? (c->guest[0] ? c->guest : NULL) : o->guest;
+	const char *cmd = c ? (c->guest_cmd[0] ? c->guest_cmd : NULL) : o->guest_cmd;
+
+	if (guest)
+		snprintf(buf, size, "%s%s%s", guest, cmd ? " --guest-cmd " : "", cmd ? cmd : "");
+	else if (cmd)
+		snprintf(buf, size, "built-in kernel: %s", cmd);
+	else
+		snprintf(buf, size, "built-in kernel: %s (the demo)", BOOTINFO_DEFAULT_CMDLINE);
+}
+
 /* The control socket (docs/live.md); the guest runs without it if it cannot be made. */
 static struct control *run_control_start(struct vm *vm, const struct run_opts *o,
-					 struct trace_session *trace)
+					 const struct ckpt_config *cfg, struct trace_session *trace)
 {
-	struct control_opts co = { .vm = vm, .trace = trace, .guest = o->guest };
-	struct control *c = control__start(&co);
+	char label[2100];
+	struct control_opts co = { .vm = vm, .trace = trace, .guest = label };
+	struct control *c;
+
+	run_guest_label(o, cfg, label, sizeof(label));
+	c = control__start(&co);
 
 	if (!c)
 		fprintf(stderr, "vmscope: warning: no control socket (top, live): %s\n",
@@ -479,7 +501,11 @@ static int run_vm(struct vm *vm, const struct run_opts *o, const struct run_src 
 		ret = vm__start(vm);
 	run_answer(vm, src, ret);
 	if (!ret)
-		ctl = run_control_start(vm, o, trace);
+		ctl = run_control_start(vm, o,
+					src->img  ? ckpt__config(src->img)
+					: src->in ? ckpt__incoming_config(src->in)
+						  : NULL,
+					trace);
 	if (!ret)
 		ret = devices__start_input(vm);
 	if (ret) {

@@ -70,7 +70,7 @@ const char *control__cmd_name(enum control_cmd cmd);
 struct control_opts {
 	struct vm *vm; /* running (its vCPUs started) */
 	struct trace_session *trace; /* NULL: tracing is off, subscribe says so */
-	const char *guest; /* what `info` reports; NULL: the built-in demo guest */
+	const char *guest; /* what `info` reports (copied); NULL: "built-in kernel" */
 	const char *dir; /* NULL: control__dir() */
 	size_t queue_bytes; /* per subscriber; 0: CONTROL_QUEUE_BYTES */
 };
@@ -102,8 +102,9 @@ int control__dir(char *buf, size_t size);
 int control__list(const char *dir, pid_t *pids, int max);
 
 /*
- * Choose the VMM to talk to: arg is a pid, or NULL for the only running VMM.  0, or -errno
- * with a message that lists the candidates (several) or says none runs.
+ * Choose the VMM to talk to: arg is a pid, or NULL for the only running VMM, or, of several,
+ * the only one in the caller's session.  0, or -errno with a message that lists the
+ * candidates (several) or says none runs.
  */
 int control__resolve(const char *dir, const char *arg, pid_t *pid);
 

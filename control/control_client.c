@@ -129,8 +129,27 @@ static int too_many(const pid_t *pids, int n)
 	for (i = 0; i < n && off < (int)sizeof(list) - 16; i++)
 		off += snprintf(list + off, sizeof(list) - off, "%s%d", i ? ", " : "",
 				(int)pids[i]);
-	return err__set(EEXIST, "%d VMMs are running (pids %s%s); name one as PID", n, list,
-			i < n ? ", ..." : "");
+	return err__set(EEXIST,
+			"%d VMMs are running (pids %s%s), none or several in this session; name "
+			"one as PID ('vmscope top' with no PID shows each one's guest)",
+			n, list, i < n ? ", ..." : "");
+}
+
+/*
+ * Of several VMMs, the one started in the caller's session (the same terminal or script), if
+ * exactly one was: 1 (into *pid), else 0.
+ */
+static int own_session(const pid_t *pids, int n, pid_t *pid)
+{
+	pid_t sid = getsid(0);
+	int i, found = 0;
+
+	for (i = 0; i < n; i++)
+		if (getsid(pids[i]) == sid) {
+			*pid = pids[i];
+			found++;
+		}
+	return found == 1;
 }
 
 int control__resolve(const char *dir, const char *arg, pid_t *pid)
@@ -149,7 +168,7 @@ int control__resolve(const char *dir, const char *arg, pid_t *pid)
 		return 0;
 	}
 	if (n > 1)
-		return too_many(pids, n);
+		return own_session(pids, n, pid) ? 0 : too_many(pids, n);
 	dir_or_default(dir, d, sizeof(d));
 	return err__set(ESRCH,
 			"no running VMM found (no control socket in %s); start one with "

@@ -310,7 +310,7 @@ static const char *vm_state(const struct vm *vm)
 
 int control__reply_info(struct cbuf *b, const struct vm *vm, const struct control_info *ci)
 {
-	const char *guest = ci->guest ? ci->guest : "(built-in demo guest)";
+	const char *guest = ci->guest ? ci->guest : "built-in kernel";
 	struct json_object *o = control__reply_new("info");
 	int bad = !o || jsonc__add(o, "pid", json_object_new_int(ci->pid)) ||
 		  jsonc__add(o, "vcpus", json_object_new_int(vm->nr_vcpus)) ||

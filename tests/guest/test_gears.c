@@ -590,10 +590,11 @@ static int test_inject_program(void)
 static int test_inject_goes_on(void)
 {
 	static const uint8_t get_cr3[] = { 0x0f, 0x20, 0xd8, 0xc3 }; /* mov %cr3, %rax; ret */
-	const char *extra[] = { "--guest-cmd", "ticks 15 100", NULL };
-	char path[PATH_MAX], req[PATH_MAX + 64], *out;
+	const char *extra[] = { "--guest-cmd", "ticks 15 100; ticks 100000 100", NULL };
+	char path[PATH_MAX], req[PATH_MAX + 64], *out = NULL;
 	struct json_object *j;
 	int i, ok, done = 0, status;
+	double end;
 	struct vmm m;
 	FILE *f;
 
@@ -603,6 +604,19 @@ static int test_inject_goes_on(void)
 		    "cannot write %s", path);
 	if (vmm_spawn(&m, NULL, 0, 1, extra))
 		return -1;
+	{
+		const char *top[] = { "vmscope", "top", "--once", m.pid_s, NULL };
+
+		/* top names what runs: the built-in kernel and its command line. */
+		status = cli_run(top, &out);
+		TEST_ASSERT(
+			status == 0 &&
+				strstr(out,
+				       "guest built-in kernel: ticks 15 100; ticks 100000 100,"),
+			"top --once: exit %d:\n%s", status, out);
+		free(out);
+		out = NULL;
+	}
 	for (i = 0; i < 8; i++) {
 		usleep(150000);
 		snprintf(req, sizeof(req), "inject %s%s", path, i & 1 ? " --program ticks" : "");
@@ -615,13 +629,22 @@ static int test_inject_goes_on(void)
 		done += ok;
 		json_object_put(j);
 	}
+	/* The first program ends as it would have; the second runs on until stopped. */
+	for (end = cli_now() + 60; cli_now() < end; usleep(100000)) {
+		free(out);
+		out = cli_slurp(m.out);
+		if (strstr(out, "init: ticks [pid") || strstr(out, "killed by"))
+			break;
+	}
+	TEST_ASSERT(vmm_ok(&m, "stop"), "stop refused");
 	status = cli_wait(m.pid, 60);
+	free(out);
 	out = cli_slurp(m.out);
-	TEST_ASSERT(
-		status == 0 && strstr(out, "ticks: 15 of 15") && strstr(out, "ticks: ok") &&
-			!strstr(out, "killed by"),
-		"after %d injections the guest did not finish as it would have (status %d):\n%s",
-		done, status, out);
+	TEST_ASSERT(status == 0 && strstr(out, "ticks: 15 of 15") && strstr(out, "ticks: ok") &&
+			    strstr(out, "]: exit 0") && !strstr(out, "killed by"),
+		    "after %d injections the guest did not go on as it would have (status "
+		    "%d):\n%s",
+		    done, status, out);
 	printf("# %d injections, the guest went on unaware\n", done);
 	free(out);
 	return 0;

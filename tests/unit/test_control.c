@@ -458,11 +458,47 @@ static void test_server_garbage(void **state)
 	free(r);
 }
 
+/* A child waiting to be killed, with a VMM's socket file; new_session: in a session of its own. */
+static pid_t spawn_sleeper(const char *dir, int new_session)
+{
+	int go[2];
+	char path[128], c;
+	pid_t p;
+
+	assert_int_equal(pipe(go), 0);
+	p = fork();
+	if (!p) {
+		if (new_session)
+			setsid();
+		c = 1;
+		if (write(go[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(go[0], &c, 1), 1); /* its session is set */
+	close(go[0]);
+	close(go[1]);
+	snprintf(path, sizeof(path), "%s/%d.sock", dir, (int)p);
+	fclose(fopen(path, "w"));
+	return p;
+}
+
+static void reap_sleeper(const char *dir, pid_t p)
+{
+	char path[128];
+
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+	snprintf(path, sizeof(path), "%s/%d.sock", dir, (int)p);
+	unlink(path);
+}
+
 static void test_discovery(void **state)
 {
 	struct server *s = *state;
 	char path[128];
-	pid_t pids[8], child, pid;
+	pid_t pids[8], child, other, pid;
 	int n;
 
 	/* A socket left by a process that is gone is ignored and removed. */
@@ -478,12 +514,21 @@ static void test_discovery(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(control__resolve(s->dir, NULL, &pid), 0);
 	assert_int_equal(pid, getpid());
-	/* Two live ones: the error lists them.  pid 1 is alive on every system. */
-	snprintf(path, sizeof(path), "%s/1.sock", s->dir);
-	fclose(fopen(path, "w"));
+	/*
+	 * Two live ones, the other in a session of its own: the caller's is chosen.  A third
+	 * in the caller's session: the error lists them.
+	 */
+	other = spawn_sleeper(s->dir, 1);
+	pid = 0;
+	assert_int_equal(control__resolve(s->dir, NULL, &pid), 0);
+	assert_int_equal(pid, getpid());
+	child = spawn_sleeper(s->dir, 0);
 	assert_int_equal(control__resolve(s->dir, NULL, &pid), -EEXIST);
-	assert_non_null(strstr(err__msg(-1), "pids 1, "));
-	unlink(path);
+	snprintf(path, sizeof(path), "pids %d, ", (int)(other < getpid() ? other : getpid()));
+	assert_non_null(strstr(err__msg(-1), path));
+	assert_non_null(strstr(err__msg(-1), "name one as PID"));
+	reap_sleeper(s->dir, child);
+	reap_sleeper(s->dir, other);
 	assert_int_equal(control__resolve(s->dir, "12x", &pid), -EINVAL);
 	assert_true(control__connect(s->dir, child) < 0);
 	assert_non_null(strstr(err__msg(-1), "no VMM with pid"));
