@@ -13,6 +13,7 @@
 
 #include "../control/control.h"
 #include "../lib/err.h"
+#include "../gears/syscalls.h"
 #include "../lib/jsonc.h"
 #include "cli.h"
 
@@ -24,14 +25,14 @@ static void syscalls_usage(FILE *f)
 		"'vmscope run --syscalls LIST' captures.  The change is in force on every vCPU\n"
 		"when the command returns, and is recorded in the trace (syscall_select).\n"
 		"PID may be left out when one VMM runs.\n\n"
-		"  --add LIST      also capture these: names, numbers, class:file, class:process,\n"
-		"                  class:memory, class:network, class:time, class:ipc, all\n"
-		"  --remove LIST   stop capturing these (same forms)\n"
+		"  --add LIST      also capture these\n"
+		"  --remove LIST   stop capturing these\n"
 		"  --json          print the VMM's reply as JSON\n\n"
 		"Prints the selection and the capture's counters: calls captured, their returns,\n"
 		"exits capture made at the entry (stub or breakpoint; of them for calls not\n"
 		"selected), calls seen at the host's own SYSCALL completion exit, calls in "
-		"flight.\n");
+		"flight.\n\nA LIST holds, separated by commas: %s (docs/gears.md).\n",
+		SYSCALL_SELECTION_FORMS);
 }
 
 static void inject_usage(FILE *f)

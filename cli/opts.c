@@ -127,10 +127,9 @@ void cli__run_usage(FILE *f)
 	      "                        opt-in kvm_emulate_insn), none, or tracepoint names\n"
 	      "                        (docs/probes.md)\n"
 	      "      --no-kernel-probes  trace without them\n"
-	      "      --syscalls LIST   capture these guest system calls (GEARS, docs/gears.md):\n"
-	      "                        names, numbers, class:file|process|memory|network|\n"
-	      "                        time|ipc|signal|desc, all, !NAME to leave one out;\n"
-	      "                        events syscall_entry/syscall_exit in the --trace\n"
+	      "      --syscalls LIST   capture these guest system calls (GEARS, docs/gears.md;\n"
+	      "                        LIST below); events syscall_entry/syscall_exit in the\n"
+	      "                        --trace\n"
 	      "      --syscall-mode M  filter (default: only selected calls leave the guest)\n"
 	      "                        or trap (every call exits once: a hardware breakpoint\n"
 	      "                        where they fire, else the entry stub; where vmscope\n"
@@ -177,6 +176,8 @@ void cli__run_usage(FILE *f)
 		"Every vCPU starts at the entry point with RDI = its index and RSI = the number\n"
 		"of vCPUs; vCPU N's stack is 16 KiB below the previous one's, under 0x%x.\n"
 		"\n"
+		"--syscalls LIST holds, separated by commas: %s.\n"
+		"\n"
 		"While it runs, the VMM answers on a control socket (/run/vmscope/PID.sock as\n"
 		"root): 'vmscope top', 'vmscope live' and 'vmscope checkpoint' use it\n"
 		"(docs/live.md).\n"
@@ -185,7 +186,8 @@ void cli__run_usage(FILE *f)
 		"with UCALL_DONE; 124 on --timeout; 125 when the guest crashed (triple fault,\n"
 		"an instruction KVM could not run, a failed guest assertion); 1 on any other\n"
 		"error, 2 on a usage error.\n",
-		(unsigned)GPA_BOOTINFO, (unsigned)GPA_BOOT_STACK_TOP, PORT_DEBUG_EXIT);
+		(unsigned)GPA_BOOTINFO, (unsigned)GPA_BOOT_STACK_TOP, SYSCALL_SELECTION_FORMS,
+		PORT_DEBUG_EXIT);
 }
 
 static int parse_rtme_depth(const char *s, int *n)

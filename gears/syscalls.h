@@ -28,6 +28,11 @@ enum syscall_class {
 };
 #define SYSC_COUNT 9
 
+/* What a selection list may hold, for help texts (every form syscall_set__parse takes). */
+#define SYSCALL_SELECTION_FORMS                                                                    \
+	"names (openat), numbers (257), class:file|process|memory|network|time|ipc|signal|"        \
+	"desc|other (or %file), all, and !NAME or -NAME to leave one out"
+
 /*
  * How an argument (or a return value) is shown.  An argument's word is the kind in its low
  * byte and, for the buffer kinds, the index of the argument holding the length above it.

@@ -8,6 +8,7 @@
  * refused before anything runs or is created.
  */
 #include "cli_harness.h"
+#include "../../gears/syscalls.h"
 
 static const char *const programs[] = {
 #define PROGRAM(name, description) #name,
@@ -78,10 +79,25 @@ static int test_missing_guest(void)
 	return 0;
 }
 
+/* A help text names every form of a system-call selection: each class, all, !NAME. */
+static int check_selection_forms(const char *what, const char *out)
+{
+	unsigned int bit;
+
+	for (bit = 1; bit < 1u << SYSC_COUNT; bit <<= 1)
+		TEST_ASSERT(strstr(out, syscall__class_name(bit)), "%s lacks class %s", what,
+			    syscall__class_name(bit));
+	TEST_ASSERT(strstr(out, "class:") && strstr(out, "%file") && strstr(out, ", all") &&
+			    strstr(out, "!NAME") && strstr(out, "numbers"),
+		    "%s lacks a form of the selection", what);
+	return 0;
+}
+
 static int test_guests_list(void)
 {
 	const char *argv[] = { "vmscope", "guests", NULL };
 	const char *help[] = { "vmscope", "run", "--help", NULL };
+	const char *syscalls_help[] = { "vmscope", "syscalls", "--help", NULL };
 	unsigned int i;
 	char *out, line[32];
 	int st = cli_run(argv, &out);
@@ -94,6 +110,10 @@ static int test_guests_list(void)
 	free(out);
 	st = cli_run(help, &out);
 	TEST_ASSERT(st == 0 && strstr(out, "--guest-cmd CMD"), "%s", out);
+	TEST_ASSERT(!check_selection_forms("run --help", out), "%s", out);
+	free(out);
+	st = cli_run(syscalls_help, &out);
+	TEST_ASSERT(st == 0 && !check_selection_forms("syscalls --help", out), "%s", out);
 	free(out);
 	return 0;
 }
