@@ -57,6 +57,14 @@ BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
 -include $(BUILD)/config.mk
 
+# Required packages missing (scripts/configure): stop before the compiler would, with the fix.
+# 'make run', 'make test' and 'make bench' install them first and build in a sub-make.
+ifneq ($(strip $(MISSING_REQUIRED)),)
+ifeq ($(filter run test bench deps check-deps clean,$(MAKECMDGOALS)),)
+$(error vmscope: $(MISSING_REQUIRED) missing: run scripts/install-deps as root (or 'make run' or 'make test', which install what is missing and build))
+endif
+endif
+
 # babeltrace2 (optional) reads CTF traces for `vmscope report`; without it, report says so.
 ifeq ($(HAVE_BABELTRACE2),1)
 CFLAGS += -DHAVE_BABELTRACE2 $(shell pkg-config --cflags babeltrace2)
