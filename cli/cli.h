@@ -36,6 +36,8 @@ struct run_opts {
 	const char *mime_range; /* --mime-range START-END (mime/); NULL: none */
 	uint64_t mime_start, mime_end, mime_cr3; /* ... parsed; --mime-cr3 */
 	const char *mime_program; /* --mime-program NAME */
+	const char *mime_symbol; /* --mime-symbol [PROGRAM:]FUNCTION: the range from symbols */
+	int mime_ring; /* --mime-ring 0, 3 or -1 (either); MIME_RING_UNSET: from the image */
 	double mime_from, mime_to; /* --mime-window FROM-TO */
 	int rtme; /* --rtme (rtme/) */
 	struct rtme_opts rtme_opts; /* --rtme-depth, --rtme-capacity ... */
@@ -58,6 +60,17 @@ extern const struct guest_program guest_programs[];
  * it, the nearest program's name and the list.
  */
 int guest_cmd__check(const char *cmd);
+
+#define MIME_RING_UNSET (-2)
+
+struct mime_opts;
+/*
+ * MIME's scope from the run's options: --mime-range, or --mime-symbol resolved from the
+ * image's symbols (a built-in program's function: its program too), and the ring (--mime-ring,
+ * else from the image: built-in kernel code 0, its programs 3, a GUEST booted at ring 3 3,
+ * otherwise either).  0, or -errno with a message (mime_where.c).
+ */
+int mime_where__resolve(const struct run_opts *o, struct mime_opts *mo);
 
 /* Parse `vmscope run` arguments (argv[0] is "run").  0, 1 for --help, or -EINVAL (message set). */
 int cli__parse_run(int argc, char **argv, struct run_opts *o);

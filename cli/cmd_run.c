@@ -110,25 +110,39 @@ static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 /* MIME (mime/): the code range's references, from its first instruction's next run. */
 static int run_mime_setup(struct vm *vm, const struct run_opts *o)
 {
-	struct mime_opts mo = { .start = o->mime_start,
-				.end = o->mime_end,
-				.cr3 = o->mime_cr3,
+	struct mime_opts mo = { .cr3 = o->mime_cr3,
 				.program = o->mime_program,
 				.from_s = o->mime_from,
-				.to_s = o->mime_to,
-				.cpl = -1 };
-	int ret;
+				.to_s = o->mime_to };
+	int ret = mime_where__resolve(o, &mo);
 
-	if (o->mime_program && !vm->kernel_tasks)
+	if (ret)
+		return ret;
+	if (mo.program && !vm->kernel_tasks)
 		return err__set(EINVAL,
 				"--mime-program: vmscope knows the processes of its "
 				"built-in kernel only; give the address space with --mime-cr3");
 	ret = mime__setup(vm, &mo);
-
-	if (!ret)
-		fprintf(stderr, "vmscope: tracing the memory references of 0x%llx-0x%llx\n",
-			(unsigned long long)o->mime_start, (unsigned long long)o->mime_end);
-	return ret;
+	if (ret)
+		return ret;
+	fprintf(stderr, "vmscope: tracing the memory references of %s%s0x%llx-0x%llx at %s%s%s\n",
+		o->mime_symbol ? o->mime_symbol : "", o->mime_symbol ? ", " : "",
+		(unsigned long long)mo.start, (unsigned long long)mo.end,
+		mo.cpl == 0   ? "ring 0"
+		: mo.cpl == 3 ? "ring 3"
+			      : "either ring",
+		mo.program ? " in program " : "", mo.program ? mo.program : "");
+	if (mo.cpl < 0 && (hostfix__active(vm) & HOSTFIX_STEP3))
+		fprintf(stderr,
+			"vmscope: note: on this host only ring-0 runs of the range are seen "
+			"(a breakpoint); for ring 3 give --mime-ring 3 (docs/mime.md)\n");
+	if (mo.cpl == 3 && (hostfix__active(vm) & HOSTFIX_STEP3))
+		fprintf(stderr,
+			"vmscope: note: this host reaches ring-3 code only by stepping every "
+			"instruction before it, which loses the vCPU when the guest kernel "
+			"switches "
+			"tasks: the range may not be reached (docs/mime.md)\n");
+	return 0;
 }
 
 /* The RTM instructions of the guest's code: the built-in kernel's programs, or GUEST's. */

@@ -38,6 +38,8 @@ enum {
 	OPT_MIME_CR3,
 	OPT_MIME_PROGRAM,
 	OPT_MIME_WINDOW,
+	OPT_MIME_SYMBOL,
+	OPT_MIME_RING,
 	OPT_RTME,
 	OPT_RTME_DEPTH,
 	OPT_RTME_CAPACITY,
@@ -74,6 +76,8 @@ static const struct option run_longopts[] = {
 	{ "mime-cr3", required_argument, NULL, OPT_MIME_CR3 },
 	{ "mime-program", required_argument, NULL, OPT_MIME_PROGRAM },
 	{ "mime-window", required_argument, NULL, OPT_MIME_WINDOW },
+	{ "mime-symbol", required_argument, NULL, OPT_MIME_SYMBOL },
+	{ "mime-ring", required_argument, NULL, OPT_MIME_RING },
 	{ "rtme", no_argument, NULL, OPT_RTME },
 	{ "rtme-depth", required_argument, NULL, OPT_RTME_DEPTH },
 	{ "rtme-capacity", required_argument, NULL, OPT_RTME_CAPACITY },
@@ -137,6 +141,11 @@ void cli__run_usage(FILE *f)
 	      "      --mime-range S-E  record the memory references of the code at [S, E)\n"
 	      "                        (MIME): memref events in the --trace, each with its\n"
 	      "                        instruction, addresses, size, direction and value\n"
+	      "      --mime-symbol F   ... of function F, from the image's symbols (GUEST's,\n"
+	      "                        or the built-in kernel's); PROGRAM:F for a function\n"
+	      "                        of a built-in program (e.g. tsx:worker)\n"
+	      "      --mime-ring R     ... run at ring R: 0, 3 or any (default: from the\n"
+	      "                        image: the built-in kernel's code 0, its programs 3)\n"
 	      "      --mime-cr3 X      ... only in address space X\n"
 	      "      --mime-program P  ... only while a process running program P runs it\n"
 	      "                        (the built-in kernel, whose processes vmscope knows)\n"
@@ -321,8 +330,26 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 	case OPT_SYSCALL_MODE:
 		return gears__parse_mode(arg, &o->syscall_mode);
 	case OPT_MIME_RANGE:
+		if (o->mime_symbol)
+			return err__set(EINVAL, "give --mime-range or --mime-symbol, not both");
 		o->mime_range = arg;
 		return mime__parse_range(arg, &o->mime_start, &o->mime_end);
+	case OPT_MIME_SYMBOL:
+		if (o->mime_range)
+			return err__set(EINVAL, "give --mime-range or --mime-symbol, not both");
+		if (!*arg || arg[strlen(arg) - 1] == ':' || arg[0] == ':')
+			return err__set(
+				EINVAL,
+				"--mime-symbol '%s': give FUNCTION, or PROGRAM:FUNCTION for "
+				"a built-in program's",
+				arg);
+		o->mime_symbol = o->mime_range = arg;
+		return 0;
+	case OPT_MIME_RING:
+		if (strcmp(arg, "0") && strcmp(arg, "3") && strcmp(arg, "any"))
+			return err__set(EINVAL, "--mime-ring '%s': give 0, 3 or any", arg);
+		o->mime_ring = !strcmp(arg, "any") ? -1 : atoi(arg);
+		return 0;
 	case OPT_MIME_CR3:
 		return parse__u64(arg, "--mime-cr3", &o->mime_cr3);
 	case OPT_MIME_PROGRAM:
@@ -422,6 +449,7 @@ static void run_defaults(struct run_opts *o)
 	o->fixups = HOSTFIX_AUTO;
 	o->kernel_probes = -1;
 	o->syscall_mode = GEARS_FILTER;
+	o->mime_ring = MIME_RING_UNSET;
 }
 
 static int check_run(const struct run_opts *o, int argc, char **argv)
@@ -434,10 +462,12 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 	if (o->mime_range && !o->trace_dir)
 		return err__set(EINVAL, "--mime-range records memref events in a trace; add "
 					"--trace DIR");
-	if ((o->mime_cr3 || o->mime_program || o->mime_from > 0 || o->mime_to > 0) &&
+	if ((o->mime_cr3 || o->mime_program || o->mime_from > 0 || o->mime_to > 0 ||
+	     o->mime_ring != MIME_RING_UNSET) &&
 	    !o->mime_range)
-		return err__set(EINVAL, "--mime-cr3, --mime-program and --mime-window narrow "
-					"--mime-range; give the range too");
+		return err__set(EINVAL, "--mime-cr3, --mime-program, --mime-window and --mime-ring "
+					"narrow --mime-range or --mime-symbol; give one of them "
+					"too");
 	if (!o->rtme && (o->rtme_opts.max_depth || o->rtme_opts.read_lines ||
 			 o->rtme_opts.abort_rate > 0 || o->rtme_opts.seed || o->rtme_opts.memref))
 		return err__set(EINVAL, "--rtme-depth, --rtme-capacity, --rtme-abort-rate, "

@@ -425,9 +425,10 @@ static const Elf64_Shdr *loader__shdr(const void *img, size_t len, unsigned int 
 	return (const Elf64_Shdr *)((const uint8_t *)img + off);
 }
 
-/* The value of symbol name in symbol table sh (its string table strs); 0 or -ENOENT. */
+/* Symbol name in symbol table sh (its string table strs); 0 or -ENOENT. */
 static int loader__find_in(const void *img, size_t len, const Elf64_Shdr *sh,
-			   const Elf64_Shdr *strs, const char *name, uint64_t *value)
+			   const Elf64_Shdr *strs, const char *name, uint64_t *value,
+			   uint64_t *size)
 {
 	const uint8_t *base = img;
 	size_t nlen = strlen(name);
@@ -445,6 +446,7 @@ static int loader__find_in(const void *img, size_t len, const Elf64_Shdr *sh,
 			continue;
 		if (!memcmp(base + strs->sh_offset + sym.st_name, name, nlen + 1)) {
 			*value = sym.st_value;
+			*size = sym.st_size;
 			return 0;
 		}
 	}
@@ -452,6 +454,14 @@ static int loader__find_in(const void *img, size_t len, const Elf64_Shdr *sh,
 }
 
 int loader__elf_symbol(const void *img, size_t len, const char *name, uint64_t *value)
+{
+	uint64_t size;
+
+	return loader__elf_symbol_sized(img, len, name, value, &size);
+}
+
+int loader__elf_symbol_sized(const void *img, size_t len, const char *name, uint64_t *value,
+			     uint64_t *size)
 {
 	unsigned int i;
 
@@ -463,8 +473,30 @@ int loader__elf_symbol(const void *img, size_t len, const char *name, uint64_t *
 		if (!sh || sh->sh_type != SHT_SYMTAB)
 			continue;
 		strs = loader__shdr(img, len, sh->sh_link);
-		if (strs && !loader__find_in(img, len, sh, strs, name, value))
+		if (strs && !loader__find_in(img, len, sh, strs, name, value, size))
 			return 0;
+	}
+	return -ENOENT;
+}
+
+int loader__elf_at(const void *img, size_t len, uint64_t vaddr, uint64_t size, uint64_t *off)
+{
+	const Elf64_Ehdr *eh = img;
+	unsigned int i;
+
+	if (!loader__is_elf(img, len) || eh->e_phentsize != sizeof(Elf64_Phdr) ||
+	    eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
+		return -ENOENT;
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)((const uint8_t *)img + eh->e_phoff) + i;
+
+		if (ph->p_type != PT_LOAD || vaddr < ph->p_vaddr ||
+		    vaddr - ph->p_vaddr > ph->p_filesz ||
+		    size > ph->p_filesz - (vaddr - ph->p_vaddr) || ph->p_offset > len ||
+		    ph->p_filesz > len - ph->p_offset)
+			continue;
+		*off = ph->p_offset + (vaddr - ph->p_vaddr);
+		return 0;
 	}
 	return -ENOENT;
 }

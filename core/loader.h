@@ -31,6 +31,14 @@ int loader__is_elf(const void *img, size_t len);
 
 /* The value of a symbol in an ELF image's symbol table (bounds-checked); 0 or -ENOENT. */
 int loader__elf_symbol(const void *img, size_t len, const char *name, uint64_t *value);
+/* ... and its size (st_size: a function's bytes). */
+int loader__elf_symbol_sized(const void *img, size_t len, const char *name, uint64_t *value,
+			     uint64_t *size);
+/*
+ * Where the size bytes at virtual address vaddr of a loaded segment are in the image (its
+ * file): 0 and *off, or -ENOENT when they are not all in one segment's file bytes.
+ */
+int loader__elf_at(const void *img, size_t len, uint64_t vaddr, uint64_t size, uint64_t *off);
 
 /*
  * Can path be an image at all (it opens, is a regular file, is not empty)?  Said before

@@ -31,7 +31,7 @@ struct step_vcpu {
 	uint64_t count;
 	int active;
 	uint64_t target; /* break_at: 0 when stepping every instruction */
-	int target_cpl; /* break_at: the ring the target is executed at */
+	int target_cpl; /* break_at: the ring the target is executed at (-1: either) */
 	int target_bp; /* break_at: a hardware breakpoint stops there (else: step to it) */
 	int passing; /* break_at: stepping over the target with its breakpoint off */
 	int tf_set; /* vmscope set the guest's TF for a ring-3 step */
@@ -65,6 +65,8 @@ static int step__stepping(struct vcpu *v)
 /*
  * Can a hardware breakpoint stop the vCPU at ring cpl here?  Not at ring 3 on emulating hosts
  * (the step-ring3 fixup), and nowhere where the probe's breakpoint did not fire (debug.h).
+ * For either ring (-1), a breakpoint where one fires at ring 0: on emulating hosts a target
+ * run at ring 3 is then not seen (step__break_at's contract says so).
  */
 static int step__bp_fires(struct vcpu *v, int cpl)
 {
@@ -360,7 +362,8 @@ static int step__report(struct vcpu *v, struct step_info *si)
 
 static int step__wanted(const struct step_vcpu *st, const struct step_info *si)
 {
-	return !st->target || (si->rip == st->target && si->cpl == st->target_cpl);
+	return !st->target ||
+	       (si->rip == st->target && (st->target_cpl < 0 || si->cpl == st->target_cpl));
 }
 
 /* After a step or a transition: go on from the vCPU's state (ring changes handled). */
@@ -510,8 +513,9 @@ int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaq
 		return err__set(EINVAL, "the step engine is not installed on this VM");
 	if (!rip)
 		return err__set(EINVAL, "cannot break at address 0");
-	if (cpl != 0 && cpl != 3)
-		return err__set(EINVAL, "break at ring %d: vmscope breaks at ring 0 or 3", cpl);
+	if (cpl != 0 && cpl != 3 && cpl != -1)
+		return err__set(EINVAL, "break at ring %d: vmscope breaks at ring 0, 3 or either",
+				cpl);
 	st->target_cpl = cpl;
 	st->target_bp = step__bp_fires(v, cpl);
 	st->passing = 0;

@@ -47,11 +47,12 @@ int step__start(struct vcpu *v, step_fn fn, void *opaque);
 int step__stop(struct vcpu *v);
 
 /*
- * Call fn once when v is about to execute rip at privilege cpl (0 or 3): a hardware
- * breakpoint at ring 0 and on VMX/SVM (one that stops at the other ring is stepped over);
- * where breakpoints do not fire (ring 3 on emulating hosts, every ring when the probe in
- * debug.h says so) the engine steps the vCPU, following it through the kernel, until it
- * gets there.
+ * Call fn once when v is about to execute rip at privilege cpl (0 or 3, or -1 for either):
+ * a hardware breakpoint at ring 0 and on VMX/SVM (one that stops at the other ring is stepped
+ * over); where breakpoints do not fire (ring 3 on emulating hosts, every ring when the probe
+ * in debug.h says so) the engine steps the vCPU, following it through the kernel, until it
+ * gets there.  Either ring on an emulating host is the ring-0 breakpoint: ring 3 is reached
+ * there only by stepping, which cpl 3 asks for.
  */
 int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaque);
 

@@ -88,12 +88,10 @@ int mime__parse_range(const char *s, uint64_t *start, uint64_t *end)
 	return 0;
 }
 
-/* The ring the range's code runs at: as given, else the kernel half at 0, the user half at 3. */
+/* The ring the range's code runs at: as given (-1: either; the vCPU's state says, there). */
 static int range_cpl(const struct mime *m)
 {
-	if (m->opts.cpl == 0 || m->opts.cpl == 3)
-		return m->opts.cpl;
-	return m->opts.start >> 63 ? 0 : 3;
+	return m->opts.cpl == 0 || m->opts.cpl == 3 ? m->opts.cpl : -1;
 }
 
 static int in_scope(const struct mime *m, uint64_t rip, uint64_t cr3)

@@ -62,7 +62,7 @@ struct mime_opts {
 	uint64_t cr3; /* only in this address space; 0: in every one */
 	const char *program; /* only while a process running this program runs it; NULL: any */
 	double from_s, to_s; /* only in this window, seconds from mime__setup; to_s 0: no end */
-	int cpl; /* the ring the range runs at, 0 or 3; -1: by its half of the address space */
+	int cpl; /* the ring the range runs at, 0 or 3; -1: either (where the vCPU runs it) */
 };
 
 struct mime_stats {

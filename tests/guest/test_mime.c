@@ -8,7 +8,7 @@
  * (the destination not present until the guest's #PF handler maps it): the faulting store is
  * recorded once, when it runs again after the handler, and the trace is the same.
  */
-#include "harness.h"
+#include "cli_harness.h"
 #include "../../core/hostfix.h"
 #include "../../guests/lib/kern.h"
 #include "../../mime/mime.h"
@@ -41,6 +41,8 @@ __asm__(".section .text.guest, \"ax\"\n"
 	"	rep movsb\n"
 	"	ret\n"
 	"mime_copy_end:\n"
+	"	.type mime_copy, @function\n"
+	"	.size mime_copy, mime_copy_end - mime_copy\n"
 	".previous\n");
 extern char mime_copy[], mime_copy_end[];
 
@@ -272,6 +274,41 @@ static int test_copy(void)
 	return run_copy(0, 0);
 }
 
+/*
+ * The README's shape, from the command line: this test's image as a GUEST (ring 0), MIME over
+ * mime_copy given by its address range and then by its symbol, no ring given: the ring comes
+ * from where the vCPU runs it, not from the address (a low address is not user code).
+ */
+static int test_cli(void)
+{
+	char range[64], entry[32], dir[PATH_MAX];
+	const char *argv[] = { "vmscope", "run",    "--no-input", "--timeout", "60",
+			       "--entry", entry,    "--trace",	  dir,	       NULL,
+			       NULL,	  cli_self, NULL };
+	unsigned long long sp;
+	int st, k, per_call = 2 * NQ + 2 + 2 * NB + 1;
+	char *out;
+
+	snprintf(entry, sizeof(entry), "%p", (void *)guest_code);
+	snprintf(range, sizeof(range), "%p-%p", (void *)mime_copy, (void *)mime_copy_end);
+	for (k = 0; k < 2; k++) {
+		snprintf(dir, sizeof(dir), "%s/cli%d", cli_tmp, k);
+		argv[9] = k ? "--mime-symbol" : "--mime-range";
+		argv[10] = k ? "mime_copy" : range;
+		st = cli_run(argv, &out);
+		TEST_ASSERT(st == 0 && strstr(out, "either ring"), "exit %d:\n%s", st, out);
+		free(out);
+		if (load(dir))
+			return -1;
+		TEST_ASSERT(nr_refs == 2 * per_call && !nr_skips,
+			    "%s: %d references in the trace, %d skipped; expected %d", argv[9],
+			    nr_refs, nr_skips, 2 * per_call);
+		if (expect_call(0, dst[0], &sp) || expect_call(per_call, dst[1], &sp))
+			return -1;
+	}
+	return 0;
+}
+
 static int test_copy_fault(void)
 {
 	return run_copy(1, 0);
@@ -290,11 +327,16 @@ int main(void)
 		  test_copy_fault },
 		{ "a time window not begun: the range stepped past, nothing recorded",
 		  test_window },
+		{ "from the command line, by range and by symbol, the ring not given", test_cli },
 	};
+	int ret;
 
 	if (system("babeltrace2 --version >/dev/null 2>&1")) {
 		printf("SKIP: the babeltrace2 command is not installed\n");
 		return KSFT_SKIP;
 	}
-	return harness_main(cases, 3);
+	cli_setup();
+	ret = harness_main(cases, sizeof(cases) / sizeof(cases[0]));
+	cli_cleanup();
+	return ret;
 }
