@@ -19,7 +19,11 @@ enum hc_stage {
 	HC_UNEXPECTED, /* an unexpected trap: value = vector, detail = rip; the test stops */
 	HC_INSN_ABSENT, /* not tried, CPUID does not list it: value = enum hc_insn */
 	HC_INSN_UD, /* raised #UD though CPUID lists it: value = enum hc_insn, detail = rip */
-	/* At this ring-0 exit the VMM single-steps; value = the REP STOSB (3 iterations) */
+	/*
+	 * At this ring-0 exit the VMM single-steps; value = the REP STOSB (3 iterations), the
+	 * ucall's third and fourth arguments = the instructions after the SWAPGS and the FXSAVE
+	 * that follow it
+	 */
 	HC_STEP_REP_ARM,
 	HC_STEP_REP_DONE, /* REP part over: the VMM counts the steps that stopped at it */
 	HC_BP_R3_ARM, /* at this ring-3 exit the VMM sets a breakpoint at value */

@@ -80,6 +80,14 @@ int emu__read_op(struct emu *e, int i, uint64_t *val);
  */
 int emu__rmw_ptr(struct emu *e, int i, size_t size, void **hva, uint64_t *la);
 
+/*
+ * Read or write size bytes of memory operand i (two pages at most), after #GP(0) unless it is
+ * align-aligned and the checks a data access makes (a write: every page before any byte).
+ * EMU_OK, EMU_FAULT or EMU_UNSUPPORTED (a write to what is not RAM).
+ */
+int emu__read_block(struct emu *e, int i, void *buf, size_t size, size_t align);
+int emu__write_block(struct emu *e, int i, const void *buf, size_t size, size_t align);
+
 /* Set the flags in defined to those in set; other flags are left as they were. */
 static inline void emu__flags(struct emu *e, uint64_t defined, uint64_t set)
 {
@@ -102,6 +110,8 @@ int emu__xgetbv(struct emu *e);
 int emu__clac(struct emu *e);
 int emu__stac(struct emu *e);
 int emu__cmpxchg16b(struct emu *e);
+int emu__fxsave(struct emu *e);
+int emu__fxrstor(struct emu *e);
 int emu__andn(struct emu *e);
 int emu__bextr(struct emu *e);
 int emu__blsi(struct emu *e);

@@ -274,6 +274,55 @@ int emu__read_op(struct emu *e, int i, uint64_t *val)
 	}
 }
 
+/* Memory operand i's linear address and segment, #GP(0) unless it is align-aligned. */
+static int block_address(struct emu *e, int i, size_t align, uint64_t *la, x86_reg *seg)
+{
+	const cs_x86_op *op = emu__op(e, i);
+
+	if (op->type != X86_OP_MEM)
+		return emu__unsupported(e, "capstone gave it no memory operand");
+	*la = linear_address(e, &op->mem, seg);
+	return *la & (align - 1) ? emu__fault(e, EMULATE_GP, 1, 0, 0) : EMU_OK;
+}
+
+int emu__read_block(struct emu *e, int i, void *buf, size_t size, size_t align)
+{
+	uint64_t la = 0;
+	x86_reg seg;
+	int ret = block_address(e, i, align, &la, &seg);
+
+	return ret ? ret : read_linear(e, la, seg, buf, size);
+}
+
+int emu__write_block(struct emu *e, int i, const void *buf, size_t size, size_t align)
+{
+	uint64_t la = 0, gpa[2] = { 0 }, left = 0;
+	size_t len[2] = { size, 0 };
+	x86_reg seg;
+	void *hva;
+	int ret = block_address(e, i, align, &la, &seg), k;
+
+	/* Every page is checked before any byte is written: a fault leaves memory as it was. */
+	if (!ret)
+		ret = translate(e, la, seg, 1, &gpa[0], &left);
+	if (!ret && left < size) {
+		len[0] = left;
+		len[1] = size - left;
+		ret = translate(e, la + left, seg, 1, &gpa[1], &left);
+		if (!ret && left < len[1])
+			return emu__unsupported(e, "its operand spans more than two pages");
+	}
+	for (k = 0; !ret && k < 2 && len[k]; buf = (const uint8_t *)buf + len[k], k++) {
+		hva = mem__gpa_to_hva(&e->v->vm->mem, gpa[k], len[k]);
+		if (!hva)
+			return emu__unsupported(
+				e, "its operand at guest-physical 0x%" PRIx64 " is not RAM",
+				gpa[k]);
+		memcpy(hva, buf, len[k]);
+	}
+	return ret;
+}
+
 int emu__rmw_ptr(struct emu *e, int i, size_t size, void **hva, uint64_t *la)
 {
 	const cs_x86_op *op = emu__op(e, i);

@@ -25,7 +25,7 @@
 #include "vm.h"
 
 #define HC_CACHE_DIR "/run/vmscope"
-#define HC_CACHE_VERSION 3
+#define HC_CACHE_VERSION 4
 
 struct hc_run {
 	struct hostcheck *hc;
@@ -35,6 +35,8 @@ struct hc_run {
 	int step_seen; /* a single-step exit arrived at ring 3 */
 	uint64_t rep_start; /* REP part: single-stepping, the REP STOSB's address */
 	int rep_stops; /* ... steps that stopped at it */
+	uint64_t swapgs_next, fx_next; /* ... the instructions after a SWAPGS and an FXSAVE */
+	int swapgs_stops, fx_stops; /* ... steps that stopped there */
 	uint64_t bp_addr; /* ring-3 breakpoint part: the breakpoint's address */
 	int bp_hit; /* ... it stopped the vCPU */
 	int int_r0_seen;
@@ -73,15 +75,21 @@ static void hc_on_insn(struct hc_run *r, const struct ucall *uc)
  * The REP part: single-step from the REP STOSB's ucall to the next.  A CPU stops after each of
  * its 3 iterations but the last, at the instruction itself: with the arrival, 3 stops there.
  */
-static void hc_rep_stage(struct vcpu *v, struct hc_run *r, uint64_t start)
+static void hc_rep_stage(struct vcpu *v, struct hc_run *r, const struct ucall *uc)
 {
+	uint64_t start = uc->args[0] == HC_STEP_REP_ARM ? uc->args[1] : 0;
+
 	if (start) {
 		r->rep_start = start;
 		r->rep_stops = 0;
+		r->swapgs_next = uc->args[2];
+		r->fx_next = uc->args[3];
+		r->swapgs_stops = r->fx_stops = 0;
 		vcpu__set_debug(v, KVM_GUESTDBG_SINGLESTEP, NULL, 0);
 		return;
 	}
 	r->hc->step_rep_broken = r->rep_stops < 3;
+	r->hc->step_late_broken = !r->swapgs_stops || !r->fx_stops;
 	r->rep_start = 0;
 	vcpu__set_debug(v, 0, NULL, 0);
 }
@@ -112,7 +120,7 @@ static void hc_on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
 		hc->step_r3_broken |= stage == HC_STEP_R3 || !r->step_seen;
 		hc_step_arm(v, r, 0);
 	} else if (stage == HC_STEP_REP_ARM || stage == HC_STEP_REP_DONE) {
-		hc_rep_stage(v, r, stage == HC_STEP_REP_ARM ? val : 0);
+		hc_rep_stage(v, r, uc);
 	} else if (stage == HC_BP_R3_ARM) {
 		r->bp_addr = val;
 		vcpu__set_debug(v, KVM_GUESTDBG_USE_HW_BP, &r->bp_addr, 1);
@@ -134,6 +142,8 @@ static int hc_debug(struct vcpu *v, void *opaque, struct kvm_run *run)
 
 	if (r->rep_start) {
 		r->rep_stops += run->debug.arch.pc == r->rep_start;
+		r->swapgs_stops += run->debug.arch.pc == r->swapgs_next;
+		r->fx_stops += run->debug.arch.pc == r->fx_next;
 		return 1;
 	}
 	if (r->bp_addr) {
@@ -269,8 +279,8 @@ unsigned int hostcheck__fixups(const struct hostcheck *hc)
 		f |= HOSTFIX_EMULATE;
 	if (hc->step_r3_broken)
 		f |= HOSTFIX_STEP3;
-	if (hc->step_rep_broken)
-		f |= HOSTFIX_STEPREP;
+	if (hc->step_rep_broken || hc->step_late_broken)
+		f |= HOSTFIX_STEP0;
 	return f;
 }
 
@@ -307,12 +317,14 @@ static int hc_cache_load(struct hostcheck *hc, const char *boot_id)
 		return -ENOENT;
 	n = fscanf(f,
 		   "vmscope-hostcheck %d boot_id %63s flavour %u syscall %d int_r3 %d "
-		   "int_r0 %d step_r3 %d step_rep %d bp_r3 %d refused %u absent %u faulted %u",
+		   "int_r0 %d step_r3 %d step_rep %d step_swapgs %d bp_r3 %d refused %u absent %u "
+		   "faulted %u",
 		   &ver, id, (unsigned *)&hc->flavour, &hc->syscall_broken, &hc->int_r3_broken,
-		   &hc->int_r0_broken, &hc->step_r3_broken, &hc->step_rep_broken, &hc->bp_r3_broken,
-		   &hc->refused, &hc->absent, &hc->faulted);
+		   &hc->int_r0_broken, &hc->step_r3_broken, &hc->step_rep_broken,
+		   &hc->step_late_broken, &hc->bp_r3_broken, &hc->refused, &hc->absent,
+		   &hc->faulted);
 	fclose(f);
-	if (n != 12 || ver != HC_CACHE_VERSION || strcmp(id, boot_id))
+	if (n != 13 || ver != HC_CACHE_VERSION || strcmp(id, boot_id))
 		return -ESTALE;
 	hc->ran = 1;
 	hc->cached = 1;
@@ -334,11 +346,11 @@ static void hc_cache_store(const struct hostcheck *hc, const char *boot_id)
 		return;
 	fprintf(f,
 		"vmscope-hostcheck %d\nboot_id %s\nflavour %u\nsyscall %d\nint_r3 %d\n"
-		"int_r0 %d\nstep_r3 %d\nstep_rep %d\nbp_r3 %d\nrefused %u\nabsent %u\n"
-		"faulted %u\n",
+		"int_r0 %d\nstep_r3 %d\nstep_rep %d\nstep_swapgs %d\nbp_r3 %d\nrefused %u\n"
+		"absent %u\nfaulted %u\n",
 		HC_CACHE_VERSION, boot_id, (unsigned)hc->flavour, hc->syscall_broken,
 		hc->int_r3_broken, hc->int_r0_broken, hc->step_r3_broken, hc->step_rep_broken,
-		hc->bp_r3_broken, hc->refused, hc->absent, hc->faulted);
+		hc->step_late_broken, hc->bp_r3_broken, hc->refused, hc->absent, hc->faulted);
 	if (fclose(f) || rename(tmp, path))
 		unlink(tmp);
 }
@@ -422,6 +434,8 @@ void hostcheck__print(FILE *f, const struct hostcheck *hc)
 	fprintf(f, "  int n at ring 0 runs                      %s\n", yes_no(hc->int_r0_broken));
 	fprintf(f, "  KVM single-step reaches vmscope at ring 3 %s\n", yes_no(hc->step_r3_broken));
 	fprintf(f, "  KVM single-step stops in a ring-0 REP     %s\n", yes_no(hc->step_rep_broken));
+	fprintf(f, "  KVM single-step stops after SWAPGS, FXSAVE %s\n",
+		yes_no(hc->step_late_broken));
 	fprintf(f, "  hardware breakpoints fire at ring 3       %s\n", yes_no(hc->bp_r3_broken));
 	hc_print_insns(f, "ring-0 instructions KVM refuses", hc->refused, 1);
 	hc_print_insns(f, "not tried (CPUID does not list them)", hc->absent, 0);

@@ -20,6 +20,7 @@ struct hostcheck {
 	int int_r0_broken; /* int n at ring 0 is an emulation failure */
 	int step_r3_broken; /* KVM single-step does not reach the VMM at ring 3 */
 	int step_rep_broken; /* KVM single-step runs a ring-0 REP string instruction whole */
+	int step_late_broken; /* ... or a SWAPGS's or FXSAVE's after the next instruction */
 	int bp_r3_broken; /* a hardware breakpoint on a ring-3 instruction does not stop it */
 	unsigned int refused; /* bit per HC_I_* instruction KVM refused at ring 0 */
 	unsigned int absent; /* bit per HC_I_* instruction not tried: CPUID does not list it */

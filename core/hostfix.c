@@ -38,8 +38,8 @@ const char *hostfix__name(unsigned int bit)
 		return "emulate";
 	case HOSTFIX_STEP3:
 		return "step-ring3";
-	case HOSTFIX_STEPREP:
-		return "step-rep";
+	case HOSTFIX_STEP0:
+		return "step-ring0";
 	default:
 		return "?";
 	}
@@ -62,7 +62,7 @@ int hostfix__parse(const char *s, unsigned int *fixups)
 			return err__set(
 				EINVAL,
 				"--fixups: unknown fixup '%s'; use auto, none, all or a list "
-				"of syscall, int-n, emulate, step-ring3, step-rep",
+				"of syscall, int-n, emulate, step-ring3, step-ring0",
 				tok);
 		f |= bit;
 	}

@@ -26,10 +26,10 @@ struct vcpu;
 #define HOSTFIX_INTN (1u << 1) /* int n / int3 from ring 3 and ring 0 */
 #define HOSTFIX_EMULATE (1u << 2) /* instructions KVM's emulator refuses at ring 0 */
 #define HOSTFIX_STEP3 (1u << 3) /* single-step and RIP breakpoints at ring 3 */
-#define HOSTFIX_STEPREP (1u << 4) /* single-step of a ring-0 REP string instruction */
-#define HOSTFIX_LAST HOSTFIX_STEPREP
+#define HOSTFIX_STEP0 (1u << 4) /* single-step at ring 0: REP iterations, SWAPGS */
+#define HOSTFIX_LAST HOSTFIX_STEP0
 #define HOSTFIX_ALL                                                                                \
-	(HOSTFIX_SYSCALL | HOSTFIX_INTN | HOSTFIX_EMULATE | HOSTFIX_STEP3 | HOSTFIX_STEPREP)
+	(HOSTFIX_SYSCALL | HOSTFIX_INTN | HOSTFIX_EMULATE | HOSTFIX_STEP3 | HOSTFIX_STEP0)
 
 /* Debug-register slots the fixups use; the step engine owns HOSTFIX_DR_DB. */
 #define HOSTFIX_DR_PF 0

@@ -42,7 +42,7 @@ struct vcpu;
 void hostfix__free(struct vm *vm);
 void step__free(struct vm *vm);
 
-/* A REP string instruction stepped one iteration at a time (step_rep.c, fixup step-rep). */
+/* A REP string instruction stepped one iteration at a time (step_rep.c, fixup step-ring0). */
 struct steprep {
 	int armed; /* the count register holds 1 for this step */
 	uint64_t rip; /* the instruction */
@@ -52,7 +52,7 @@ struct steprep {
 };
 
 /*
- * Before KVM single-steps the vCPU at ring 0 with the step-rep fixup: a REP string instruction
+ * Before KVM single-steps the vCPU at ring 0 with the step-ring0 fixup: a REP string instruction
  * with a count above 1 whose next iteration cannot fault gets the count 1.  1 when armed, 0
  * when not, -EIO.
  */

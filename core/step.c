@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "debug.h"
+#include "emulate.h"
 #include "../lib/err.h"
 #include "exit.h"
 #include "hostfix.h"
@@ -37,7 +38,7 @@ struct step_vcpu {
 	int tf_set; /* vmscope set the guest's TF for a ring-3 step */
 	int kvm_step; /* KVM single-step is armed ... */
 	uint64_t armed_rip; /* ... for the instruction at this RIP */
-	struct steprep rep; /* ... one iteration of a REP string instruction (step-rep) */
+	struct steprep rep; /* ... one iteration of a REP string instruction (step-ring0) */
 	unsigned int gen; /* bumped by step__start and step__break_at */
 };
 
@@ -316,9 +317,81 @@ static int step__enter_kernel(struct vcpu *v, struct step_info *si)
 	return step__current(v, si);
 }
 
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+/*
+ * SWAPGS at ring 0, performed here where KVM reports its step only after the next instruction
+ * (the step-ring0 fixup): GS.base and IA32_KERNEL_GS_BASE exchanged, as the CPU does.  1 when
+ * done (si describes the new state), 0 when the next instruction is not SWAPGS.
+ */
+static int step__swapgs(struct vcpu *v, struct step_info *si)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = MSR_KERNEL_GS_BASE } };
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t gs;
+	uint8_t op[3];
+
+	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) || !s.cs.l || s.cs.dpl ||
+	    paging__read_virt(&v->vm->mem, s.cr3, r.rip, op, 3) || op[0] != 0x0f || op[1] != 0x01 ||
+	    op[2] != 0xf8)
+		return 0;
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+		return -EIO;
+	gs = s.gs.base;
+	s.gs.base = m.e.data;
+	m.e.data = gs;
+	r.rip += 3;
+	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1 || vcpu__set_sregs(v, &s) || vcpu__set_regs(v, &r))
+		return -EIO;
+	step__repush(v);
+	return step__current(v, si);
+}
+
+/*
+ * FXSAVE or FXRSTOR (0f ae /0, /1, a memory operand; REX.W allowed) at ring 0, executed here
+ * (emulate.h) where KVM reports their step after the next instruction (step-ring0).  1 when
+ * done, 0 when the next instruction is neither, -EIO.
+ */
+static int step__fx(struct vcpu *v, struct step_info *si)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint8_t b[15];
+	char why[256];
+	int n = sizeof(b), i = 0, ret;
+
+	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) || !s.cs.l || s.cs.dpl)
+		return 0;
+	while (n > 0 && paging__read_virt(&v->vm->mem, s.cr3, r.rip, b, n))
+		n--;
+	if (n > 1 && (b[0] & 0xf0) == 0x40)
+		i = 1; /* REX */
+	if (n < i + 3 || b[i] != 0x0f || b[i + 1] != 0xae || (b[i + 2] >> 6) == 3 ||
+	    ((b[i + 2] >> 3) & 7) > 1)
+		return 0;
+	ret = emulate__insn(v, b, n, why, sizeof(why));
+	if (ret <= 0)
+		return ret < 0 ? ret : err__set(EIO, "%s", why);
+	step__repush(v);
+	return step__current(v, si);
+}
+
 /* A transition that the step mechanism in force does not report: performed here. */
 static int step__transition(struct vcpu *v, struct step_info *si)
 {
+	int ret;
+
+	if (si->cpl == 0 && (v->vm->fixups & HOSTFIX_STEP0)) {
+		ret = step__swapgs(v, si);
+		if (!ret)
+			ret = step__fx(v, si);
+		if (ret)
+			return ret;
+	}
 	if (si->cpl == 0 && (v->vm->fixups & HOSTFIX_STEP3))
 		return step__return_to_user(v, si);
 	if (si->cpl == 3 && !(v->vm->fixups & HOSTFIX_STEP3))
@@ -370,15 +443,18 @@ static int step__wanted(const struct step_vcpu *st, const struct step_info *si)
 static int step__next(struct vcpu *v, struct step_info *si)
 {
 	struct step_vcpu *st = step_of(v);
-	int ret;
+	int ret, n;
 
 	if (step__wanted(st, si) && !step__report(v, si))
 		return 1;
-	if (step__stepping(v)) {
+	/* SWAPGS then IRETQ, as a kernel returns to user mode: each a step of its own. */
+	for (n = 0; n < 4 && step__stepping(v); n++) {
 		ret = step__transition(v, si);
 		if (ret < 0)
 			return ret;
-		if (ret && step__wanted(st, si) && !step__report(v, si))
+		if (!ret)
+			break;
+		if (step__wanted(st, si) && !step__report(v, si))
 			return 1;
 	}
 	/*

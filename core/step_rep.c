@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One iteration of a REP string instruction per step where KVM would run them all (the
- * step-rep fixup, hostfix_int.h).  A CPU single-stepping REP MOVS/STOS/LODS/CMPS/SCAS/INS/OUTS
+ * step-ring0 fixup, hostfix_int.h).  A CPU single-stepping REP MOVS/STOS/LODS/CMPS/SCAS/INS/OUTS
  * stops after each iteration, RIP still at the instruction until the count is done; KVM's
  * instruction emulator (guest ring 0 on emulating hosts) runs the whole count in one step.
  * Here the count register is set to 1 for the step, and after it the real count is put back,
@@ -139,7 +139,7 @@ int steprep__limit(struct vcpu *v, struct steprep *sr)
 	int n = sizeof(b);
 
 	sr->armed = 0;
-	if (!(v->vm->fixups & HOSTFIX_STEPREP) || vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) ||
+	if (!(v->vm->fixups & HOSTFIX_STEP0) || vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) ||
 	    s.cs.dpl != 0 || !s.cs.l)
 		return 0;
 	while (n > 0 && paging__read_virt(&v->vm->mem, s.cr3, r.rip, b, n))

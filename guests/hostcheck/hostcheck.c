@@ -103,7 +103,8 @@ static GUEST_CODE void on_trap(struct kern_frame *f)
 	}
 }
 
-extern char hc_bp_r3[], hc_rep[];
+extern char hc_bp_r3[], hc_rep[], hc_swapgs_next[], hc_fx_next[];
+static uint8_t fx_area[512] __attribute__((aligned(16)));
 
 static GUEST_CODE void user_main(void)
 {
@@ -185,16 +186,25 @@ static GUEST_CODE void probe_ring0(void)
 
 /*
  * KVM single-step of a REP string instruction: the CPU stops after each iteration (RIP still at
- * it while RCX is not 0), KVM's instruction emulator may run them all in one step.
+ * it while RCX is not 0), KVM's instruction emulator may run them all in one step.  And of
+ * SWAPGS and FXSAVE: the CPU stops after each; an emulating KVM may report the step only after
+ * the next instruction (two SWAPGS leave GS as it was).
  */
 static GUEST_CODE void probe_step_rep(void)
 {
 	void *dst = rep_buf;
 	uint64_t n = 3;
 
-	GUEST_SYNC(HC_STEP_REP_ARM, (uint64_t)hc_rep, 0);
-	__asm__ volatile(".globl hc_rep\nhc_rep: rep stosb"
-			 : "+D"(dst), "+c"(n)
+	guest_ucall(UCALL_SYNC, HC_STEP_REP_ARM, (uint64_t)hc_rep, (uint64_t)hc_swapgs_next,
+		    (uint64_t)hc_fx_next);
+	__asm__ volatile(".globl hc_rep, hc_swapgs_next, hc_fx_next\n"
+			 "hc_rep: rep stosb\n"
+			 "	swapgs\n"
+			 "hc_swapgs_next: swapgs\n"
+			 "	fxsave %[fx]\n"
+			 "hc_fx_next: nop\n"
+			 "	nop"
+			 : "+D"(dst), "+c"(n), [fx] "=m"(fx_area)
 			 : "a"(0x5a)
 			 : "memory");
 	GUEST_SYNC(HC_STEP_REP_DONE, 0, 0);

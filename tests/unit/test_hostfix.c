@@ -92,7 +92,7 @@ static void test_pvm_verdicts_choose_fixups(void **state)
 	assert_int_equal(hostcheck__fixups(&hc), HOSTFIX_SYSCALL | HOSTFIX_INTN);
 	hc.refused |= 1u << 1;
 	hc.step_r3_broken = 1;
-	assert_int_equal(hostcheck__fixups(&hc), HOSTFIX_ALL & ~HOSTFIX_STEPREP);
+	assert_int_equal(hostcheck__fixups(&hc), HOSTFIX_ALL & ~HOSTFIX_STEP0);
 	hc.step_rep_broken = 1;
 	assert_int_equal(hostcheck__fixups(&hc), HOSTFIX_ALL);
 }
@@ -167,8 +167,8 @@ static void test_parse_fixups(void **state)
 	assert_int_equal(f, HOSTFIX_ALL);
 	assert_int_equal(hostfix__parse("syscall,step-ring3", &f), 0);
 	assert_int_equal(f, HOSTFIX_SYSCALL | HOSTFIX_STEP3);
-	assert_int_equal(hostfix__parse("step-rep", &f), 0);
-	assert_int_equal(f, HOSTFIX_STEPREP);
+	assert_int_equal(hostfix__parse("step-ring0", &f), 0);
+	assert_int_equal(f, HOSTFIX_STEP0);
 	assert_int_equal(hostfix__parse("syscall,bogus", &f), -EINVAL);
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The step-rep fixup on fabricated vCPU states: a ring-0 REP string instruction stepped where
+ * The step-ring0 fixup on fabricated vCPU states: a ring-0 REP string instruction stepped where
  * KVM's emulator would run its whole count in one step gets the count 1 for the step, and
  * after it the CPU's state after one iteration: the count less one, RIP at the instruction
  * while iterations remain (REPE/REPNE's condition included) and past it after the last.  An
@@ -56,7 +56,7 @@ static struct fab *fab_new(const uint8_t *insn, size_t len, uint64_t n)
 
 	memset(f, 0, sizeof(*f));
 	assert_int_equal(mem__init(&f->vm.mem, 8 << 20), 0);
-	f->vm.fixups = HOSTFIX_STEPREP;
+	f->vm.fixups = HOSTFIX_STEP0;
 	f->vm.nr_vcpus = 1;
 	f->vm.vcpus = &f->v;
 	f->v.vm = &f->vm;
