@@ -12,16 +12,27 @@
 
 #include "../lib/err.h"
 #include "../lib/jsonc.h"
+#include "../trace/catalogue.h"
+#include "../trace/trace.h"
 #include "report_int.h"
 
-#define TX_CAUSES 9 /* rtme/rtme.h enum rtm_cause */
+#define TX_CAUSES (TRACE_RTM_ORDERING + 1) /* trace/enums.def rtm_cause */
 #define TX_TOP_SITES 10
 #define TX_MAX_VCPUS 256
 
-static const char *const cause_names[TX_CAUSES] = {
-	"xabort",      "conflict",  "capacity",	 "debug",    "nesting",
-	"instruction", "exception", "interrupt", "injected",
-};
+/* A cause's name as the run's summary gives it: the trace enumeration's, in lower case. */
+static const char *cause_name(int c)
+{
+	static char names[TX_CAUSES][24];
+	const struct trace_enum_desc *e = trace_enum_by_name("rtm_cause");
+	const char *n = e ? trace_enum_name(e, c) : NULL;
+	int i;
+
+	if (!names[c][0])
+		for (i = 0; i < (int)sizeof(names[c]) - 1 && n && n[i]; i++)
+			names[c][i] = n[i] >= 'A' && n[i] <= 'Z' ? n[i] - 'A' + 'a' : n[i];
+	return names[c][0] ? names[c] : "?";
+}
 
 struct tx_site {
 	uint64_t rip;
@@ -183,7 +194,7 @@ int report__print_tx_text(struct report *r, const char *trace, FILE *f)
 	fprintf(f, "Transactions in %s (RTME)\n\n", trace);
 	fprintf(f, "  %-5s %10s %10s %10s", "vcpu", "begun", "committed", "aborted");
 	for (c = 0; c < TX_CAUSES; c++)
-		fprintf(f, " %11s", cause_names[c]);
+		fprintf(f, " %11s", cause_name(c));
 	fprintf(f, "\n");
 	for (v = 0; v < t->nr_vcpus; v++) {
 		fprintf(f, "  %-5d %10" PRIu64 " %10" PRIu64 " %10" PRIu64, v, t->begins[v],
@@ -209,8 +220,7 @@ int report__print_tx_text(struct report *r, const char *trace, FILE *f)
 		fprintf(f, "  0x%016" PRIx64 " %8" PRIu64, t->sites[i].rip, t->sites[i].count);
 		for (c = 0; c < TX_CAUSES; c++)
 			if (t->sites[i].by_cause[c])
-				fprintf(f, "  %s %" PRIu64, cause_names[c],
-					t->sites[i].by_cause[c]);
+				fprintf(f, "  %s %" PRIu64, cause_name(c), t->sites[i].by_cause[c]);
 		fprintf(f, "\n");
 	}
 	return 0;
@@ -242,7 +252,7 @@ static struct json_object *json_causes(const uint64_t *by)
 	int c;
 
 	for (c = 0; c < TX_CAUSES; c++)
-		json_object_object_add(o, cause_names[c], json_object_new_uint64(by[c]));
+		json_object_object_add(o, cause_name(c), json_object_new_uint64(by[c]));
 	return o;
 }
 

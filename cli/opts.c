@@ -45,6 +45,7 @@ enum {
 	OPT_RTME_CAPACITY,
 	OPT_RTME_ABORT_RATE,
 	OPT_RTME_SEED,
+	OPT_RTME_IRQ_DEFER,
 	OPT_RTME_MEMREF,
 	OPT_CHECKPOINT_AT,
 	OPT_RESTORE,
@@ -83,6 +84,7 @@ static const struct option run_longopts[] = {
 	{ "rtme-capacity", required_argument, NULL, OPT_RTME_CAPACITY },
 	{ "rtme-abort-rate", required_argument, NULL, OPT_RTME_ABORT_RATE },
 	{ "rtme-seed", required_argument, NULL, OPT_RTME_SEED },
+	{ "rtme-irq-defer", required_argument, NULL, OPT_RTME_IRQ_DEFER },
 	{ "rtme-memref", no_argument, NULL, OPT_RTME_MEMREF },
 	{ "checkpoint-at", required_argument, NULL, OPT_CHECKPOINT_AT },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
@@ -116,7 +118,7 @@ void cli__run_usage(FILE *f)
 		"      --stats           print exit counts per reason and vCPU when the run ends\n"
 		"      --fixups LIST     host adaptation: auto (default: what the host self-test\n"
 		"                        finds), none, all, or a comma list of syscall, int-n,\n"
-		"                        emulate, step-ring3, step-rep (see 'vmscope caps',\n"
+		"                        emulate, step-ring3, step-ring0 (see 'vmscope caps',\n"
 		"                        docs/hosts.md)\n",
 		(unsigned)GPA_DEFAULT_LOAD);
 	fputs("      --trace DIR       trace every exit, the console and the VM's lifecycle to\n"
@@ -162,9 +164,13 @@ void cli__run_usage(FILE *f)
 		"      --rtme-abort-rate P ... abort this share of transactions at XBEGIN\n"
 		"                        (0 to 1; EAX = RETRY)\n"
 		"      --rtme-seed N     ... the seed of that choice\n"
+		"      --rtme-irq-defer N ... interrupts wait while a transaction has run fewer\n"
+		"                        than N instructions (default %d: about a CPU's\n"
+		"                        microsecond; 0: every interrupt aborts at once)\n"
 		"      --rtme-memref     ... and a memref event for every reference a\n"
 		"                        transaction makes (MIME's, while it is live)\n",
-		RTME_DEFAULT_DEPTH, RTME_DEFAULT_READ_LINES, RTME_DEFAULT_WRITE_LINES);
+		RTME_DEFAULT_DEPTH, RTME_DEFAULT_READ_LINES, RTME_DEFAULT_WRITE_LINES,
+		RTME_DEFAULT_IRQ_DEFER);
 	fputs("      --checkpoint-at SEC FILE  checkpoint the guest to FILE SEC seconds after\n"
 	      "                        the start, then let it run on (docs/checkpoint.md)\n"
 	      "      --restore FILE    continue the guest of checkpoint FILE instead of booting\n"
@@ -374,6 +380,19 @@ static int parse_one(int c, const char *arg, struct run_opts *o)
 		return parse_rate(arg, &o->rtme_opts.abort_rate);
 	case OPT_RTME_SEED:
 		return parse__u64(arg, "--rtme-seed", &o->rtme_opts.seed);
+	case OPT_RTME_IRQ_DEFER: {
+		char *end;
+		long n = strtol(arg, &end, 0);
+
+		if (end == arg || *end || n < 0 || n > 100000000)
+			return err__set(
+				EINVAL,
+				"--rtme-irq-defer '%s': give a number of instructions from 0 "
+				"(every interrupt aborts at once) to 100000000",
+				arg);
+		o->rtme_opts.irq_defer = n ? (int)n : -1;
+		return 0;
+	}
 	case OPT_RTME_MEMREF:
 		o->rtme_opts.memref = 1;
 		return 0;
@@ -468,9 +487,11 @@ static int check_run(const struct run_opts *o, int argc, char **argv)
 		return err__set(EINVAL, "--mime-cr3, --mime-program, --mime-window and --mime-ring "
 					"narrow --mime-range or --mime-symbol; give one of them "
 					"too");
-	if (!o->rtme && (o->rtme_opts.max_depth || o->rtme_opts.read_lines ||
-			 o->rtme_opts.abort_rate > 0 || o->rtme_opts.seed || o->rtme_opts.memref))
+	if (!o->rtme &&
+	    (o->rtme_opts.max_depth || o->rtme_opts.read_lines || o->rtme_opts.abort_rate > 0 ||
+	     o->rtme_opts.seed || o->rtme_opts.memref || o->rtme_opts.irq_defer))
 		return err__set(EINVAL, "--rtme-depth, --rtme-capacity, --rtme-abort-rate, "
+					"--rtme-irq-defer, "
 					"--rtme-seed and --rtme-memref set up --rtme; add --rtme");
 	if (o->rtme && o->mime_range)
 		return err__set(EINVAL, "--rtme and --mime-range both step the vCPUs and cannot "

@@ -403,8 +403,9 @@ static int tx_prepare(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 {
 	int i, k;
 
-	if (rtme__irq_pending(v))
-		return RTM_C_ASYNC; /* taken at the fallback, after the abort, as the SDM has it */
+	/* Held while the transaction is young (RTME_DEFAULT_IRQ_DEFER); then as the SDM has it. */
+	if (rv->insns >= (uint64_t)r->o.irq_defer && rtme__irq_pending(v))
+		return RTM_C_ASYNC; /* taken at the fallback, after the abort */
 	if (rv->unknown || tx_insn_aborts(v, r, rv))
 		return RTM_C_INSN;
 	for (i = 0; i < rv->nr_refs; i++)
@@ -484,11 +485,29 @@ static int current_cpl(struct vcpu *v)
 	return vcpu__get_sregs(v, &s) ? -1 : s.cs.dpl;
 }
 
+/* End the live transactions that have used up the time interrupts wait (lock held). */
+static void doom_old(struct rtme *r, int self)
+{
+	int i;
+
+	for (i = 0; i < r->vm->nr_vcpus; i++) {
+		struct rtme_vcpu *o = &r->vcpu[i];
+
+		if (i != self && o->role == RV_TX && !o->doomed &&
+		    o->insns >= (uint64_t)r->o.irq_defer) {
+			o->doomed = 1;
+			o->doom_cause = RTM_C_ORDERING;
+		}
+	}
+}
+
 /*
  * An interrupt the vCPU could take (or an event KVM already holds for it) while stepped: it is
  * taken with the vCPU running freely, as a frame pushed while stepped would carry the step's
- * TF into whatever task the handler switches to.  The handler's accesses are not seen, so the
- * live transactions end (ASYNC); no new one begins until this vCPU ran (r->irq_waiters).
+ * TF into whatever task the handler switches to.  The handler's accesses are not seen, so no
+ * transaction may be live while it runs: no new one begins (r->irq_waiters), and the live
+ * ones, other vCPUs', end on their own (an interrupt on another CPU aborts none on hardware)
+ * or, once older than the time interrupts wait (irq_defer), are ended by vmscope (ORDERING).
  * Called with the lock held; returns with it released and the vCPU native.
  */
 static void step_off_for_irq(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
@@ -497,9 +516,10 @@ static void step_off_for_irq(struct vcpu *v, struct rtme *r, struct rtme_vcpu *r
 	if (!rv->irq_out)
 		r->irq_waiters++;
 	rv->irq_out = 1;
-	doom_all_for(r, v->id, RTM_C_ASYNC);
-	while (r->live && !__atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST))
+	while (r->live && !__atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST)) {
+		doom_old(r, v->id);
 		tick_wait(r, QUIET_TICK_MS);
+	}
 	rtme__set_role(v, rv, RV_NATIVE);
 	pthread_mutex_unlock(&r->lock);
 	step__stop(v);
@@ -709,7 +729,7 @@ void rtme__after(struct vcpu *v, void *opaque)
 		 * what else ran was not checked, so no transaction can trust it.
 		 */
 		r->stats.ran_on++;
-		doom_all_for(r, -1, RTM_C_ASYNC);
+		doom_all_for(r, -1, RTM_C_ORDERING);
 	}
 	rv->holding = 0;
 	__atomic_store_n(&r->holder, -1, __ATOMIC_SEQ_CST);

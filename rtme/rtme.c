@@ -529,6 +529,9 @@ int rtme__setup(struct vm *vm, const struct rtme_opts *o)
 	r->o.max_depth = o->max_depth ? o->max_depth : RTME_DEFAULT_DEPTH;
 	r->o.read_lines = o->read_lines ? o->read_lines : RTME_DEFAULT_READ_LINES;
 	r->o.write_lines = o->write_lines ? o->write_lines : RTME_DEFAULT_WRITE_LINES;
+	r->o.irq_defer = o->irq_defer > 0   ? o->irq_defer
+			 : o->irq_defer < 0 ? 0
+					    : RTME_DEFAULT_IRQ_DEFER;
 	r->rng = o->seed ? o->seed : 0x9e3779b97f4a7c15ull;
 	r->holder = -1;
 	pthread_mutex_init(&r->lock, NULL);

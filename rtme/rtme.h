@@ -33,6 +33,13 @@ enum rtm_cause {
 	RTM_C_EXCEPTION, /* a fault or trap, suppressed: 0 */
 	RTM_C_ASYNC, /* an interrupt, NMI, or the VMM's own exit: 0 */
 	RTM_C_INJECTED, /* the experiment's abort injection: RETRY */
+	/*
+	 * vmscope's own: another vCPU had to run where RTME could not see its accesses (an
+	 * interrupt it took after waiting for the transaction, a run that went past one
+	 * instruction), so the transaction could not be kept isolated: RETRY.  No CPU aborts for
+	 * this; it is counted apart so that no one takes it for an interrupt.
+	 */
+	RTM_C_ORDERING,
 	RTM_C_MAX
 };
 
@@ -163,7 +170,21 @@ struct rtme_opts {
 	double abort_rate; /* probability that a transaction is aborted at its XBEGIN (RETRY) */
 	uint64_t seed; /* of the abort injection */
 	int memref; /* memref events for every transactional reference */
+	/*
+	 * Interrupts wait while a transaction has run fewer instructions than this (its own, and
+	 * another vCPU's that must run unobserved to take one); 0: RTME_DEFAULT_IRQ_DEFER; -1:
+	 * none wait (every interrupt during a transaction aborts it at once).
+	 */
+	int irq_defer;
 };
+
+/*
+ * A step costs tens of microseconds where a CPU takes a nanosecond: a timer tick falls inside
+ * a transaction thousands of times more often than on hardware.  Interrupts are held while a
+ * transaction is younger than this many instructions (about a microsecond of a CPU's time),
+ * so that it is interrupted about as often as on hardware for the same code and timer.
+ */
+#define RTME_DEFAULT_IRQ_DEFER 1000
 
 struct rtme_stats {
 	uint64_t begins, commits, aborts[RTM_C_MAX];

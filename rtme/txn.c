@@ -10,7 +10,16 @@
 #include <string.h>
 
 #include "../lib/err.h"
+#include "../trace/trace.h"
 #include "rtme.h"
+
+/* The trace's enumeration (trace/enums.def) is this one: the same values. */
+_Static_assert((int)RTM_C_XABORT == (int)TRACE_RTM_XABORT &&
+		       (int)RTM_C_ASYNC == (int)TRACE_RTM_INTERRUPT &&
+		       (int)RTM_C_INJECTED == (int)TRACE_RTM_INJECTED &&
+		       (int)RTM_C_ORDERING == (int)TRACE_RTM_ORDERING &&
+		       (int)RTM_C_MAX == (int)TRACE_RTM_ORDERING + 1,
+	       "enum rtm_cause and trace/enums.def's rtm_cause differ");
 
 uint32_t rtm__status(enum rtm_cause c, uint8_t imm, int depth)
 {
@@ -33,6 +42,7 @@ uint32_t rtm__status(enum rtm_cause c, uint8_t imm, int depth)
 		s = RTM_ABORT_CAPACITY | RTM_ABORT_NESTED;
 		break;
 	case RTM_C_INJECTED:
+	case RTM_C_ORDERING:
 		s = RTM_ABORT_RETRY;
 		break;
 	default: /* instructions, exceptions, asynchronous events: no cause bit (SDM: CPUID) */
@@ -48,7 +58,7 @@ const char *rtm__cause_name(enum rtm_cause c)
 		[RTM_C_CAPACITY] = "capacity",	 [RTM_C_DEBUG] = "debug",
 		[RTM_C_NEST] = "nesting",	 [RTM_C_INSN] = "instruction",
 		[RTM_C_EXCEPTION] = "exception", [RTM_C_ASYNC] = "interrupt",
-		[RTM_C_INJECTED] = "injected",
+		[RTM_C_INJECTED] = "injected",	 [RTM_C_ORDERING] = "ordering",
 	};
 
 	return (unsigned int)c < RTM_C_MAX ? names[c] : "unknown";

@@ -40,6 +40,16 @@ const struct trace_enum_desc *const trace_enums[] = {
 #undef ENUM
 };
 
+const struct trace_enum_desc *trace_enum_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(trace_enums) / sizeof(trace_enums[0]); i++)
+		if (!strcmp(trace_enums[i]->name, name))
+			return trace_enums[i];
+	return NULL;
+}
+
 const int trace_nr_enums = sizeof(trace_enums) / sizeof(trace_enums[0]);
 
 /* Fields: offsets are filled in by a running sum below (offset 0 = not yet computed). */

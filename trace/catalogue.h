@@ -199,6 +199,9 @@ extern uint32_t trace_event_sizes[TRACE_SIZE_TABLE];
 /* A record that is a known event of the right size: its descriptor, else NULL. */
 const struct trace_event_desc *trace_event_check(const void *rec, size_t len);
 
+/* The enumeration of enums.def called name ("rtm_cause" ...), or NULL. */
+const struct trace_enum_desc *trace_enum_by_name(const char *name);
+
 /* Name of an enumeration value, or NULL. */
 const char *trace_enum_name(const struct trace_enum_desc *e, int64_t value);
 
