@@ -452,12 +452,13 @@ static int run_guest(struct vm *vm, const struct run_opts *o, const struct run_s
 		ret = run_gears_setup(vm, o);
 	if (!ret)
 		ret = run_load(vm, o, &li);
-	if (!ret && o->mime_range)
-		ret = run_mime_setup(vm, o); /* after the load: --mime-program needs the kernel */
 	if (!ret && o->rtme)
 		ret = run_rtme_setup(vm, o, &li);
 	if (!ret)
 		ret = run_boot(vm, o, &li);
+	/* After the boot: the step engine arms single-step at the vCPUs' first RIP. */
+	if (!ret && o->mime_range)
+		ret = run_mime_setup(vm, o);
 	return ret ?: ckpt__setup(vm, &info);
 }
 
