@@ -95,6 +95,51 @@ static int test_tsx(void)
 	return check_report(dir, commits, conflicts);
 }
 
+/*
+ * The causes vmscope counts are the ones the guest saw: tsx counts its aborts by the bits of
+ * EAX, and each cause has its bits (docs/rtme.md).  Only the probe transaction tsx runs before
+ * its workers is vmscope's alone (at most one abort more).
+ */
+static int check_causes(const char *out)
+{
+	static const char *const v_names[] = { "xabort",   "conflict",	  "capacity",  "debug",
+					       "nesting",  "instruction", "exception", "interrupt",
+					       "injected", "ordering" };
+	static const char *const g_names[] = { "explicit", "retry",  "conflict", "capacity",
+					       "debug",	   "nested", "other" };
+	long long v[10], g[7], want[7];
+	const char *vs = strstr(out, "vmscope: RTME: "), *gs = strstr(out, "aborts: explicit");
+	char key[32];
+	int i, extra = 0;
+
+	TEST_ASSERT(vs && gs, "no abort counts:\n%s", out);
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "%s%s ", i ? ", " : "(", v_names[i]);
+		v[i] = after(vs, key);
+		TEST_ASSERT(v[i] >= 0, "no %s count in vmscope's summary:\n%s", v_names[i], vs);
+	}
+	for (i = 0; i < 7; i++) {
+		snprintf(key, sizeof(key), "%s%s ", i ? " " : "aborts: ", g_names[i]);
+		g[i] = after(gs, key);
+		TEST_ASSERT(g[i] >= 0, "no %s count in tsx's line:\n%s", g_names[i], gs);
+	}
+	want[0] = v[0]; /* EXPLICIT: xabort */
+	want[1] = v[1] + v[8] + v[9]; /* RETRY: conflict, injected, ordering */
+	want[2] = v[1]; /* CONFLICT */
+	want[3] = v[2] + v[4]; /* CAPACITY: capacity, nesting */
+	want[4] = v[3]; /* DEBUG */
+	want[5] = v[4]; /* NESTED */
+	want[6] = v[5] + v[6] + v[7]; /* none: instruction, exception, interrupt */
+	for (i = 0; i < 7; i++) {
+		TEST_ASSERT(g[i] <= want[i] && want[i] - g[i] <= 1,
+			    "tsx saw %lld aborts '%s', vmscope's causes give %lld:\n%s\n%s", g[i],
+			    g_names[i], want[i], vs, gs);
+		extra += want[i] > g[i] && i != 1 && i != 5;
+	}
+	TEST_ASSERT(extra <= 1, "more than the probe's abort apart:\n%s\n%s", vs, gs);
+	return 0;
+}
+
 /* 4 processes on 2 vCPUs, 100 Hz: preempted while other vCPUs transact, resumed anywhere. */
 static int test_preempted(void)
 {
@@ -113,6 +158,8 @@ static int test_preempted(void)
 		    "exit %d:\n%s", st, out);
 	TEST_ASSERT(strstr(out, "RTM with a lock fallback") && strstr(out, "vmscope: RTME: "),
 		    "tsx did not take the RTM path:\n%s", out);
+	if (check_causes(out))
+		return -1;
 	free(out);
 	return 0;
 }
