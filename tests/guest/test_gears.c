@@ -528,6 +528,19 @@ static int test_select_midrun(void)
 	return 0;
 }
 
+/* Flat code for inject: mov %cr3, %rax; ret.  Its path in path[]. */
+static int write_get_cr3(char *path, size_t size)
+{
+	static const uint8_t get_cr3[] = { 0x0f, 0x20, 0xd8, 0xc3 };
+	FILE *f;
+
+	snprintf(path, size, "%s/get_cr3.bin", cli_tmp);
+	f = fopen(path, "w");
+	TEST_ASSERT(f && fwrite(get_cr3, sizeof(get_cr3), 1, f) == 1 && !fclose(f),
+		    "cannot write %s", path);
+	return 0;
+}
+
 /*
  * Code injected into a process chosen by its program's name runs in that process's address
  * space: it returns CR3, which must be the address space the reply names; an unknown name is
@@ -535,7 +548,6 @@ static int test_select_midrun(void)
  */
 static int test_inject_program(void)
 {
-	static const uint8_t get_cr3[] = { 0x0f, 0x20, 0xd8, 0xc3 }; /* mov %cr3, %rax; ret */
 	const char *extra[] = { "--guest-cmd", "spin 30", NULL };
 	char path[PATH_MAX], req[PATH_MAX + 64];
 	struct json_object *j;
@@ -543,13 +555,8 @@ static int test_inject_program(void)
 	double end = cli_now() + 60;
 	struct vmm m;
 	int ok, status;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/get_cr3.bin", cli_tmp);
-	f = fopen(path, "w");
-	TEST_ASSERT(f && fwrite(get_cr3, sizeof(get_cr3), 1, f) == 1 && !fclose(f),
-		    "cannot write %s", path);
-	if (vmm_spawn(&m, NULL, 0, 1, extra))
+	if (write_get_cr3(path, sizeof(path)) || vmm_spawn(&m, NULL, 0, 1, extra))
 		return -1;
 	snprintf(req, sizeof(req), "inject %s --program spin", path);
 	for (ok = 0; !ok && cli_now() < end;) {
@@ -589,20 +596,14 @@ static int test_inject_program(void)
  */
 static int test_inject_goes_on(void)
 {
-	static const uint8_t get_cr3[] = { 0x0f, 0x20, 0xd8, 0xc3 }; /* mov %cr3, %rax; ret */
 	const char *extra[] = { "--guest-cmd", "ticks 15 100; ticks 100000 100", NULL };
 	char path[PATH_MAX], req[PATH_MAX + 64], *out = NULL;
 	struct json_object *j;
 	int i, ok, done = 0, status;
 	double end;
 	struct vmm m;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/get_cr3.bin", cli_tmp);
-	f = fopen(path, "w");
-	TEST_ASSERT(f && fwrite(get_cr3, sizeof(get_cr3), 1, f) == 1 && !fclose(f),
-		    "cannot write %s", path);
-	if (vmm_spawn(&m, NULL, 0, 1, extra))
+	if (write_get_cr3(path, sizeof(path)) || vmm_spawn(&m, NULL, 0, 1, extra))
 		return -1;
 	{
 		const char *top[] = { "vmscope", "top", "--once", m.pid_s, NULL };

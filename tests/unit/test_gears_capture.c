@@ -35,13 +35,14 @@
 #include "paging.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "fab.h"
 
 #define MSR_LSTAR 0xc0000082
 #define MSR_STAR 0xc0000081
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define RFLAGS_RF (1ull << 16)
 
-#define CR3 0x1000ull /* PML4; PDPT 0x2000 and PD 0x3000 map the first 2 MiB (user) */
+#define CR3 FAB_CR3 /* the first 2 MiB mapped for user mode (fab.h) */
 #define KPDPT 0x4000ull /* the kernel half's PDPT (PML4 entry 511), otherwise empty */
 #define LSTAR 0xffffffff81000000ull
 #define PF_HANDLER 0xffffffff81000800ull
@@ -110,49 +111,14 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	return __real_ioctl(fd, req, arg);
 }
 
-struct fab {
-	struct vm vm;
-	struct vcpu v;
-	uint8_t run[8192] __attribute__((aligned(4096)));
-};
-
-static void put64(struct fab *f, uint64_t gpa, uint64_t val)
-{
-	assert_int_equal(mem__write(&f->vm.mem, gpa, &val, 8), 0);
-}
-
-static uint64_t get64(struct fab *f, uint64_t gpa)
-{
-	uint64_t val = 0;
-
-	assert_int_equal(mem__read(&f->vm.mem, gpa, &val, 8), 0);
-	return val;
-}
-
 /* A VM of one vCPU stopped at exits the test writes; 8 MiB of RAM with the tables above. */
-static struct fab *fab_new(void)
+static struct fab *gears_fab(void)
 {
-	struct fab *f = aligned_alloc(4096, sizeof(*f));
+	struct fab *f = fab_new(8 << 20, PTE_P | PTE_W | PTE_U);
 	static const uint8_t syscall_insn[2] = { 0x0f, 0x05 };
 
-	memset(f, 0, sizeof(*f));
-	assert_int_equal(mem__init(&f->vm.mem, 8 << 20), 0);
-	hooks__init(&f->vm.hooks);
-	pthread_mutex_init(&f->vm.lock, NULL);
-	pthread_cond_init(&f->vm.cond, NULL);
-	f->vm.fd = f->vm.kvm.fd = -1;
 	f->vm.has_user_msr = 1;
-	f->vm.nr_vcpus = 1;
-	f->vm.vcpus = &f->v;
-	f->v.vm = &f->vm;
-	f->v.fd = -1;
-	f->v.run = (struct kvm_run *)f->run;
-	f->v.sync_regs = f->v.sync_valid = 1;
-	f->v.run->s.regs.sregs.cr3 = CR3;
-	put64(f, CR3, 0x2000 | PTE_P | PTE_W | PTE_U);
-	put64(f, CR3 + 511 * 8, KPDPT | PTE_P | PTE_W);
-	put64(f, 0x2000, 0x3000 | PTE_P | PTE_W | PTE_U);
-	put64(f, 0x3000, PTE_P | PTE_W | PTE_U | PTE_PS);
+	fab_put64(f, CR3 + 511 * 8, KPDPT | PTE_P | PTE_W);
 	assert_int_equal(mem__write(&f->vm.mem, USER_RIP - 2, syscall_insn, 2), 0);
 	fake_lstar = fake_kernel_gs = 0;
 	memset(&fake_dbg, 0, sizeof(fake_dbg));
@@ -168,28 +134,18 @@ static void fab_free(struct fab *f)
 	free(f);
 }
 
-static struct kvm_regs *regs(struct fab *f)
-{
-	return &f->v.run->s.regs.regs;
-}
-
-static struct kvm_sregs *sregs(struct fab *f)
-{
-	return &f->v.run->s.regs.sregs;
-}
-
 /* The user state of a call: number, first argument, return address, stack. */
 static void user_call(struct fab *f, uint64_t nr)
 {
-	memset(regs(f), 0, sizeof(*regs(f)));
-	regs(f)->rax = nr;
-	regs(f)->rdi = (uint64_t)-100;
-	regs(f)->rsi = 0x6000;
-	regs(f)->rcx = USER_RIP;
-	regs(f)->r11 = 0x246;
-	regs(f)->rsp = USER_RSP;
-	sregs(f)->cr3 = CR3;
-	sregs(f)->efer = 0; /* the host fixup's IDT watch reads nothing */
+	memset(fab_regs(f), 0, sizeof(*fab_regs(f)));
+	fab_regs(f)->rax = nr;
+	fab_regs(f)->rdi = (uint64_t)-100;
+	fab_regs(f)->rsi = 0x6000;
+	fab_regs(f)->rcx = USER_RIP;
+	fab_regs(f)->r11 = 0x246;
+	fab_regs(f)->rsp = USER_RSP;
+	fab_sregs(f)->cr3 = CR3;
+	fab_sregs(f)->efer = 0; /* the host fixup's IDT watch reads nothing */
 }
 
 /*
@@ -203,10 +159,10 @@ static int pvm_syscall(struct fab *f, uint64_t nr)
 
 	user_call(f, nr);
 	assert_int_equal(mem__write(&f->vm.mem, KSTACK, frame, sizeof(frame)), 0);
-	regs(f)->rip = PF_HANDLER;
-	regs(f)->rsp = KSTACK;
-	regs(f)->rflags = 0x2;
-	sregs(f)->cr2 = LSTAR;
+	fab_regs(f)->rip = PF_HANDLER;
+	fab_regs(f)->rsp = KSTACK;
+	fab_regs(f)->rflags = 0x2;
+	fab_sregs(f)->cr2 = LSTAR;
 	f->v.run->exit_reason = KVM_EXIT_DEBUG;
 	f->v.run->debug.arch.exception = 1;
 	f->v.run->debug.arch.dr6 = 1 << HOSTFIX_DR_PF;
@@ -217,9 +173,9 @@ static int pvm_syscall(struct fab *f, uint64_t nr)
 /* The trampoline's doorbell write at the return: RAX is the call's result. */
 static int doorbell(struct fab *f, uint64_t ret)
 {
-	regs(f)->rax = ret;
-	regs(f)->rsp = USER_RSP;
-	regs(f)->rip = 0xff8000000000ull + GEARS_USER_TRAMP;
+	fab_regs(f)->rax = ret;
+	fab_regs(f)->rsp = USER_RSP;
+	fab_regs(f)->rip = 0xff8000000000ull + GEARS_USER_TRAMP;
 	f->v.run->exit_reason = KVM_EXIT_MMIO;
 	f->v.run->mmio.phys_addr = GPA_GEARS_DOORBELL;
 	f->v.run->mmio.len = 8;
@@ -255,7 +211,7 @@ static uint64_t tramp_va(struct fab *f)
 	int i;
 
 	for (i = 255; i > 0; i--)
-		if ((get64(f, CR3 + 8 * i) & PTE_ADDR_MASK) == GPA_GEARS + GEARS_OFF_UPDPT)
+		if ((fab_get64(f, CR3 + 8 * i) & PTE_ADDR_MASK) == GPA_GEARS + GEARS_OFF_UPDPT)
 			return (uint64_t)i << 39;
 	return 0;
 }
@@ -263,7 +219,7 @@ static uint64_t tramp_va(struct fab *f)
 static struct fab *pvm_fab(const char *sel, enum gears_mode mode)
 {
 	struct gears_opts o = { .syscalls = sel, .mode = mode };
-	struct fab *f = fab_new();
+	struct fab *f = gears_fab();
 	struct hf_vcpu *hf;
 
 	assert_int_equal(hostfix__install(&f->vm, HOSTFIX_SYSCALL), 0);
@@ -314,10 +270,10 @@ static void test_pvm_unselected_adds_nothing(void **state)
 	assert_string_equal(gears__mechanism(&f->vm), "filter (SYSCALL completion)");
 	assert_int_equal(pvm_syscall(f, NR_GETPID), EXIT_RESUME);
 	/* The fixup completed the SYSCALL: ring 0 at LSTAR, user stack, return address kept. */
-	assert_int_equal(regs(f)->rip, LSTAR);
-	assert_int_equal(regs(f)->rsp, USER_RSP);
-	assert_int_equal(regs(f)->rcx, USER_RIP);
-	assert_int_equal(sregs(f)->cs.selector, 0x10);
+	assert_int_equal(fab_regs(f)->rip, LSTAR);
+	assert_int_equal(fab_regs(f)->rsp, USER_RSP);
+	assert_int_equal(fab_regs(f)->rcx, USER_RIP);
+	assert_int_equal(fab_sregs(f)->cs.selector, 0x10);
 	assert_int_equal(f->v.stats.extra[EXIT_X_FIX_SYSCALL], 1);
 	gears__stats(&f->vm, &st);
 	assert_int_equal(st.completed, 1);
@@ -337,9 +293,10 @@ static void test_pvm_selected_call_and_return(void **state)
 	assert_int_equal(pvm_syscall(f, NR_OPENAT), EXIT_RESUME);
 	va = tramp_va(f);
 	assert_int_not_equal(va, 0);
-	assert_int_equal(regs(f)->rip, LSTAR);
-	assert_int_equal(regs(f)->rcx, va + GEARS_USER_TRAMP); /* SYSRET goes to the trampoline */
-	assert_int_equal(regs(f)->rdi, (uint64_t)-100); /* arguments untouched */
+	assert_int_equal(fab_regs(f)->rip, LSTAR);
+	assert_int_equal(fab_regs(f)->rcx,
+			 va + GEARS_USER_TRAMP); /* SYSRET goes to the trampoline */
+	assert_int_equal(fab_regs(f)->rdi, (uint64_t)-100); /* arguments untouched */
 	gears__stats(&f->vm, &st);
 	assert_int_equal(st.completed, 1);
 	assert_int_equal(st.entries, 1);
@@ -347,9 +304,9 @@ static void test_pvm_selected_call_and_return(void **state)
 	assert_int_equal(st.entry_exits, 0);
 
 	assert_int_equal(doorbell(f, 3), EXIT_RESUME);
-	assert_int_equal(regs(f)->rip, USER_RIP); /* back where the SYSCALL returns */
-	assert_int_equal(regs(f)->rcx, USER_RIP);
-	assert_int_equal(regs(f)->rax, 3);
+	assert_int_equal(fab_regs(f)->rip, USER_RIP); /* back where the SYSCALL returns */
+	assert_int_equal(fab_regs(f)->rcx, USER_RIP);
+	assert_int_equal(fab_regs(f)->rax, 3);
 	gears__stats(&f->vm, &st);
 	assert_int_equal(st.returns, 1);
 	assert_int_equal(st.pending, 0);
@@ -389,7 +346,7 @@ static void test_pvm_stray_doorbell(void **state)
 static struct fab *bp_fab(void)
 {
 	struct gears_opts o = { .syscalls = "openat", .mode = GEARS_TRAP };
-	struct fab *f = fab_new();
+	struct fab *f = gears_fab();
 
 	fake_bp_fires = 1;
 	assert_int_equal(gears__setup(&f->vm, &o), 0);
@@ -402,8 +359,8 @@ static struct fab *bp_fab(void)
 static int bp_hit(struct fab *f, uint64_t nr)
 {
 	user_call(f, nr);
-	regs(f)->rip = LSTAR;
-	regs(f)->rflags = 0x2;
+	fab_regs(f)->rip = LSTAR;
+	fab_regs(f)->rflags = 0x2;
 	f->v.run->exit_reason = KVM_EXIT_DEBUG;
 	f->v.run->debug.arch.exception = 1;
 	f->v.run->debug.arch.dr6 = 1 << VCPU_DR_STANDING;
@@ -436,18 +393,18 @@ static void test_breakpoint_each_call_once(void **state)
 
 	(void)state;
 	assert_int_equal(bp_hit(f, NR_GETPID), EXIT_RESUME);
-	assert_true(regs(f)->rflags & RFLAGS_RF); /* the entry runs on without stopping again */
-	assert_int_equal(regs(f)->rip, LSTAR);
-	assert_int_equal(regs(f)->rcx, USER_RIP);
+	assert_true(fab_regs(f)->rflags & RFLAGS_RF); /* the entry runs on without stopping again */
+	assert_int_equal(fab_regs(f)->rip, LSTAR);
+	assert_int_equal(fab_regs(f)->rcx, USER_RIP);
 	assert_int_equal(bp_hit(f, NR_OPENAT), EXIT_RESUME);
-	assert_int_equal(regs(f)->rcx, tramp_va(f) + GEARS_USER_TRAMP);
+	assert_int_equal(fab_regs(f)->rcx, tramp_va(f) + GEARS_USER_TRAMP);
 	gears__stats(&f->vm, &st);
 	assert_int_equal(st.entry_exits, 2);
 	assert_int_equal(st.unselected_exits, 1);
 	assert_int_equal(st.entries, 1);
 	assert_int_equal(st.completed, 0);
 	assert_int_equal(doorbell(f, 5), EXIT_RESUME);
-	assert_int_equal(regs(f)->rip, USER_RIP);
+	assert_int_equal(fab_regs(f)->rip, USER_RIP);
 	fab_free(f);
 }
 
@@ -458,7 +415,7 @@ static void test_breakpoint_foreign_exit(void **state)
 
 	(void)state;
 	user_call(f, NR_OPENAT);
-	regs(f)->rip = 0x400000;
+	fab_regs(f)->rip = 0x400000;
 	f->v.run->exit_reason = KVM_EXIT_DEBUG;
 	f->v.run->debug.arch.exception = 1;
 	f->v.run->debug.arch.dr6 = 1; /* slot 0: the step engine's */
@@ -481,7 +438,7 @@ static uint64_t stub_orig(struct fab *f)
 static void test_stub_hides_itself(void **state)
 {
 	struct gears_opts o = { .syscalls = "openat", .mode = GEARS_TRAP };
-	struct fab *f = fab_new();
+	struct fab *f = gears_fab();
 	uint64_t stub;
 
 	(void)state;
@@ -502,7 +459,7 @@ static void test_stub_hides_itself(void **state)
 	assert_int_equal(rdmsr(f, MSR_LSTAR), LSTAR + 0x40);
 	assert_int_equal(gears__remove(&f->vm), 0);
 	assert_int_equal(fake_lstar, LSTAR + 0x40); /* the guest's own, as it last wrote it */
-	assert_int_equal(get64(f, KPDPT + 8 * 511), 0); /* the stub's mapping removed */
+	assert_int_equal(fab_get64(f, KPDPT + 8 * 511), 0); /* the stub's mapping removed */
 	fab_free(f);
 }
 
@@ -519,8 +476,8 @@ static void put_task(struct fab *f, int slot, uint32_t state, int32_t pid, uint6
 	strncpy(n, name, sizeof(n) - 1);
 	assert_int_equal(mem__write(&f->vm.mem, t + KPROF_TASK_STATE, &state, 4), 0);
 	assert_int_equal(mem__write(&f->vm.mem, t + KPROF_TASK_PID, &pid, 4), 0);
-	put64(f, t + KPROF_TASK_MM, pml4 ? mm : 0);
-	put64(f, mm + KPROF_MM_PML4, pml4);
+	fab_put64(f, t + KPROF_TASK_MM, pml4 ? mm : 0);
+	fab_put64(f, mm + KPROF_MM_PML4, pml4);
 	assert_int_equal(mem__write(&f->vm.mem, t + KPROF_TASK_NAME, n, sizeof(n)), 0);
 }
 
@@ -532,13 +489,13 @@ static void profiled(struct fab *f)
 	put_task(f, 2, 1, 3, 0x40000, "spin"); /* runnable */
 	put_task(f, 3, KPROF_T_ZOMBIE, 4, 0x60000, "files");
 	put_task(f, 4, 2, 5, 0, "idle"); /* a kernel task */
-	put64(f, CPU0 + KPROF_CPU_CURRENT, TASKS); /* init runs on this CPU */
+	fab_put64(f, CPU0 + KPROF_CPU_CURRENT, TASKS); /* init runs on this CPU */
 	fake_kernel_gs = CPU0; /* user mode: the kernel's GS base waits in KERNEL_GS_BASE */
 }
 
 static void test_profile_finds_programs(void **state)
 {
-	struct fab *f = fab_new();
+	struct fab *f = gears_fab();
 	uint64_t cr3 = 0;
 	int32_t pid = -1;
 
@@ -564,7 +521,7 @@ static void test_profile_finds_programs(void **state)
 
 static void test_profile_current_process(void **state)
 {
-	struct fab *f = fab_new();
+	struct fab *f = gears_fab();
 	int32_t pid = 0;
 
 	(void)state;
@@ -575,7 +532,7 @@ static void test_profile_current_process(void **state)
 	assert_int_equal(profile__current(&f->v, 0x30000, &pid), -ENOENT);
 	assert_int_equal(pid, -1);
 	/* current pointing inside a slot, or a per-CPU pointer to nowhere: unknown. */
-	put64(f, CPU0 + KPROF_CPU_CURRENT, TASKS + 8);
+	fab_put64(f, CPU0 + KPROF_CPU_CURRENT, TASKS + 8);
 	assert_int_equal(profile__current(&f->v, CR3, &pid), -ENOENT);
 	fake_kernel_gs = 0x7fff00000000ull;
 	assert_int_equal(profile__current(&f->v, CR3, &pid), -ENOENT);
@@ -585,23 +542,23 @@ static void test_profile_current_process(void **state)
 /* The running process by GS's base in the kernel, by KERNEL_GS_BASE in user mode. */
 static void test_profile_running_process(void **state)
 {
-	struct fab *f = fab_new();
+	struct fab *f = gears_fab();
 	char name[16];
 	int32_t pid = 0;
 
 	(void)state;
 	assert_int_equal(gears__current_process(&f->v, &pid, name, sizeof(name)), -ENOENT);
 	profiled(f);
-	sregs(f)->cr3 = CR3;
-	sregs(f)->gs.base = 0; /* user mode: the per-CPU area waits in KERNEL_GS_BASE */
+	fab_sregs(f)->cr3 = CR3;
+	fab_sregs(f)->gs.base = 0; /* user mode: the per-CPU area waits in KERNEL_GS_BASE */
 	assert_int_equal(gears__current_process(&f->v, &pid, name, sizeof(name)), 0);
 	assert_int_equal(pid, 1);
 	assert_string_equal(name, "init");
 	fake_kernel_gs = 0;
-	sregs(f)->gs.base = CPU0; /* in the kernel, after its swapgs */
+	fab_sregs(f)->gs.base = CPU0; /* in the kernel, after its swapgs */
 	assert_int_equal(gears__current_process(&f->v, &pid, name, sizeof(name)), 0);
 	assert_string_equal(name, "init");
-	sregs(f)->cr3 = 0x30000; /* another address space than the running task's */
+	fab_sregs(f)->cr3 = 0x30000; /* another address space than the running task's */
 	assert_int_equal(gears__current_process(&f->v, &pid, name, sizeof(name)), -ENOENT);
 	fab_free(f);
 }

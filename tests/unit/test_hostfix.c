@@ -20,29 +20,7 @@
 #include "step.h"
 #include "vcpu.h"
 #include "vm.h"
-
-struct fab {
-	struct vm vm;
-	struct vcpu v;
-	uint8_t run[8192] __attribute__((aligned(4096)));
-};
-
-static struct fab *fab_new(void)
-{
-	struct fab *f = aligned_alloc(4096, sizeof(*f)); /* kvm_run is page-aligned */
-
-	memset(f, 0, sizeof(*f));
-	hooks__init(&f->vm.hooks);
-	pthread_mutex_init(&f->vm.lock, NULL);
-	pthread_cond_init(&f->vm.cond, NULL);
-	f->vm.nr_vcpus = 1;
-	f->vm.vcpus = &f->v;
-	f->v.vm = &f->vm;
-	f->v.fd = -1;
-	f->v.run = (struct kvm_run *)f->run;
-	f->v.sync_regs = f->v.sync_valid = 1;
-	return f;
-}
+#include "fab.h"
 
 static void fab_free(struct fab *f)
 {
@@ -54,7 +32,7 @@ static void fab_free(struct fab *f)
 
 static void test_no_fixups_installs_nothing(void **state)
 {
-	struct fab *f = fab_new();
+	struct fab *f = fab_new(0, 0);
 
 	(void)state;
 	assert_int_equal(hostfix__install(&f->vm, 0), 0);
@@ -100,7 +78,7 @@ static void test_pvm_verdicts_choose_fixups(void **state)
 /* With no fixups, an unclaimed debug exit still stops the VM as the dispatcher decides. */
 static void test_debug_exit_without_fixups(void **state)
 {
-	struct fab *f = fab_new();
+	struct fab *f = fab_new(0, 0);
 
 	(void)state;
 	f->v.run->exit_reason = KVM_EXIT_DEBUG;
@@ -113,7 +91,7 @@ static void test_debug_exit_without_fixups(void **state)
 /* With fixups, a debug exit away from the watched handlers is not theirs. */
 static void test_foreign_debug_exit_not_claimed(void **state)
 {
-	struct fab *f = fab_new();
+	struct fab *f = fab_new(0, 0);
 
 	(void)state;
 	f->vm.has_user_msr = 0;
@@ -135,7 +113,7 @@ static void test_foreign_debug_exit_not_claimed(void **state)
 /* An emulation failure that is not int n passes the int-n fixup by. */
 static void test_emulation_not_int_n(void **state)
 {
-	struct fab *f = fab_new();
+	struct fab *f = fab_new(0, 0);
 	struct kvm_run *run;
 
 	(void)state;

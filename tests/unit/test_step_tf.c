@@ -29,9 +29,10 @@
 #include "step.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "fab.h"
 
 #define RFLAGS_TF (1ull << 8)
-#define CR3 0x1000ull /* PML4; PDPT 0x2000 and PD 0x3000 map the first 2 MiB */
+#define CR3 FAB_CR3
 #define IRETQ_RIP 0x5000ull
 #define KSTACK 0x8000ull /* the IRETQ frame */
 #define USER_RIP 0x6000ull
@@ -115,40 +116,12 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	return __real_ioctl(fd, req, arg);
 }
 
-struct fab {
-	struct vm vm;
-	struct vcpu v;
-	uint8_t run[8192] __attribute__((aligned(4096)));
-};
-
-static void put64(struct fab *f, uint64_t gpa, uint64_t val)
+static struct fab *tf_fab(void)
 {
-	assert_int_equal(mem__write(&f->vm.mem, gpa, &val, 8), 0);
-}
-
-static struct fab *fab_new(void)
-{
-	struct fab *f = aligned_alloc(4096, sizeof(*f));
-
-	memset(f, 0, sizeof(*f));
-	assert_int_equal(mem__init(&f->vm.mem, 8 << 20), 0);
-	hooks__init(&f->vm.hooks);
-	pthread_mutex_init(&f->vm.lock, NULL);
-	pthread_cond_init(&f->vm.cond, NULL);
-	f->vm.fd = f->vm.kvm.fd = -1;
-	f->vm.nr_vcpus = 1;
-	f->vm.vcpus = &f->v;
-	f->v.vm = &f->vm;
-	f->v.fd = -1;
-	f->v.run = (struct kvm_run *)f->run;
-	f->v.sync_regs = f->v.sync_valid = 1;
-	put64(f, CR3, 0x2000 | PTE_P | PTE_W | PTE_U);
-	put64(f, 0x2000, 0x3000 | PTE_P | PTE_W | PTE_U);
-	put64(f, 0x3000, PTE_P | PTE_W | PTE_U | PTE_PS);
 	memset(&kvm_regs, 0, sizeof(kvm_regs));
 	memset(&kvm_sregs, 0, sizeof(kvm_sregs));
 	memset(&kvm_dbg, 0, sizeof(kvm_dbg));
-	return f;
+	return fab_new(8 << 20, PTE_P | PTE_W | PTE_U);
 }
 
 static void fab_free(struct fab *f)
@@ -183,10 +156,10 @@ static void at_iretq(struct fab *f)
 
 	assert_int_equal(mem__write(&f->vm.mem, IRETQ_RIP, iretq, sizeof(iretq)), 0);
 	/* #DB: a present 64-bit interrupt gate, kernel code selector, to DB_HANDLER. */
-	put64(f, IDT + 16,
-	      (DB_HANDLER & 0xffff) | 0x10ull << 16 | 0x8eull << 40 |
-		      ((DB_HANDLER >> 16) & 0xffff) << 48);
-	put64(f, IDT + 24, DB_HANDLER >> 32);
+	fab_put64(f, IDT + 16,
+		  (DB_HANDLER & 0xffff) | 0x10ull << 16 | 0x8eull << 40 |
+			  ((DB_HANDLER >> 16) & 0xffff) << 48);
+	fab_put64(f, IDT + 24, DB_HANDLER >> 32);
 	assert_int_equal(mem__write(&f->vm.mem, KSTACK, frame, sizeof(frame)), 0);
 	memset(r, 0, sizeof(*r));
 	r->rip = IRETQ_RIP;
@@ -223,7 +196,7 @@ static int on_step(struct vcpu *v, void *opaque, const struct step_info *si)
 
 static void test_iretq_into_ring3_keeps_tf(void **state)
 {
-	struct fab *f = fab_new();
+	struct fab *f = tf_fab();
 	struct steps st = { 0 };
 
 	(void)state;
