@@ -72,9 +72,10 @@ const char *ckpt__unsupported(const struct vm *vm);
 /* An image of the state alone (migration: the memory came another way).  0 or -errno. */
 int ckpt__open_state(const char *path, struct ckpt_image **out);
 
-/* The run's description (ckpt__setup), kept at vm->ckpt. */
+/* The run's description (ckpt__setup), a feature of the VM: ckpt__ctx(), NULL if none. */
 struct ckpt_ctx {
 	char *guest, *guest_cmd, *trace_dir;
 };
+const struct ckpt_ctx *ckpt__ctx(const struct vm *vm);
 
 #endif

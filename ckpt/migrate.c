@@ -264,7 +264,7 @@ static int send_dirty(struct mig *m)
 
 static int send_hello(struct mig *m)
 {
-	const struct ckpt_ctx *c = m->vm->ckpt;
+	const struct ckpt_ctx *c = ckpt__ctx(m->vm);
 	struct mig_hello h;
 
 	memset(&h, 0, sizeof(h));

@@ -36,6 +36,27 @@ static char *dup_or_null(const char *s, int *fail)
 	return d;
 }
 
+static void ckpt_ctx_free(struct vm *vm, void *priv)
+{
+	struct ckpt_ctx *c = priv;
+
+	(void)vm;
+	free(c->guest);
+	free(c->guest_cmd);
+	free(c->trace_dir);
+	free(c);
+}
+
+static const struct vm_feature_ops ckpt_feature = {
+	.name = "ckpt",
+	.free = ckpt_ctx_free,
+};
+
+const struct ckpt_ctx *ckpt__ctx(const struct vm *vm)
+{
+	return vm__feature_priv(vm, &ckpt_feature);
+}
+
 int ckpt__setup(struct vm *vm, const struct ckpt_run_info *info)
 {
 	struct ckpt_ctx *c = calloc(1, sizeof(*c));
@@ -46,25 +67,19 @@ int ckpt__setup(struct vm *vm, const struct ckpt_run_info *info)
 	c->guest = dup_or_null(info->guest, &fail);
 	c->guest_cmd = dup_or_null(info->guest_cmd, &fail);
 	c->trace_dir = dup_or_null(info->trace_dir, &fail);
-	vm->ckpt = c;
 	if (fail) {
-		ckpt__free(vm);
+		ckpt_ctx_free(vm, c);
 		return err__set(ENOMEM, "out of memory");
 	}
-	return 0;
+	fail = vm__feature_add(vm, &ckpt_feature, c);
+	if (fail)
+		ckpt_ctx_free(vm, c);
+	return fail;
 }
 
 void ckpt__free(struct vm *vm)
 {
-	struct ckpt_ctx *c = vm->ckpt;
-
-	if (!c)
-		return;
-	free(c->guest);
-	free(c->guest_cmd);
-	free(c->trace_dir);
-	free(c);
-	vm->ckpt = NULL;
+	vm__feature_del(vm, &ckpt_feature);
 }
 
 static uint64_t now_ns(void)
@@ -85,7 +100,7 @@ uint64_t ckpt__new_id(void)
 
 static int save_config(struct ckpt_writer *w, struct vm *vm, const struct ckpt_result *res)
 {
-	const struct ckpt_ctx *c = vm->ckpt;
+	const struct ckpt_ctx *c = ckpt__ctx(vm);
 	int ret = ckpt_w_begin(w, "config", 1, 0, CKPT_SF_REQUIRED, 8);
 
 	ret = ret ?: ckpt_w_rec_u64(w, CFG_MEM_SIZE, vm->mem.size);
@@ -162,7 +177,7 @@ static int save_devices(struct ckpt_writer *w, struct vm *vm)
 
 static int save_run(struct ckpt_writer *w, struct vm *vm)
 {
-	const struct ckpt_ctx *c = vm->ckpt;
+	const struct ckpt_ctx *c = ckpt__ctx(vm);
 	int ret = 0;
 
 	if (c && c->trace_dir) {
@@ -292,13 +307,7 @@ static int save(struct vm *vm, const char *path, int progress, struct ckpt_resul
 
 const char *ckpt__unsupported(const struct vm *vm)
 {
-	if (vm->rtme)
-		return "--rtme (transactions' logs and trap sites are not saved)";
-	if (vm->mime)
-		return "--mime-range (the step engine's state is not saved)";
-	if (vm->gears)
-		return "--syscalls or an injection (GEARS' breakpoints and captures are not saved)";
-	return NULL;
+	return vm__features_unsaved(vm);
 }
 
 int ckpt__checkpoint(struct vm *vm, const char *path, int stop, int progress,

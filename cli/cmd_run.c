@@ -172,69 +172,6 @@ static int run_rtme_setup(struct vm *vm, const struct run_opts *o, const struct 
 	return 0;
 }
 
-static void run_rtme_end(struct vm *vm)
-{
-	struct rtme_stats st;
-	uint64_t aborts = 0;
-	int c;
-
-	if (!vm->rtme)
-		return;
-	rtme__stats(vm, &st);
-	for (c = 0; c < RTM_C_MAX; c++)
-		aborts += st.aborts[c];
-	fprintf(stderr, "vmscope: RTME: %llu transactions, %llu committed, %llu aborted (",
-		(unsigned long long)st.begins, (unsigned long long)st.commits,
-		(unsigned long long)aborts);
-	for (c = 0; c < RTM_C_MAX; c++)
-		fprintf(stderr, "%s%s %llu", c ? ", " : "", rtm__cause_name(c),
-			(unsigned long long)st.aborts[c]);
-	fprintf(stderr,
-		"); %llu transactional instructions, %llu instructions of other vCPUs checked "
-		"(%llu with references not known), %llu ordered runs that went past one "
-		"instruction, %llu commits refused for a read gone stale, %llu interrupts taken "
-		"unstepped, %llu kicks with an int3's #BP on its way\n",
-		(unsigned long long)st.insns, (unsigned long long)st.observed,
-		(unsigned long long)st.unknown, (unsigned long long)st.ran_on,
-		(unsigned long long)st.stale, (unsigned long long)st.irq_out,
-		(unsigned long long)st.bp_in_flight);
-	rtme__free(vm);
-}
-
-static void run_mime_end(struct vm *vm)
-{
-	struct mime_stats st;
-
-	if (!vm->mime)
-		return;
-	mime__stats(vm, &st);
-	fprintf(stderr,
-		"vmscope: MIME: %llu instructions in the range, %llu references, %llu "
-		"instructions not followed (memref_skip), %llu left for an interrupt or "
-		"exception before they ran, %llu run again after a fault the guest handled, %llu "
-		"entries out of scope (address space, program, window)\n",
-		(unsigned long long)st.insns, (unsigned long long)st.refs,
-		(unsigned long long)st.skipped, (unsigned long long)st.interrupted,
-		(unsigned long long)st.retried, (unsigned long long)st.out_of_scope);
-	mime__free(vm);
-}
-
-static void run_gears_end(struct vm *vm)
-{
-	struct gears_stats st;
-
-	gears__stats(vm, &st);
-	fprintf(stderr,
-		"vmscope: system calls: %llu captured, %llu returns, %llu exits at the entry "
-		"(%llu for calls not selected), %llu seen at the host's SYSCALL completion, "
-		"%llu returns not followed (fork, execve, exit ...), %llu not followed for want "
-		"of room, %llu still in the guest kernel\n",
-		(unsigned long long)st.entries, (unsigned long long)st.returns,
-		(unsigned long long)st.entry_exits, (unsigned long long)st.unselected_exits,
-		(unsigned long long)st.completed, (unsigned long long)st.untracked,
-		(unsigned long long)st.no_room, (unsigned long long)st.pending);
-}
-
 /* --checkpoint-at: write it and say so.  1 if it failed (the guest runs on). */
 static int run_checkpoint(struct vm *vm, const struct run_opts *o)
 {
@@ -531,10 +468,6 @@ static int run_vm(struct vm *vm, const struct run_opts *o, const struct run_src 
 		control__stop(ctl);
 		trace__free(trace);
 		probes__free(probes);
-		gears__free(vm);
-		mime__free(vm);
-		rtme__free(vm);
-		ckpt__free(vm);
 		return 1;
 	}
 	ret = run_wait(vm, o);
@@ -547,12 +480,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o, const struct run_src 
 	probes__free(probes);
 	if (o->stats)
 		run_print_stats(vm, stderr);
-	if (o->syscalls)
-		run_gears_end(vm);
-	gears__free(vm); /* also made by an injection when nothing was captured */
-	run_mime_end(vm);
-	run_rtme_end(vm);
-	ckpt__free(vm);
+	vm__features_summary(vm, stderr);
 	/* The report of the trace (vmscope report, cli/cmd_report.c) is printed here. */
 	return ret;
 }

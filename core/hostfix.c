@@ -82,7 +82,7 @@ static int hf_read(struct vcpu *v, uint64_t cr3, uint64_t gva, void *buf, size_t
 
 uint64_t hostfix__handler(struct vcpu *v, int vector)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	int i;
 
 	for (i = 0; hf && i < HF_NR_WATCH; i++)
@@ -107,7 +107,7 @@ static void hf_check_pass(struct vcpu *v, struct hf_vcpu *hf)
 /* Which breakpoints the fixups and the step engine want now, pushed to KVM if it changed. */
 int hostfix__sync_debug(struct vcpu *v)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	uint64_t dr[4] = { 0 };
 	uint32_t flags = 0;
 
@@ -136,7 +136,7 @@ int hostfix__sync_debug(struct vcpu *v)
 int hostfix__set_step_debug(struct vcpu *v, int db_bp, int singlestep, int blockirq,
 			    uint64_t extra_bp)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 
 	hf->want_db = db_bp;
 	hf->want_singlestep = singlestep;
@@ -159,7 +159,7 @@ static uint64_t hf_gate_target(struct vcpu *v, const struct kvm_sregs *s, int ve
 /* The breakpoints follow the handlers of the IDT the vCPU has now. */
 static void hf_follow_idt(struct vcpu *v, const struct kvm_sregs *s)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	int i, changed = 0;
 
 	for (i = 0; i < HF_NR_WATCH; i++) {
@@ -197,7 +197,7 @@ static int hf_observe(struct vcpu *v, void *opaque, struct kvm_run *run)
  */
 static int hf_loaded(struct vcpu *v, void *opaque, struct kvm_run *run)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	struct kvm_sregs s;
 
 	(void)opaque;
@@ -214,7 +214,7 @@ static int hf_loaded(struct vcpu *v, void *opaque, struct kvm_run *run)
 static int hf_pass(struct vcpu *v, int slot, const struct kvm_regs *r, const struct kvm_sregs *s)
 {
 	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	uint8_t insn[4];
 
 	exit__fixup(v, EXIT_X_FIX_PASS, r->rip, slot);
@@ -233,7 +233,7 @@ static int hf_pass(struct vcpu *v, int slot, const struct kvm_regs *r, const str
 
 static void hf_transition(struct vcpu *v, int kind)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 
 	if (hf->on_transition)
 		hf->on_transition(v, kind);
@@ -254,7 +254,7 @@ static int hf_msr_slot(uint32_t index)
 /* LSTAR, STAR, SFMASK: from the cache the filtered writes keep, else one KVM_GET_MSRS. */
 static int hf_get_msrs(struct vcpu *v, uint64_t *lstar, uint64_t *star, uint64_t *sfmask)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[3];
@@ -314,7 +314,7 @@ static int hf_is_syscall(struct vcpu *v, const struct kvm_regs *r, const struct 
 
 static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_sregs *s)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	uint64_t f[6], lstar, star, sfmask;
 	struct kvm_regs n = *r;
 	struct kvm_sregs ns = *s;
@@ -337,7 +337,7 @@ static int hf_on_pf(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 	vcpu__set_sregs(v, &ns);
 	vcpu__set_regs(v, &n);
 	exit__fixup(v, EXIT_X_FIX_SYSCALL, r->rcx - 2, r->rax);
-	hf_transition(v, HF_T_SYSCALL);
+	hf_transition(v, HOSTFIX_T_SYSCALL);
 	return 1;
 }
 
@@ -359,13 +359,13 @@ static int hf_on_ud(struct vcpu *v, const struct kvm_regs *r, const struct kvm_s
 		return ret;
 	}
 	exit__fixup(v, EXIT_X_FIX_INTN, f[0], op[1]);
-	hf_transition(v, HF_T_INTN);
+	hf_transition(v, HOSTFIX_T_INTN);
 	return 1;
 }
 
 static int hf_debug(struct vcpu *v, void *opaque, struct kvm_run *run)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
@@ -420,7 +420,7 @@ static int hf_emulation(struct vcpu *v, void *opaque, struct kvm_run *run)
 static int hf_syscall_msr(struct vcpu *v, void *opaque, uint32_t index, int is_write,
 			  uint64_t *data)
 {
-	struct hf_vcpu *hf = v->priv[HF_PRIV];
+	struct hf_vcpu *hf = hostfix__vcpu(v);
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
@@ -438,19 +438,59 @@ static int hf_syscall_msr(struct vcpu *v, void *opaque, uint32_t index, int is_w
 	return 0;
 }
 
-static int hf_alloc(struct vm *vm)
+static void hf_free(struct vm *vm, void *priv)
 {
 	int i;
 
-	for (i = 0; i < vm->nr_vcpus; i++) {
+	(void)priv;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		free(hostfix__vcpu(&vm->vcpus[i]));
+	vm->fixups = 0;
+}
+
+static const struct vm_feature_ops hf_feature = {
+	.name = "hostfix",
+	.free = hf_free,
+};
+
+struct hf_vcpu *hostfix__vcpu(struct vcpu *v)
+{
+	return vcpu__feature_priv(v, &hf_feature);
+}
+
+static int hf_alloc(struct vm *vm)
+{
+	int i, ret = vm__feature_add(vm, &hf_feature, NULL);
+
+	for (i = 0; !ret && i < vm->nr_vcpus; i++) {
 		struct hf_vcpu *hf = calloc(1, sizeof(*hf));
 
 		if (!hf)
 			return err__set(ENOMEM, "out of memory for host adaptation");
 		hf->passing = -1;
-		vm->vcpus[i].priv[HF_PRIV] = hf;
+		ret = vcpu__feature_set(&vm->vcpus[i], &hf_feature, hf);
 	}
-	return 0;
+	return ret;
+}
+
+void hostfix__repush(struct vcpu *v)
+{
+	struct hf_vcpu *hf = hostfix__vcpu(v);
+
+	if (hf)
+		hf->applied = 0;
+}
+
+void hostfix__on_transition(struct vm *vm, hostfix_transition_fn *fn)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct hf_vcpu *hf = hostfix__vcpu(&vm->vcpus[i]);
+
+		if (hf)
+			hf->on_transition = fn;
+	}
 }
 
 int hostfix__install(struct vm *vm, unsigned int fixups)
@@ -492,22 +532,12 @@ int hostfix__observe_syscalls(struct vm *vm, hostfix_syscall_fn *fn, void *opaqu
 	if (!(vm->fixups & HOSTFIX_SYSCALL))
 		return -EOPNOTSUPP;
 	for (i = 0; i < vm->nr_vcpus; i++) {
-		struct hf_vcpu *hf = vm->vcpus[i].priv[HF_PRIV];
+		struct hf_vcpu *hf = hostfix__vcpu(&vm->vcpus[i]);
 
 		hf->on_syscall = fn;
 		hf->on_syscall_opaque = opaque;
 	}
 	return 0;
-}
-
-void hostfix__free(struct vm *vm)
-{
-	int i;
-
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		free(vm->vcpus[i].priv[HF_PRIV]);
-		vm->vcpus[i].priv[HF_PRIV] = NULL;
-	}
 }
 
 int hostfix__setup(struct vm *vm, unsigned int fixups)

@@ -99,6 +99,21 @@ int hostfix__set_step_debug(struct vcpu *v, int db_bp, int singlestep, int block
 			    uint64_t extra_bp);
 uint64_t hostfix__handler(struct vcpu *v, int vector);
 
+/*
+ * KVM re-arms single-step only from KVM_SET_GUEST_DEBUG at the vCPU's RIP: after the step
+ * engine moved the vCPU, the debug state goes to KVM again at the next sync even if unchanged.
+ */
+void hostfix__repush(struct vcpu *v);
+
+/*
+ * The step engine's callback, on the vCPU's thread, after a fixup moved the vCPU into ring 0:
+ * kind is HOSTFIX_T_SYSCALL (the flags are in R11) or HOSTFIX_T_INTN (in the frame at RSP).
+ */
+#define HOSTFIX_T_SYSCALL 0
+#define HOSTFIX_T_INTN 1
+typedef void hostfix_transition_fn(struct vcpu *v, int kind);
+void hostfix__on_transition(struct vm *vm, hostfix_transition_fn *fn);
+
 /* A flat 64-bit code (code 1) or data segment for selector sel, its DPL from sel's RPL. */
 struct kvm_segment;
 void hostfix__flat_seg(struct kvm_segment *seg, uint16_t sel, int code);

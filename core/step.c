@@ -10,13 +10,12 @@
 #include "../lib/err.h"
 #include "exit.h"
 #include "hostfix.h"
-#include "hostfix_int.h"
+#include "step_int.h"
 #include "paging.h"
 #include "step.h"
 #include "vcpu.h"
 #include "vm.h"
 
-#define STEP_PRIV 1 /* index in vcpu->priv[] */
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_RF (1ull << 16)
 #define DR6_BS (1ull << 14)
@@ -42,9 +41,16 @@ struct step_vcpu {
 	unsigned int gen; /* bumped by step__start and step__break_at */
 };
 
+static void step__free_all(struct vm *vm, void *priv);
+
+static const struct vm_feature_ops step_feature = {
+	.name = "step",
+	.free = step__free_all,
+};
+
 static struct step_vcpu *step_of(struct vcpu *v)
 {
-	return v->priv[STEP_PRIV];
+	return vcpu__feature_priv(v, &step_feature);
 }
 
 static int step__ring3_by_db(struct vcpu *v, int cpl)
@@ -249,7 +255,7 @@ static int step__return_to_user(struct vcpu *v, struct step_info *si)
 static void step__repush(struct vcpu *v)
 {
 	if (v->vm->fixups)
-		((struct hf_vcpu *)v->priv[HF_PRIV])->applied = 0;
+		hostfix__repush(v);
 }
 
 /*
@@ -522,10 +528,10 @@ static void step__scrub_tf(struct vcpu *v, int kind)
 
 	if (vcpu__get_regs(v, &r) || vcpu__get_sregs(v, &s))
 		return;
-	if (kind == HF_T_SYSCALL && (r.r11 & RFLAGS_TF)) {
+	if (kind == HOSTFIX_T_SYSCALL && (r.r11 & RFLAGS_TF)) {
 		r.r11 &= ~RFLAGS_TF;
 		vcpu__set_regs(v, &r);
-	} else if (kind == HF_T_INTN &&
+	} else if (kind == HOSTFIX_T_INTN &&
 		   !paging__read_virt(&v->vm->mem, s.cr3, r.rsp + 16, &fl, sizeof(fl)) &&
 		   (fl & RFLAGS_TF)) {
 		fl &= ~RFLAGS_TF;
@@ -547,16 +553,18 @@ static void step__on_transition(struct vcpu *v, int kind)
 
 int step__install(struct vm *vm)
 {
-	int i;
+	int i, ret = vm__feature_add(vm, &step_feature, NULL);
 
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		vm->vcpus[i].priv[STEP_PRIV] = calloc(1, sizeof(struct step_vcpu));
-		if (!vm->vcpus[i].priv[STEP_PRIV])
+	for (i = 0; !ret && i < vm->nr_vcpus; i++) {
+		struct step_vcpu *st = calloc(1, sizeof(*st));
+
+		if (!st)
 			return err__set(ENOMEM, "out of memory for the step engine");
-		if (vm->vcpus[i].priv[HF_PRIV])
-			((struct hf_vcpu *)vm->vcpus[i].priv[HF_PRIV])->on_transition =
-				step__on_transition;
+		ret = vcpu__feature_set(&vm->vcpus[i], &step_feature, st);
 	}
+	if (ret)
+		return ret;
+	hostfix__on_transition(vm, step__on_transition);
 	return hooks__add_debug(&vm->hooks, "step", step__debug, NULL)
 		       ?: hooks__add_observer(&vm->hooks, "step", step__observe, NULL);
 }
@@ -625,12 +633,11 @@ int step__where(struct vcpu *v, uint64_t *rip, int *cpl)
 	return 0;
 }
 
-void step__free(struct vm *vm)
+static void step__free_all(struct vm *vm, void *priv)
 {
 	int i;
 
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		free(vm->vcpus[i].priv[STEP_PRIV]);
-		vm->vcpus[i].priv[STEP_PRIV] = NULL;
-	}
+	(void)priv;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		free(step_of(&vm->vcpus[i]));
 }

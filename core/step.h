@@ -60,7 +60,7 @@ int step__break_at(struct vcpu *v, uint64_t rip, int cpl, step_fn fn, void *opaq
  * Where v stands after the exit in v->run, as the engine will report it: for a ring-3 step
  * taken through the guest's #DB (emulating hosts), the RIP and ring in the #DB frame, which
  * the engine unwinds when it dispatches the exit; otherwise v's registers.  For hooks that
- * run before the dispatch (vm->run_hooks.after).  0 or -EIO.
+ * run before the dispatch (a feature's after_run, feature.h).  0 or -EIO.
  */
 int step__where(struct vcpu *v, uint64_t *rip, int *cpl);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One iteration of a REP string instruction per step where KVM would run them all (the
- * step-ring0 fixup, hostfix_int.h).  A CPU single-stepping REP MOVS/STOS/LODS/CMPS/SCAS/INS/OUTS
+ * step-ring0 fixup, step_int.h).  A CPU single-stepping REP MOVS/STOS/LODS/CMPS/SCAS/INS/OUTS
  * stops after each iteration, RIP still at the instruction until the count is done; KVM's
  * instruction emulator (guest ring 0 on emulating hosts) runs the whole count in one step.
  * Here the count register is set to 1 for the step, and after it the real count is put back,
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "hostfix.h"
-#include "hostfix_int.h"
+#include "step_int.h"
 #include "paging.h"
 #include "vcpu.h"
 #include "vm.h"

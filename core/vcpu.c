@@ -123,8 +123,7 @@ int vcpu__run_once(struct vcpu *v)
 
 	if (v->loaded_gen != v->state_gen)
 		vcpu__loaded(v);
-	if (v->vm->run_hooks.before)
-		v->vm->run_hooks.before(v, v->vm->run_hooks.opaque);
+	vm__features_before_run(v);
 	if (v->sync_regs)
 		run->kvm_valid_regs = VCPU_SYNC_MASK;
 	v->sync_valid = 0;
@@ -134,8 +133,7 @@ int vcpu__run_once(struct vcpu *v)
 	if (v->trace)
 		v->trace_t_exit = trace_clock__now();
 	if (ret < 0 && errno != EINTR) {
-		if (v->vm->run_hooks.after)
-			v->vm->run_hooks.after(v, v->vm->run_hooks.opaque);
+		vm__features_after_run(v);
 		vm__request_stop(v->vm, VM_STATUS_GUEST_FAILURE, 1, "vCPU %d: KVM_RUN failed: %s",
 				 v->id, strerror(errno));
 		return -errno;
@@ -144,8 +142,7 @@ int vcpu__run_once(struct vcpu *v)
 		run->exit_reason = KVM_EXIT_INTR;
 	run->kvm_dirty_regs = 0;
 	v->sync_valid = v->sync_regs;
-	if (v->vm->run_hooks.after)
-		v->vm->run_hooks.after(v, v->vm->run_hooks.opaque);
+	vm__features_after_run(v);
 	return exit__dispatch(v);
 }
 

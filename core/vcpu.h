@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "exit.h"
+#include "feature.h"
 
 struct vm;
 struct trace_ring;
@@ -49,7 +50,7 @@ struct vcpu {
 	struct trace_ring *trace; /* this vCPU's trace ring (trace/trace.h); NULL: tracing off */
 	uint64_t trace_t_entry; /* trace clock at KVM_RUN entry and return (tracing on) */
 	uint64_t trace_t_exit;
-	void *priv[4]; /* per-vCPU state of subsystems (host adaptation, tracing ...) */
+	void *feat_priv[VM_MAX_FEATURES]; /* each feature's own data (feature.h) */
 	uint64_t state_gen; /* bumped by vcpu__restore: caches of vCPU state are stale */
 	uint64_t loaded_gen; /* state_gen the "loaded" hooks were last told of */
 	int gone; /* its thread has ended (vm->lock) */

@@ -13,7 +13,6 @@
 #include "cpuid.h"
 #include "devices.h"
 #include "../lib/err.h"
-#include "hostfix_int.h"
 #include "../abi/layout.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -245,10 +244,7 @@ void vm__destroy(struct vm *vm)
 	int i;
 
 	vm__trace_stop(vm); /* a run that ended before its trace did */
-	if (vm->fixups)
-		hostfix__free(vm);
-	if (vm->vcpus)
-		step__free(vm);
+	vm__features_free(vm); /* in reverse order, before the vCPUs they keep data on go */
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__exit(&vm->vcpus[i]);
 	devices__exit(vm);

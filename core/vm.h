@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "feature.h"
 #include "hooks.h"
 #include "kvm.h"
 #include "mem.h"
@@ -67,10 +68,12 @@ struct vm {
 
 	struct vm_private_mem private_mem[VM_MAX_PRIVATE];
 	int nr_private;
-	void *gears; /* system-call capture and injection (gears/gears.h); NULL: none */
-	void *mime; /* memory-reference tracing (mime/mime.h); NULL: none */
-	void *rtme; /* RTM emulation (rtme/rtme.h); NULL: none */
-	void *ckpt; /* the run's description for checkpoints (ckpt/ckpt.h); NULL: none */
+	/* What joined the VM to adapt or observe it (feature.h), in the order they did. */
+	struct vm_feature {
+		const struct vm_feature_ops *ops;
+		void *priv;
+	} feat[VM_MAX_FEATURES];
+	int nr_feat;
 	uint32_t
 		features; /* CPUID_VMSCOPE_F_*: what vmscope emulates for the guest (abi/cpuid.h) */
 
@@ -83,16 +86,6 @@ struct vm {
 	/* Called in each vCPU thread before its first KVM_RUN (the kernel probes map tids). */
 	void (*on_vcpu_thread)(struct vcpu *v, void *opaque);
 	void *vcpu_thread_opaque;
-
-	/*
-	 * Called in each vCPU thread right before and after every KVM_RUN (RTME orders the
-	 * vCPUs' instructions while a transaction is live).
-	 */
-	struct vm_run_hooks {
-		void (*before)(struct vcpu *v, void *opaque);
-		void (*after)(struct vcpu *v, void *opaque);
-		void *opaque;
-	} run_hooks;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

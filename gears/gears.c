@@ -30,7 +30,11 @@ int gears__ensure(struct vm *vm, struct gears **out)
 	g->vm = vm;
 	g->opts.mode = GEARS_FILTER;
 	pthread_mutex_init(&g->lock, NULL);
-	vm->gears = g;
+	ret = vm__feature_add(vm, &gears_feature, g);
+	if (ret) {
+		free(g);
+		return ret;
+	}
 	g->guest_lstar = calloc(vm->nr_vcpus, sizeof(*g->guest_lstar));
 	ret = g->guest_lstar ? vm__add_private_mem(vm, GPA_GEARS, GPA_GEARS_SIZE, 0, &hva)
 			     : err__set(ENOMEM, "out of memory for GEARS");
@@ -191,14 +195,43 @@ void gears__stats(struct vm *vm, struct gears_stats *st)
 	pthread_mutex_unlock(&g->lock);
 }
 
-void gears__free(struct vm *vm)
+static void gears_free(struct vm *vm, void *priv)
 {
-	struct gears *g = gears_of(vm);
+	struct gears *g = priv;
 
-	if (!g)
-		return;
+	(void)vm;
 	pthread_mutex_destroy(&g->lock);
 	free(g->guest_lstar);
 	free(g);
-	vm->gears = NULL;
+}
+
+/* The run's last word on capture: its counters. */
+static void gears_summary(struct vm *vm, void *priv, FILE *f)
+{
+	struct gears_stats st;
+
+	if (!((struct gears *)priv)->capturing)
+		return;
+	gears__stats(vm, &st);
+	fprintf(f,
+		"vmscope: system calls: %llu captured, %llu returns, %llu exits at the entry "
+		"(%llu for calls not selected), %llu seen at the host's SYSCALL completion, "
+		"%llu returns not followed (fork, execve, exit ...), %llu not followed for want "
+		"of room, %llu still in the guest kernel\n",
+		(unsigned long long)st.entries, (unsigned long long)st.returns,
+		(unsigned long long)st.entry_exits, (unsigned long long)st.unselected_exits,
+		(unsigned long long)st.completed, (unsigned long long)st.untracked,
+		(unsigned long long)st.no_room, (unsigned long long)st.pending);
+}
+
+const struct vm_feature_ops gears_feature = {
+	.name = "gears",
+	.summary = gears_summary,
+	.unsaved = "--syscalls or an injection (GEARS' breakpoints and captures are not saved)",
+	.free = gears_free,
+};
+
+void gears__free(struct vm *vm)
+{
+	vm__feature_del(vm, &gears_feature);
 }

@@ -67,9 +67,11 @@ struct gears {
 	struct gears_stats stats;
 };
 
+extern const struct vm_feature_ops gears_feature;
+
 static inline struct gears *gears_of(struct vm *vm)
 {
-	return vm->gears;
+	return vm__feature_priv(vm, &gears_feature);
 }
 
 /* vm's GEARS state, made on first use: the region and the injected call's hooks. */

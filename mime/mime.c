@@ -328,6 +328,41 @@ static int enter_fn(struct vcpu *v, void *opaque, const struct step_info *si)
 	return 1;
 }
 
+/* The run's last word on MIME: its counters. */
+static void mime_summary(struct vm *vm, void *priv, FILE *f)
+{
+	struct mime_stats st;
+
+	(void)priv;
+	mime__stats(vm, &st);
+	fprintf(f,
+		"vmscope: MIME: %llu instructions in the range, %llu references, %llu "
+		"instructions not followed (memref_skip), %llu left for an interrupt or "
+		"exception before they ran, %llu run again after a fault the guest handled, %llu "
+		"entries out of scope (address space, program, window)\n",
+		(unsigned long long)st.insns, (unsigned long long)st.refs,
+		(unsigned long long)st.skipped, (unsigned long long)st.interrupted,
+		(unsigned long long)st.retried, (unsigned long long)st.out_of_scope);
+}
+
+static void mime_free(struct vm *vm, void *priv)
+{
+	struct mime *m = priv;
+
+	(void)vm;
+	mime__decoder_free(m->dec);
+	pthread_mutex_destroy(&m->lock);
+	free(m->vcpu);
+	free(m);
+}
+
+static const struct vm_feature_ops mime_feature = {
+	.name = "mime",
+	.summary = mime_summary,
+	.unsaved = "--mime-range (the step engine's state is not saved)",
+	.free = mime_free,
+};
+
 int mime__setup(struct vm *vm, const struct mime_opts *o)
 {
 	struct mime *m = calloc(1, sizeof(*m));
@@ -341,7 +376,11 @@ int mime__setup(struct vm *vm, const struct mime_opts *o)
 	m->opts.program = NULL;
 	m->t0 = trace_clock__now();
 	pthread_mutex_init(&m->lock, NULL);
-	vm->mime = m;
+	ret = vm__feature_add(vm, &mime_feature, m);
+	if (ret) {
+		mime_free(vm, m);
+		return err__wrap(ret, "--mime-range");
+	}
 	m->vcpu = calloc(vm->nr_vcpus, sizeof(*m->vcpu));
 	m->dec = m->vcpu ? mime__decoder_new() : NULL;
 	if (!m->vcpu || !m->dec)
@@ -357,7 +396,7 @@ int mime__setup(struct vm *vm, const struct mime_opts *o)
 
 void mime__stats(struct vm *vm, struct mime_stats *st)
 {
-	struct mime *m = vm->mime;
+	struct mime *m = vm__feature_priv(vm, &mime_feature);
 
 	memset(st, 0, sizeof(*st));
 	if (!m)
@@ -369,13 +408,5 @@ void mime__stats(struct vm *vm, struct mime_stats *st)
 
 void mime__free(struct vm *vm)
 {
-	struct mime *m = vm->mime;
-
-	if (!m)
-		return;
-	mime__decoder_free(m->dec);
-	pthread_mutex_destroy(&m->lock);
-	free(m->vcpu);
-	free(m);
-	vm->mime = NULL;
+	vm__feature_del(vm, &mime_feature);
 }

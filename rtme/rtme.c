@@ -40,6 +40,8 @@
 #define RFLAGS_IF (1ull << 9)
 #define MAX_DEFER 4 /* XBEGINs in a row left for an interrupt that did not come */
 
+static struct rtme *rtme_of(const struct vm *vm);
+
 int rtme__parse_capacity(const char *s, int *read_lines, int *write_lines)
 {
 	char *e1, *e2;
@@ -116,7 +118,7 @@ static int add_site(void *opaque, size_t off, const struct rtm_insn *in)
 
 int rtme__add_code(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t va)
 {
-	struct rtme *r = vm->rtme;
+	struct rtme *r = rtme_of(vm);
 	struct add_ctx c = { .r = r, .gpa = gpa, .va = va };
 	int ret;
 
@@ -199,7 +201,7 @@ int rtme__add_images(struct vm *vm, uint64_t gpa, uint64_t len)
 /* The instruction bytes at rip as the guest wrote them (a site's first byte restored). */
 static int fetch(struct vcpu *v, uint64_t cr3, uint64_t rip, uint8_t *bytes, int max)
 {
-	struct rtme *r = v->vm->rtme;
+	struct rtme *r = rtme_of(v->vm);
 	const struct rtme_site *s;
 	uint64_t gpa;
 	int len = max;
@@ -517,6 +519,72 @@ static int rtme_vcpus(struct rtme *r)
 	return 0;
 }
 
+static void rtme_free(struct vm *vm, void *priv)
+{
+	struct rtme *r = priv;
+	int i;
+
+	for (i = 0; r->vcpu && i < vm->nr_vcpus; i++) {
+		rtm__free(&r->vcpu[i].tx);
+		free(r->vcpu[i].saved);
+		free(r->vcpu[i].saved_addr);
+		free(r->vcpu[i].xsave);
+	}
+	free(r->vcpu);
+	free(r->sites);
+	mime__decoder_free(r->dec);
+	rtme__isa_free(r->isa);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
+
+/* The run's last word on RTME: transactions, aborts by cause, the ordering's counters. */
+static void rtme_summary(struct vm *vm, void *priv, FILE *f)
+{
+	struct rtme_stats st;
+	uint64_t aborts = 0;
+	int c;
+
+	(void)priv;
+	rtme__stats(vm, &st);
+	for (c = 0; c < RTM_C_MAX; c++)
+		aborts += st.aborts[c];
+	fprintf(f, "vmscope: RTME: %llu transactions, %llu committed, %llu aborted (",
+		(unsigned long long)st.begins, (unsigned long long)st.commits,
+		(unsigned long long)aborts);
+	for (c = 0; c < RTM_C_MAX; c++)
+		fprintf(f, "%s%s %llu", c ? ", " : "", rtm__cause_name(c),
+			(unsigned long long)st.aborts[c]);
+	fprintf(f,
+		"); %llu transactional instructions, %llu instructions of other vCPUs checked "
+		"(%llu with references not known), %llu ordered runs that went past one "
+		"instruction, %llu commits refused for a read gone stale, %llu interrupts taken "
+		"unstepped, %llu kicks with an int3's #BP on its way\n",
+		(unsigned long long)st.insns, (unsigned long long)st.observed,
+		(unsigned long long)st.unknown, (unsigned long long)st.ran_on,
+		(unsigned long long)st.stale, (unsigned long long)st.irq_out,
+		(unsigned long long)st.bp_in_flight);
+}
+
+/*
+ * Around every KVM_RUN: RTME orders the vCPUs' instructions while a transaction is live
+ * (order.c).
+ */
+static const struct vm_feature_ops rtme_feature = {
+	.name = "rtme",
+	.before_run = rtme__before,
+	.after_run = rtme__after,
+	.summary = rtme_summary,
+	.unsaved = "--rtme (transactions' logs and trap sites are not saved)",
+	.free = rtme_free,
+};
+
+static struct rtme *rtme_of(const struct vm *vm)
+{
+	return vm__feature_priv(vm, &rtme_feature);
+}
+
 int rtme__setup(struct vm *vm, const struct rtme_opts *o)
 {
 	struct rtme *r = calloc(1, sizeof(*r));
@@ -536,7 +604,11 @@ int rtme__setup(struct vm *vm, const struct rtme_opts *o)
 	r->holder = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
-	vm->rtme = r;
+	ret = vm__feature_add(vm, &rtme_feature, r);
+	if (ret) {
+		rtme_free(vm, r);
+		return err__wrap(ret, "--rtme");
+	}
 	r->isa = rtme__isa_new();
 	r->dec = r->isa ? mime__decoder_new() : NULL;
 	ret = r->dec ? rtme_vcpus(r) : -EOPNOTSUPP;
@@ -548,13 +620,12 @@ int rtme__setup(struct vm *vm, const struct rtme_opts *o)
 		rtme__free(vm);
 		return err__wrap(ret, "--rtme");
 	}
-	vm->run_hooks = (struct vm_run_hooks){ rtme__before, rtme__after, r };
 	return 0;
 }
 
 void rtme__stats(struct vm *vm, struct rtme_stats *st)
 {
-	struct rtme *r = vm->rtme;
+	struct rtme *r = rtme_of(vm);
 
 	memset(st, 0, sizeof(*st));
 	if (!r)
@@ -566,24 +637,5 @@ void rtme__stats(struct vm *vm, struct rtme_stats *st)
 
 void rtme__free(struct vm *vm)
 {
-	struct rtme *r = vm->rtme;
-	int i;
-
-	if (!r)
-		return;
-	vm->run_hooks = (struct vm_run_hooks){ 0 };
-	for (i = 0; r->vcpu && i < vm->nr_vcpus; i++) {
-		rtm__free(&r->vcpu[i].tx);
-		free(r->vcpu[i].saved);
-		free(r->vcpu[i].saved_addr);
-		free(r->vcpu[i].xsave);
-	}
-	free(r->vcpu);
-	free(r->sites);
-	mime__decoder_free(r->dec);
-	rtme__isa_free(r->isa);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
-	free(r);
-	vm->rtme = NULL;
+	vm__feature_del(vm, &rtme_feature);
 }

@@ -67,6 +67,17 @@ static inline struct fab *fab_new(size_t mem_bytes, uint64_t pte_flags)
 	return f;
 }
 
+/* The VM's features (their own free), its hooks, its RAM, and the fixture. */
+static inline void fab_free(struct fab *f)
+{
+	vm__features_free(&f->vm);
+	hooks__exit(&f->vm.hooks);
+	mem__exit(&f->vm.mem);
+	pthread_mutex_destroy(&f->vm.lock);
+	pthread_cond_destroy(&f->vm.cond);
+	free(f);
+}
+
 static inline struct kvm_regs *fab_regs(struct fab *f)
 {
 	return &f->v.run->s.regs.regs;

@@ -125,15 +125,6 @@ static struct fab *gears_fab(void)
 	return f;
 }
 
-static void fab_free(struct fab *f)
-{
-	gears__free(&f->vm);
-	hostfix__free(&f->vm);
-	hooks__exit(&f->vm.hooks);
-	mem__exit(&f->vm.mem);
-	free(f);
-}
-
 /* The user state of a call: number, first argument, return address, stack. */
 static void user_call(struct fab *f, uint64_t nr)
 {
@@ -223,7 +214,7 @@ static struct fab *pvm_fab(const char *sel, enum gears_mode mode)
 	struct hf_vcpu *hf;
 
 	assert_int_equal(hostfix__install(&f->vm, HOSTFIX_SYSCALL), 0);
-	hf = f->v.priv[HF_PRIV];
+	hf = hostfix__vcpu(&f->v);
 	hf->handler[HF_W_PF] = PF_HANDLER;
 	assert_int_equal(gears__setup(&f->vm, &o), 0);
 	/* The guest kernel's LSTAR write reaches the fixup's hook, not GEARS'. */
@@ -428,7 +419,7 @@ static void test_breakpoint_foreign_exit(void **state)
 /* Where vCPU 0's stub continues (its slot in the VMM's pages). */
 static uint64_t stub_orig(struct fab *f)
 {
-	struct gears *g = f->vm.gears;
+	struct gears *g = gears_of(&f->vm);
 	uint64_t v;
 
 	memcpy(&v, g->region + GEARS_OFF_STUB + GEARS_STUB_ORIG, 8);
@@ -573,7 +564,7 @@ static void test_pvm_call_has_pid(void **state)
 	(void)state;
 	profiled(f);
 	assert_int_equal(pvm_syscall(f, NR_OPENAT), EXIT_RESUME);
-	g = f->vm.gears;
+	g = gears_of(&f->vm);
 	for (i = 0; i < GEARS_MAX_PENDING; i++)
 		if (g->pending[i].used) {
 			assert_int_equal(g->pending[i].pid, 1);

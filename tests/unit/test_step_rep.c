@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "hostfix.h"
-#include "hostfix_int.h"
+#include "step_int.h"
 #include "mem.h"
 #include "paging.h"
 #include "vcpu.h"
@@ -51,12 +51,6 @@ static struct fab *rep_fab(const uint8_t *insn, size_t len, uint64_t n)
 	fab_regs(f)->rcx = n;
 	fab_regs(f)->rflags = 0x2;
 	return f;
-}
-
-static void fab_free(struct fab *f)
-{
-	mem__exit(&f->vm.mem);
-	free(f);
 }
 
 /* What KVM's emulator leaves after one iteration: the count 0, RIP still at the instruction. */

@@ -124,15 +124,6 @@ static struct fab *tf_fab(void)
 	return fab_new(8 << 20, PTE_P | PTE_W | PTE_U);
 }
 
-static void fab_free(struct fab *f)
-{
-	step__free(&f->vm);
-	hostfix__free(&f->vm);
-	hooks__exit(&f->vm.hooks);
-	mem__exit(&f->vm.mem);
-	free(f);
-}
-
 /* KVM_RUN's entry: registers dirty in the sync area are loaded (KVM_SET_REGS semantics). */
 static void fake_run_entry(struct fab *f)
 {
