@@ -243,7 +243,6 @@ void vm__destroy(struct vm *vm)
 {
 	int i;
 
-	vm__trace_stop(vm); /* a run that ended before its trace did */
 	vm__features_free(vm); /* in reverse order, before the vCPUs they keep data on go */
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__exit(&vm->vcpus[i]);

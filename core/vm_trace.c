@@ -28,6 +28,8 @@ static void vm_trace_tick(struct trace_session *s, int final, void *opaque)
 	}
 }
 
+static int vm_trace_detach(struct vm *vm);
+
 static void vm_trace_close_stats(struct vm *vm)
 {
 	int i;
@@ -51,6 +53,18 @@ static int vm_trace_open_stats(struct vm *vm)
 	return 0;
 }
 
+/* A run that ended before its trace did: the trace completes when the VM goes. */
+static void vm_trace_free(struct vm *vm, void *priv)
+{
+	(void)priv;
+	vm_trace_detach(vm);
+}
+
+static const struct vm_feature_ops trace_feature = {
+	.name = "trace",
+	.free = vm_trace_free,
+};
+
 int vm__trace_start(struct vm *vm, const struct trace_opts *o, struct trace_session **out)
 {
 	struct trace_opts to = *o;
@@ -60,11 +74,15 @@ int vm__trace_start(struct vm *vm, const struct trace_opts *o, struct trace_sess
 	to.nr_vcpus = vm->nr_vcpus;
 	to.tick = vm_trace_tick;
 	to.tick_opaque = vm;
+	ret = vm__feature_add(vm, &trace_feature, NULL);
+	if (ret)
+		return ret;
 	ret = vm_trace_open_stats(vm);
 	if (!ret)
 		ret = trace__start(&to, out);
 	if (ret) {
 		vm_trace_close_stats(vm);
+		vm__feature_del(vm, &trace_feature);
 		return ret;
 	}
 	/* From here on, vCPU threads and vm_run.c emit into the rings. */
@@ -74,7 +92,8 @@ int vm__trace_start(struct vm *vm, const struct trace_opts *o, struct trace_sess
 	return 0;
 }
 
-int vm__trace_stop(struct vm *vm)
+/* Detach the rings and complete the trace: trace__stop's result, 0 when vm is not traced. */
+static int vm_trace_detach(struct vm *vm)
 {
 	struct trace_session *s = vm->trace;
 	int i, ret;
@@ -86,5 +105,13 @@ int vm__trace_stop(struct vm *vm)
 	vm->trace = NULL;
 	ret = trace__stop(s); /* its final tick still reads the statistics */
 	vm_trace_close_stats(vm);
+	return ret;
+}
+
+int vm__trace_stop(struct vm *vm)
+{
+	int ret = vm_trace_detach(vm);
+
+	vm__feature_del(vm, &trace_feature);
 	return ret;
 }
