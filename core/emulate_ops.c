@@ -105,26 +105,6 @@ int emu__stac(struct emu *e)
 	return EMU_OK;
 }
 
-static int get_msr(struct vcpu *v, uint32_t index, uint64_t *val)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entry;
-	} m;
-	int ret;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.nmsrs = 1;
-	m.entry.index = index;
-	ret = kvm__ioctl(v->fd, KVM_GET_MSRS, &m);
-	if (ret < 0)
-		return err__set(-ret, "vCPU %d: KVM_GET_MSRS of MSR 0x%x failed: %s", v->id, index,
-				strerror(-ret));
-	if (ret != 1)
-		return -ENOENT;
-	*val = m.entry.data;
-	return 0;
-}
 
 /*
  * The guest's TSC offset from the host's: KVM_VCPU_TSC_OFFSET when KVM has it, else 0 (the
@@ -153,7 +133,7 @@ static int tsc_offset(struct vcpu *v, uint64_t *offset)
 int emu__rdtscp(struct emu *e)
 {
 	uint64_t aux = 0, offset = 0, tsc;
-	int ret = get_msr(e->v, MSR_TSC_AUX, &aux);
+	int ret = vcpu__get_msr(e->v, MSR_TSC_AUX, &aux);
 
 	if (ret == -ENOENT)
 		return emu__fault(e, EMULATE_UD, 0, 0, 0);

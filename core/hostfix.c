@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "emulate.h"
 #include "../lib/err.h"
@@ -255,19 +254,10 @@ static int hf_msr_slot(uint32_t index)
 static int hf_get_msrs(struct vcpu *v, uint64_t *lstar, uint64_t *star, uint64_t *sfmask)
 {
 	struct hf_vcpu *hf = hostfix__vcpu(v);
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[3];
-	} m = { .hdr = { .nmsrs = 3 } };
-	int i;
 
 	if (hf->msr_gen != v->state_gen || hf->msr_known != 7) {
-		for (i = 0; i < 3; i++)
-			m.e[i].index = hf_msr_index[i];
-		if (ioctl(v->fd, KVM_GET_MSRS, &m) != 3)
+		if (vcpu__get_msrs(v, hf_msr_index, hf->msr, 3))
 			return -EIO;
-		for (i = 0; i < 3; i++)
-			hf->msr[i] = m.e[i].data;
 		hf->msr_known = 7;
 		hf->msr_gen = v->state_gen;
 	}
@@ -421,18 +411,13 @@ static int hf_syscall_msr(struct vcpu *v, void *opaque, uint32_t index, int is_w
 			  uint64_t *data)
 {
 	struct hf_vcpu *hf = hostfix__vcpu(v);
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = index, .data = *data } };
 	int slot = hf_msr_slot(index);
 
 	(void)opaque;
-	if (ioctl(v->fd, is_write ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+	if (is_write ? vcpu__set_msr(v, index, *data) : vcpu__get_msr(v, index, data))
 		return -EPERM; /* as KVM would answer: #GP */
-	*data = m.e.data;
 	if (slot >= 0 && hf->msr_gen == v->state_gen) {
-		hf->msr[slot] = m.e.data;
+		hf->msr[slot] = *data;
 		hf->msr_known |= 1u << slot;
 	}
 	return 0;

@@ -202,18 +202,9 @@ static int step__current(struct vcpu *v, struct step_info *si)
 /* The SYSCALL MSRs: msr[0] = LSTAR, msr[1] = STAR, msr[2] = SFMASK. */
 static int step__syscall_msrs(struct vcpu *v, uint64_t *msr)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[3];
-	} m = { .hdr = { .nmsrs = 3 },
-		.e = { { .index = MSR_LSTAR }, { .index = MSR_STAR }, { .index = MSR_SFMASK } } };
-	int i;
+	static const uint32_t index[3] = { MSR_LSTAR, MSR_STAR, MSR_SFMASK };
 
-	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 3)
-		return -EIO;
-	for (i = 0; i < 3; i++)
-		msr[i] = m.e[i].data;
-	return 0;
+	return vcpu__get_msrs(v, index, msr, 3) ? -EIO : 0;
 }
 
 /*
@@ -332,26 +323,22 @@ static int step__enter_kernel(struct vcpu *v, struct step_info *si)
  */
 static int step__swapgs(struct vcpu *v, struct step_info *si)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = MSR_KERNEL_GS_BASE } };
 	struct kvm_sregs s;
 	struct kvm_regs r;
-	uint64_t gs;
+	uint64_t gs, kgs;
 	uint8_t op[3];
 
 	if (vcpu__get_sregs(v, &s) || vcpu__get_regs(v, &r) || !s.cs.l || s.cs.dpl ||
 	    paging__read_virt(&v->vm->mem, s.cr3, r.rip, op, 3) || op[0] != 0x0f || op[1] != 0x01 ||
 	    op[2] != 0xf8)
 		return 0;
-	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+	if (vcpu__get_msr(v, MSR_KERNEL_GS_BASE, &kgs))
 		return -EIO;
 	gs = s.gs.base;
-	s.gs.base = m.e.data;
-	m.e.data = gs;
+	s.gs.base = kgs;
 	r.rip += 3;
-	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1 || vcpu__set_sregs(v, &s) || vcpu__set_regs(v, &r))
+	if (vcpu__set_msr(v, MSR_KERNEL_GS_BASE, gs) || vcpu__set_sregs(v, &s) ||
+	    vcpu__set_regs(v, &r))
 		return -EIO;
 	step__repush(v);
 	return step__current(v, si);

@@ -343,3 +343,53 @@ int vcpu__set_standing_bp(struct vcpu *v, uint64_t addr)
 	v->standing_bp[VCPU_DR_STANDING] = addr;
 	return vcpu__apply_debug(v);
 }
+
+/* One KVM_GET_MSRS or KVM_SET_MSRS of n MSRs (at most VCPU_MSRS_MAX). */
+static int vcpu__msrs(struct vcpu *v, int set, const uint32_t *index, uint64_t *val, int n)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[VCPU_MSRS_MAX];
+	} m;
+	int i, ret;
+
+	if (n < 1 || n > VCPU_MSRS_MAX)
+		return err__set(EINVAL, "vCPU %d: %d MSRs in one call (1 to %d)", v->id, n,
+				VCPU_MSRS_MAX);
+	memset(&m, 0, sizeof(m.hdr) + n * sizeof(m.e[0]));
+	m.hdr.nmsrs = n;
+	for (i = 0; i < n; i++) {
+		m.e[i].index = index[i];
+		m.e[i].data = set ? val[i] : 0;
+	}
+	ret = kvm__ioctl(v->fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m);
+	if (ret < 0)
+		return err__set(-ret, "vCPU %d: %s of MSR 0x%x failed: %s", v->id,
+				set ? "KVM_SET_MSRS" : "KVM_GET_MSRS", index[0], strerror(-ret));
+	if (ret != n)
+		return err__set(ENOENT, "vCPU %d: KVM %s MSR 0x%x", v->id,
+				set ? "refused the write of" : "has no", index[ret]);
+	for (i = 0; !set && i < n; i++)
+		val[i] = m.e[i].data;
+	return 0;
+}
+
+int vcpu__get_msrs(struct vcpu *v, const uint32_t *index, uint64_t *val, int n)
+{
+	return vcpu__msrs(v, 0, index, val, n);
+}
+
+int vcpu__set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *val, int n)
+{
+	return vcpu__msrs(v, 1, index, (uint64_t *)val, n);
+}
+
+int vcpu__get_msr(struct vcpu *v, uint32_t index, uint64_t *val)
+{
+	return vcpu__msrs(v, 0, &index, val, 1);
+}
+
+int vcpu__set_msr(struct vcpu *v, uint32_t index, uint64_t val)
+{
+	return vcpu__msrs(v, 1, &index, &val, 1);
+}

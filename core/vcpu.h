@@ -104,6 +104,17 @@ int vcpu__set_debug(struct vcpu *v, uint32_t flags, const uint64_t *addr, int nr
 #define VCPU_DR_STANDING 3
 int vcpu__set_standing_bp(struct vcpu *v, uint64_t addr);
 
+/*
+ * MSRs through KVM_GET_MSRS/KVM_SET_MSRS (vCPU thread, or the vCPU paused): n of them, index[i]
+ * to or from val[i].  0; -ENOENT when KVM refused one (a guest's RDMSR/WRMSR would take #GP);
+ * -errno when the ioctl failed; with a message naming the MSR.
+ */
+#define VCPU_MSRS_MAX 8
+int vcpu__get_msrs(struct vcpu *v, const uint32_t *index, uint64_t *val, int n);
+int vcpu__set_msrs(struct vcpu *v, const uint32_t *index, const uint64_t *val, int n);
+int vcpu__get_msr(struct vcpu *v, uint32_t index, uint64_t *val);
+int vcpu__set_msr(struct vcpu *v, uint32_t index, uint64_t val);
+
 /* KVM_SET_CPUID2 again (after vm->features changed; before the first KVM_RUN). */
 int vcpu__set_cpuid(struct vcpu *v);
 

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "../abi/gears.h"
 #include "../abi/layout.h"
@@ -152,15 +151,9 @@ static void write_tramp(struct gears *g)
 
 int gears_msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr = { .nmsrs = 1 }, .e = { .index = index, .data = *data } };
+	int ret = set ? vcpu__set_msr(v, index, *data) : vcpu__get_msr(v, index, data);
 
-	if (ioctl(v->fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
-		return -EIO;
-	*data = m.e.data;
-	return 0;
+	return ret ? -EIO : 0;
 }
 
 /* Where vCPU id's CPU should enter on SYSCALL: its stub, once it is in place. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MSR hooks: the VMM filters exactly the hooked MSRs; guest RDMSR/WRMSR of them reach the
- * hook (KVM_EXIT_X86_RDMSR/WRMSR), a hook error becomes #GP, other MSRs stay with KVM.
+ * hook (KVM_EXIT_X86_RDMSR/WRMSR), a hook error becomes #GP, other MSRs stay with KVM.  And
+ * the VMM's own MSR accessors (vcpu__get_msr and friends) on what the guest left.
  */
 #include "harness.h"
 
@@ -90,9 +91,49 @@ static int test_msr(void)
 	return 0;
 }
 
+/* What the guest wrote, read by the VMM; a write read back; an MSR KVM does not have. */
+static int test_accessors(void)
+{
+	static const uint32_t two[2] = { MSR_KERNEL_GS_BASE, MSR_LSTAR };
+	struct tvm_opts o = { .entry = guest_code };
+	struct msr_log log = { 0 };
+	uint64_t val[2] = { 0 }, x = 0;
+	struct vcpu *v;
+	struct vm vm;
+	int ret;
+
+	if (tvm_create(&vm, &o))
+		return -1;
+	if (!vm.has_user_msr) {
+		printf("SKIP: KVM lacks KVM_CAP_X86_USER_SPACE_MSR\n");
+		vm__destroy(&vm);
+		exit(KSFT_SKIP);
+	}
+	TEST_ASSERT(!hooks__add_msr(&vm.hooks, MSR_TEST, "test", msr_hook, &log) &&
+			    !vm__apply_msr_filter(&vm),
+		    "%s", err__msg(-1));
+	ret = tvm_run(&vm, 60);
+	TEST_ASSERT(ret == 0, "status %d: %s", ret, vm.stop_reason);
+	v = &vm.vcpus[0];
+	TEST_ASSERT(!vcpu__get_msrs(v, two, val, 2), "%s", err__msg(-1));
+	TEST_ASSERT(val[0] == 7 && val[1] == 0xffffffff81000000ull, "read %llx %llx",
+		    (unsigned long long)val[0], (unsigned long long)val[1]);
+	TEST_ASSERT(!vcpu__set_msr(v, MSR_KERNEL_GS_BASE, 0xffff888000001000ull) &&
+			    !vcpu__get_msr(v, MSR_KERNEL_GS_BASE, &x),
+		    "%s", err__msg(-1));
+	TEST_ASSERT(x == 0xffff888000001000ull, "read back %llx", (unsigned long long)x);
+	ret = vcpu__get_msr(v, MSR_TEST, &x);
+	TEST_ASSERT(ret == -ENOENT && strstr(err__msg(ret), "MSR 0x4b564d7f"),
+		    "an MSR KVM does not have: %d (%s)", ret, err__msg(ret));
+	TEST_ASSERT(vcpu__get_msrs(v, two, val, VCPU_MSRS_MAX + 1) == -EINVAL, "too many MSRs");
+	vm__destroy(&vm);
+	return 0;
+}
+
 int main(void)
 {
-	static const struct harness_case cases[] = { { "msr_filter_hooks", test_msr } };
+	static const struct harness_case cases[] = { { "msr_filter_hooks", test_msr },
+						     { "vcpu_msr_accessors", test_accessors } };
 
-	return harness_main(cases, 1);
+	return harness_main(cases, 2);
 }
