@@ -105,7 +105,6 @@ int emu__stac(struct emu *e)
 	return EMU_OK;
 }
 
-
 /*
  * The guest's TSC offset from the host's: KVM_VCPU_TSC_OFFSET when KVM has it, else 0 (the
  * guest reads the host TSC, as on hosts where the offset cannot be set).
