@@ -103,7 +103,7 @@ int main(void)
 	harness_require_kvm();
 	for (i = 0; i < RUNS; i++)
 		if (one_run(0, &t[0][i], &none) || one_run(1, &t[1][i], &refs)) {
-			fprintf(stderr, "bench_mime: a run failed: %s\n", err__msg(0));
+			fprintf(stderr, "bench_mime: a run failed: %s\n", err__last());
 			return 1;
 		}
 	if (refs != 2 * NQ + 1) {

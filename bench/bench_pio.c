@@ -31,7 +31,7 @@ static int one_run(int traced, double *rate)
 	if (hooks__add_pio(&vm.hooks, BENCH_PORT, 4, "bench", bench_null_hook, NULL))
 		return -1;
 	if (traced && vm__trace_start(&vm, &to, &s)) {
-		fprintf(stderr, "bench_pio: %s\n", err__msg(-1));
+		fprintf(stderr, "bench_pio: %s\n", err__last());
 		return -1;
 	}
 	t0 = bench_now();

@@ -76,7 +76,7 @@ static int traced_start(struct traced_run *t, guest_fn fn, int nr, uint32_t mask
 	to.dir = t->dir;
 	to.kernel_streams = mask != 0;
 	if (vm__trace_start(&t->vm, &to, &t->s) || (t->p && probes__start(t->p, t->s))) {
-		fprintf(stderr, "bench_probes: %s\n", err__msg(-1));
+		fprintf(stderr, "bench_probes: %s\n", err__last());
 		return -1;
 	}
 	return 0;

@@ -243,7 +243,7 @@ int main(void)
 	for (i = 0; i < RUNS; i++)
 		for (k = 0; k < 3; k++)
 			if (one_loop(k, &e[k][i], &t[k][i])) {
-				fprintf(stderr, "bench_rtme: a loop run failed: %s\n", err__msg(0));
+				fprintf(stderr, "bench_rtme: a loop run failed: %s\n", err__last());
 				return 1;
 			}
 	for (i = 0; i < RUNS; i++)

@@ -302,8 +302,10 @@ static int run_trace_end(struct vm *vm, struct trace_session *s, struct probes *
 	uint64_t records = 0, lost = 0;
 	int i, n, ret, pret = probes__stop(probes);
 
-	if (pret)
+	if (pret) {
 		fprintf(stderr, "vmscope: warning: %s\n", err__msg(pret));
+		err__clear(); /* survived: the run's own errors must not print it */
+	}
 	if (!s)
 		return 0;
 	ret = vm__trace_stop(vm);
@@ -353,9 +355,11 @@ static struct control *run_control_start(struct vm *vm, const struct run_opts *o
 	run_guest_label(o, cfg, label, sizeof(label));
 	c = control__start(&co);
 
-	if (!c)
+	if (!c) {
 		fprintf(stderr, "vmscope: warning: no control socket (top, live): %s\n",
 			err__msg(-errno));
+		err__clear(); /* survived: the run goes on without it */
+	}
 	return c;
 }
 

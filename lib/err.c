@@ -8,7 +8,13 @@
 #define ERR_MSG_SIZE 1024
 
 static __thread char err_msg[ERR_MSG_SIZE];
+static __thread int err_num; /* the error err_msg explains (positive); 0: none */
 static __thread char err_fallback[128];
+
+static int err__abs(int ret)
+{
+	return ret < 0 ? -ret : ret;
+}
 
 int err__set(int errnum, const char *fmt, ...)
 {
@@ -17,7 +23,9 @@ int err__set(int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
 	va_end(ap);
-	return errnum > 0 ? -errnum : errnum;
+	err_num = err__abs(errnum);
+	errno = err_num;
+	return -err_num;
 }
 
 int err__wrap(int ret, const char *fmt, ...)
@@ -30,18 +38,25 @@ int err__wrap(int ret, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	snprintf(err_msg, sizeof(err_msg), "%.500s: %.500s", prefix, old);
+	err_num = err__abs(ret);
 	return ret;
 }
 
 const char *err__msg(int ret)
 {
-	if (err_msg[0])
+	if (err_msg[0] && err_num == err__abs(ret))
 		return err_msg;
-	snprintf(err_fallback, sizeof(err_fallback), "%s", strerror(ret < 0 ? -ret : ret));
+	snprintf(err_fallback, sizeof(err_fallback), "%s", strerror(err__abs(ret)));
 	return err_fallback;
+}
+
+const char *err__last(void)
+{
+	return err_msg;
 }
 
 void err__clear(void)
 {
 	err_msg[0] = '\0';
+	err_num = 0;
 }

@@ -107,7 +107,7 @@ static void emit_skip(struct vcpu *v, uint64_t rip, const uint8_t *bytes, int le
 	if (!v->trace)
 		return;
 	memcpy(a.bytes, bytes, len > 16 ? 16 : len);
-	snprintf((char *)a.why, sizeof(a.why), "%s", err__msg(0));
+	snprintf((char *)a.why, sizeof(a.why), "%s", err__last());
 	trace_emit_memref_skip_ts(v->trace, trace_clock__now(), &a);
 }
 

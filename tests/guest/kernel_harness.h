@@ -87,7 +87,7 @@ HARNESS_FN int kernel_boot_opts(const char *cmd, int nr_vcpus, int bootinfo, str
 
 	memset(r, 0, sizeof(*r));
 	if (fd < 0 || vm__create(&vm, &vo)) {
-		fprintf(stderr, "cannot create the VM: %s\n", err__msg(-1));
+		fprintf(stderr, "cannot create the VM: %s\n", err__last());
 		return -1;
 	}
 	t0 = kh_now();

@@ -65,7 +65,7 @@ static int run_debug(struct dbg_log *log, uint32_t flags, uint64_t bp)
 	if (tvm_create(&vm, &o))
 		return -1;
 	TEST_ASSERT(!hooks__add_debug(&vm.hooks, "test", debug_hook, log), "add hook");
-	TEST_ASSERT(!vcpu__set_debug(&vm.vcpus[0], flags, &bp, 1), "%s", err__msg(-1));
+	TEST_ASSERT(!vcpu__set_debug(&vm.vcpus[0], flags, &bp, 1), "%s", err__last());
 	status = tvm_run(&vm, 60);
 	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);
 	TEST_ASSERT(tvm_exits(&vm, KVM_EXIT_DEBUG) == (uint64_t)(log->steps + log->bp_hits),

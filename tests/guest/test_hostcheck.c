@@ -26,7 +26,7 @@ static int test_selftest(void)
 	struct hostcheck hc;
 	unsigned int fixups;
 
-	TEST_ASSERT(!hostcheck__run(&hc), "%s", err__msg(-1));
+	TEST_ASSERT(!hostcheck__run(&hc), "%s", err__last());
 	TEST_ASSERT(hc.ran && !hc.error[0], "self-test did not complete: %s", hc.error);
 	fixups = hostcheck__fixups(&hc);
 	hostcheck__print(stdout, &hc);
@@ -55,13 +55,13 @@ static int test_get(void)
 {
 	struct hostcheck first, again;
 
-	TEST_ASSERT(!hostcheck__get(&first), "%s", err__msg(-1));
+	TEST_ASSERT(!hostcheck__get(&first), "%s", err__last());
 	if (hw_virt(first.flavour)) {
 		TEST_ASSERT(!first.ran && !first.cached && hostcheck__fixups(&first) == 0,
 			    "hostcheck__get ran the self-test on a VMX/SVM host");
 		return 0;
 	}
-	TEST_ASSERT(!hostcheck__get(&again), "%s", err__msg(-1));
+	TEST_ASSERT(!hostcheck__get(&again), "%s", err__last());
 	TEST_ASSERT(hostcheck__fixups(&again) == hostcheck__fixups(&first),
 		    "cached fixups 0x%x != 0x%x", hostcheck__fixups(&again),
 		    hostcheck__fixups(&first));

@@ -76,7 +76,7 @@ static int check_live(struct vmm *m)
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct json_object *j = jsonc__parse(line, "a live --json line", NULL);
 
-		TEST_ASSERT(j, "%s (%s)", err__msg(-1), line);
+		TEST_ASSERT(j, "%s (%s)", err__last(), line);
 		n += json_object_object_get(j, "event") != NULL;
 		json_object_put(j);
 	}

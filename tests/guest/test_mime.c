@@ -230,11 +230,11 @@ static int run_copy(int fault, double from_s)
 		return -1;
 	w = mem__gpa_to_hva(&vm.mem, (uintptr_t)&with_fault, sizeof(with_fault));
 	*w = fault;
-	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__msg(-1));
-	TEST_ASSERT(!mime__setup(&vm, &mo), "%s", err__msg(-1));
-	TEST_ASSERT(!vm__trace_start(&vm, &to, &s), "%s", err__msg(-1));
+	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	TEST_ASSERT(!mime__setup(&vm, &mo), "%s", err__last());
+	TEST_ASSERT(!vm__trace_start(&vm, &to, &s), "%s", err__last());
 	status = tvm_run(&vm, 120);
-	TEST_ASSERT(!vm__trace_stop(&vm), "%s", err__msg(-1));
+	TEST_ASSERT(!vm__trace_stop(&vm), "%s", err__last());
 	trace__free(s);
 	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);
 	mime__stats(&vm, &st);

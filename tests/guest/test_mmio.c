@@ -63,7 +63,7 @@ static int test_mmio(void)
 	if (tvm_create(&vm, &o))
 		return -1;
 	TEST_ASSERT(!hooks__add_mmio(&vm.hooks, TEST_MMIO, 0x1000, "test", mmio_hook, &log), "%s",
-		    err__msg(-1));
+		    err__last());
 	status = tvm_run(&vm, 60);
 	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);
 	TEST_ASSERT(log.writes == 4 && log.reads == 4, "writes %d reads %d", log.writes, log.reads);

@@ -76,7 +76,7 @@ static int test_msr(void)
 	TEST_ASSERT(!hooks__add_msr(&vm.hooks, MSR_LSTAR, "lstar", msr_hook, &log), "add");
 	TEST_ASSERT(hooks__add_msr(&vm.hooks, MSR_LSTAR, "again", msr_hook, &log) == -EEXIST,
 		    "duplicate MSR hook accepted");
-	TEST_ASSERT(!vm__apply_msr_filter(&vm), "%s", err__msg(-1));
+	TEST_ASSERT(!vm__apply_msr_filter(&vm), "%s", err__last());
 	status = tvm_run(&vm, 60);
 	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);
 	TEST_ASSERT(log.writes == 2 && log.reads == 1, "writes %d reads %d", log.writes, log.reads);
@@ -111,16 +111,16 @@ static int test_accessors(void)
 	}
 	TEST_ASSERT(!hooks__add_msr(&vm.hooks, MSR_TEST, "test", msr_hook, &log) &&
 			    !vm__apply_msr_filter(&vm),
-		    "%s", err__msg(-1));
+		    "%s", err__last());
 	ret = tvm_run(&vm, 60);
 	TEST_ASSERT(ret == 0, "status %d: %s", ret, vm.stop_reason);
 	v = &vm.vcpus[0];
-	TEST_ASSERT(!vcpu__get_msrs(v, two, val, 2), "%s", err__msg(-1));
+	TEST_ASSERT(!vcpu__get_msrs(v, two, val, 2), "%s", err__last());
 	TEST_ASSERT(val[0] == 7 && val[1] == 0xffffffff81000000ull, "read %llx %llx",
 		    (unsigned long long)val[0], (unsigned long long)val[1]);
 	TEST_ASSERT(!vcpu__set_msr(v, MSR_KERNEL_GS_BASE, 0xffff888000001000ull) &&
 			    !vcpu__get_msr(v, MSR_KERNEL_GS_BASE, &x),
-		    "%s", err__msg(-1));
+		    "%s", err__last());
 	TEST_ASSERT(x == 0xffff888000001000ull, "read back %llx", (unsigned long long)x);
 	ret = vcpu__get_msr(v, MSR_TEST, &x);
 	TEST_ASSERT(ret == -ENOENT && strstr(err__msg(ret), "MSR 0x4b564d7f"),

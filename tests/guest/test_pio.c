@@ -61,7 +61,7 @@ static int test_pio(void)
 	if (tvm_create(&vm, &o))
 		return -1;
 	TEST_ASSERT(!hooks__add_pio(&vm.hooks, TEST_PORT, 4, "test", pio_hook, &log), "%s",
-		    err__msg(-1));
+		    err__last());
 	status = tvm_run(&vm, 60);
 	TEST_ASSERT(status == 0, "guest status %d: %s", status, vm.stop_reason);
 	TEST_ASSERT(log.nr_out == NR_OUT && log.nr_in == NR_IN && log.nr_byte == 1,

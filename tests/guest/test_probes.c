@@ -273,7 +273,7 @@ static int test_report(void)
 		return 0; /* the report is optional; the babeltrace2 command checked the trace */
 	}
 	j = jsonc__parse(out, "report --json", NULL);
-	TEST_ASSERT(j, "%s:\n%s", err__msg(-1), out);
+	TEST_ASSERT(j, "%s:\n%s", err__last(), out);
 	k = json_object_object_get(j, "kernel");
 	rows = json_object_object_get(k, "by_event");
 	TEST_ASSERT(json_object_is_type(rows, json_type_array), "no kernel section:\n%s", out);
@@ -400,9 +400,9 @@ static int test_bpf_loss(void)
 	snprintf(dir, sizeof(dir), "%s/loss", cli_tmp);
 	to.dir = dir;
 	to.kernel_probes = probes__attached(p);
-	TEST_ASSERT(!vm__trace_start(&vm, &to, &s) && !probes__start(p, s), "%s", err__msg(-1));
+	TEST_ASSERT(!vm__trace_start(&vm, &to, &s) && !probes__start(p, s), "%s", err__last());
 	status = tvm_run(&vm, 60);
-	TEST_ASSERT(!probes__stop(p) && !vm__trace_stop(&vm), "%s", err__msg(-1));
+	TEST_ASSERT(!probes__stop(p) && !vm__trace_stop(&vm), "%s", err__last());
 	probes__stats(p, &ps);
 	trace__free(s);
 	probes__free(p);

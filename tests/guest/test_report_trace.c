@@ -102,7 +102,7 @@ static int check_counts(const char *name, const char *const *extra, uint64_t wan
 	skip_without_babeltrace(rep);
 	TEST_ASSERT(i == 0, "report failed:\n%s", rep);
 	j = jsonc__parse(rep, "report --json", NULL);
-	TEST_ASSERT(j, "%s", err__msg(-1));
+	TEST_ASSERT(j, "%s", err__last());
 	for (i = 0; i < nr; i++) {
 		struct json_object *row = find_vcpu_row(j, rows[i].vcpu, rows[i].reason);
 

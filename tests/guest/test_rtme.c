@@ -376,8 +376,8 @@ static int run(int nr_vcpus, struct rtme_stats *st)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__msg(-1));
-	TEST_ASSERT(!rtme__setup(&vm, &ro), "%s", err__msg(-1));
+	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	TEST_ASSERT(!rtme__setup(&vm, &ro), "%s", err__last());
 	found = rtme__add_code(&vm, (uintptr_t)rtm_code, rtm_code_end - rtm_code,
 			       (uintptr_t)rtm_code);
 	TEST_ASSERT(found == 58, "%d RTM instructions found in the test's code; it has 58", found);

@@ -41,7 +41,7 @@ static int check_pause(struct vm *vm, volatile uint64_t *c)
 	uint64_t before;
 
 	TEST_ASSERT(!wait_above(c, 0), "guest never ran");
-	TEST_ASSERT(!vm__pause(vm), "pause: %s", err__msg(-1));
+	TEST_ASSERT(!vm__pause(vm), "pause: %s", err__last());
 	before = *c;
 	nanosleep(&ts, NULL);
 	TEST_ASSERT(*c == before, "guest ran while paused (%llu -> %llu)",
@@ -55,19 +55,19 @@ static int check_save_restore(struct vm *vm)
 	static struct vcpu_state st1, st2;
 	struct devices_state d1, d2;
 
-	TEST_ASSERT(!vcpu__save(&vm->vcpus[0], &st1), "save: %s", err__msg(-1));
+	TEST_ASSERT(!vcpu__save(&vm->vcpus[0], &st1), "save: %s", err__last());
 	TEST_ASSERT(st1.nr_msrs > 0 && st1.xsave_size > 0, "msrs %u xsave %u", st1.nr_msrs,
 		    st1.xsave_size);
 	TEST_ASSERT(st1.sregs.cs.dpl == 3, "paused outside ring 3");
-	TEST_ASSERT(!vcpu__restore(&vm->vcpus[0], &st1), "restore: %s", err__msg(-1));
-	TEST_ASSERT(!vcpu__save(&vm->vcpus[0], &st2), "save: %s", err__msg(-1));
+	TEST_ASSERT(!vcpu__restore(&vm->vcpus[0], &st1), "restore: %s", err__last());
+	TEST_ASSERT(!vcpu__save(&vm->vcpus[0], &st2), "save: %s", err__last());
 	TEST_ASSERT(!memcmp(&st1.regs, &st2.regs, sizeof(st1.regs)), "regs differ");
 	TEST_ASSERT(st1.sregs.cr3 == st2.sregs.cr3 && st1.sregs.efer == st2.sregs.efer,
 		    "sregs differ");
 	TEST_ASSERT(st1.nr_msrs == st2.nr_msrs, "MSR count %u != %u", st1.nr_msrs, st2.nr_msrs);
-	TEST_ASSERT(!devices__save(vm, &d1), "devices save: %s", err__msg(-1));
-	TEST_ASSERT(!devices__restore(vm, &d1), "devices restore: %s", err__msg(-1));
-	TEST_ASSERT(!devices__save(vm, &d2), "devices save: %s", err__msg(-1));
+	TEST_ASSERT(!devices__save(vm, &d1), "devices save: %s", err__last());
+	TEST_ASSERT(!devices__restore(vm, &d1), "devices restore: %s", err__last());
+	TEST_ASSERT(!devices__save(vm, &d2), "devices save: %s", err__last());
 	TEST_ASSERT(!memcmp(&d1.uart, &d2.uart, sizeof(d1.uart)), "UART state differs");
 	for (int i = 0; i < 3; i++) /* count_load_time moves with the clock: not compared */
 		TEST_ASSERT(d1.pit.channels[i].count == d2.pit.channels[i].count &&

@@ -102,7 +102,7 @@ static int on_step(struct vcpu *v, void *opaque, const struct step_info *si)
 static void on_ucall(struct vcpu *v, void *opaque, const struct ucall *uc)
 {
 	if (uc->cmd == UCALL_SYNC && uc->args[0] == 1 && step__start(v, on_step, opaque))
-		vm__request_stop(v->vm, 1, 1, "step__start: %s", err__msg(-1));
+		vm__request_stop(v->vm, 1, 1, "step__start: %s", err__last());
 }
 
 /* Where the labels appear consecutively, in order, at privilege cpl (from index from). */
@@ -143,7 +143,7 @@ static int test_step(void)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__msg(-1));
+	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
 	vm.on_ucall = on_ucall;
 	vm.ucall_opaque = &log;
 	status = tvm_run(&vm, 60);
@@ -194,7 +194,7 @@ static void on_ucall_bp(struct vcpu *v, void *opaque, const struct ucall *uc)
 
 	if (uc->cmd == UCALL_SYNC && uc->args[0] == 1 &&
 	    step__break_at(v, log->target, log->cpl, on_bp, log))
-		vm__request_stop(v->vm, 1, 1, "step__break_at: %s", err__msg(-1));
+		vm__request_stop(v->vm, 1, 1, "step__break_at: %s", err__last());
 }
 
 /* "Stop when RIP reaches X": armed at ring 0; X is run at ring 0 before it is run at ring 3. */
@@ -208,7 +208,7 @@ static int run_break_at(uint64_t target, int cpl)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__msg(-1));
+	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
 	vm.on_ucall = on_ucall_bp;
 	vm.ucall_opaque = &log;
 	status = tvm_run(&vm, 60);

@@ -148,7 +148,7 @@ static int test_syscall_int(void)
 		printf("# expected deviation: QEMU's software CPU gives #GP error code "
 		       "vector*16+2 for a DPL-violating int n (SDM: vector*8+2)\n");
 	}
-	TEST_ASSERT(!hostfix__install(&vm, HOSTFIX_ALL), "%s", err__msg(-1));
+	TEST_ASSERT(!hostfix__install(&vm, HOSTFIX_ALL), "%s", err__last());
 	vm.on_ucall = on_ucall;
 	status = tvm_run(&vm, 60);
 	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);

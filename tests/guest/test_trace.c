@@ -103,7 +103,7 @@ static int traced_run(const char *dir, const struct trace_opts *to, uint64_t *ex
 	if (tvm_create(&vm, &o))
 		return -1;
 	TEST_ASSERT(!hooks__add_pio(&vm.hooks, TEST_PORT, 4, "test", null_hook, NULL), "%s",
-		    err__msg(-1));
+		    err__last());
 	ret = vm__trace_start(&vm, &t, &s);
 	TEST_ASSERT(ret == 0, "vm__trace_start: %s", err__msg(ret));
 	status = tvm_run(&vm, 60);
@@ -128,7 +128,7 @@ static int test_exact_io_count(void)
 	snprintf(dir, sizeof(dir), "%s/exact", tmpdir);
 	if (traced_run(dir, &to, &exits, &st))
 		return -1;
-	TEST_ASSERT(trace__check_dir(dir) == 0, "%s", err__msg(-1));
+	TEST_ASSERT(trace__check_dir(dir) == 0, "%s", err__last());
 	TEST_ASSERT(babeltrace(dir, &bt) == 0, "cannot run babeltrace2");
 	TEST_ASSERT(bt.status == 0 && !bt.first_err[0], "babeltrace2 failed (%d): %s", bt.status,
 		    bt.first_err);

@@ -76,7 +76,7 @@ HARNESS_FN struct json_object *vmm_ask(struct vmm *m, const char *req)
 		close(fd);
 	}
 	if (!j)
-		fprintf(stderr, "'%s' to pid %d failed: %s\n", req, (int)m->pid, err__msg(-1));
+		fprintf(stderr, "'%s' to pid %d failed: %s\n", req, (int)m->pid, err__last());
 	free(r);
 	return j;
 }

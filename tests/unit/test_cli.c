@@ -29,7 +29,7 @@ static int parse(struct run_opts *o, char **argv)
 
 static void assert_msg(const char *needle)
 {
-	const char *msg = err__msg(0);
+	const char *msg = err__last();
 
 	if (!strstr(msg, needle))
 		fail_msg("message \"%s\" does not mention \"%s\"", msg, needle);

@@ -394,7 +394,7 @@ static int server_teardown(void **state)
 static void ask(struct control_reader *r, const char *req, char *line, size_t size)
 {
 	if (control__request(r, req, line, size))
-		fail_msg("'%s': %s", req, err__msg(-1));
+		fail_msg("'%s': %s", req, err__last());
 }
 
 static void test_server_requests(void **state)
@@ -525,13 +525,13 @@ static void test_discovery(void **state)
 	child = spawn_sleeper(s->dir, 0);
 	assert_int_equal(control__resolve(s->dir, NULL, &pid), -EEXIST);
 	snprintf(path, sizeof(path), "pids %d, ", (int)(other < getpid() ? other : getpid()));
-	assert_non_null(strstr(err__msg(-1), path));
-	assert_non_null(strstr(err__msg(-1), "name one as PID"));
+	assert_non_null(strstr(err__last(), path));
+	assert_non_null(strstr(err__last(), "name one as PID"));
 	reap_sleeper(s->dir, child);
 	reap_sleeper(s->dir, other);
 	assert_int_equal(control__resolve(s->dir, "12x", &pid), -EINVAL);
 	assert_true(control__connect(s->dir, child) < 0);
-	assert_non_null(strstr(err__msg(-1), "no VMM with pid"));
+	assert_non_null(strstr(err__last(), "no VMM with pid"));
 }
 
 static void test_no_vmm(void **state)
@@ -542,7 +542,7 @@ static void test_no_vmm(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(control__resolve(dir, NULL, &pid), -ESRCH);
-	assert_non_null(strstr(err__msg(-1), "no running VMM found"));
+	assert_non_null(strstr(err__last(), "no running VMM found"));
 	rmdir(dir);
 }
 

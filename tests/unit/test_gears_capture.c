@@ -499,11 +499,11 @@ static void test_profile_finds_programs(void **state)
 	/* Two processes, two address spaces: the user must choose, and is told which. */
 	assert_int_equal(profile__find_program(&f->vm, CR3, "spin", &cr3, &pid), -EINVAL);
 	assert_non_null(
-		strstr(err__msg(0), "spin (pid 2, cr3 0x30000), spin (pid 3, cr3 0x40000)"));
+		strstr(err__last(), "spin (pid 2, cr3 0x30000), spin (pid 3, cr3 0x40000)"));
 	/* A zombie and a kernel task are no address space to inject into. */
 	assert_int_equal(profile__find_program(&f->vm, CR3, "files", &cr3, &pid), -ENOENT);
 	assert_int_equal(profile__find_program(&f->vm, CR3, "idle", &cr3, &pid), -ENOENT);
-	assert_non_null(strstr(err__msg(0), "running: init (pid 1"));
+	assert_non_null(strstr(err__last(), "running: init (pid 1"));
 	/* A table that is not in guest RAM is an error, not a crash. */
 	f->vm.kernel_tasks = 0x7fff00000000ull;
 	assert_int_equal(profile__find_program(&f->vm, CR3, "init", &cr3, &pid), -EFAULT);

@@ -58,7 +58,7 @@ static void assert_err(int ret, int expect, const char *needle)
 /* The message of the last failure names needle. */
 static void assert_msg(const char *needle)
 {
-	const char *msg = err__msg(0);
+	const char *msg = err__last();
 
 	if (!strstr(msg, needle))
 		fail_msg("message \"%s\" does not mention \"%s\"", msg, needle);

@@ -147,7 +147,7 @@ static void free_image(struct image *img)
 
 static void assert_msg(const char *needle)
 {
-	const char *msg = err__msg(-EINVAL);
+	const char *msg = err__last();
 
 	if (!strstr(msg, needle))
 		fail_msg("message \"%s\" does not mention \"%s\"", msg, needle);

@@ -19,7 +19,7 @@
 #define GiB (1ull << 30)
 #define TiB (1ull << 40)
 
-#define assert_msg_contains(needle) assert_non_null(strstr(err__msg(0), (needle)))
+#define assert_msg_contains(needle) assert_non_null(strstr(err__last(), (needle)))
 
 static void test_layout_below_hole(void **state)
 {

@@ -30,8 +30,8 @@
 
 #define assert_msg(needle)                                                                         \
 	do {                                                                                       \
-		if (!strstr(err__msg(0), (needle)))                                                \
-			fail_msg("message '%s' lacks '%s'", err__msg(0), (needle));                \
+		if (!strstr(err__last(), (needle)))                                                \
+			fail_msg("message '%s' lacks '%s'", err__last(), (needle));                \
 	} while (0)
 
 /* The stream's layout as docs/checkpoint.md gives it. */

@@ -32,7 +32,7 @@
 	 ((uint64_t)(i1) << 12) | (uint64_t)(off))
 #define GVA_4K GVA(1, 2, 3, 4, 0)
 
-#define assert_msg_contains(needle) assert_non_null(strstr(err__msg(0), (needle)))
+#define assert_msg_contains(needle) assert_non_null(strstr(err__last(), (needle)))
 
 static int setup(void **state)
 {
@@ -231,7 +231,7 @@ static void test_walk_not_present_each_level(void **state)
 		snprintf(expect, sizeof(expect),
 			 "guest-virtual 0x%llx is not mapped: %s not present (cr3 0x1000)",
 			 (unsigned long long)gva, names[level]);
-		assert_string_equal(err__msg(0), expect);
+		assert_string_equal(err__last(), expect);
 	}
 }
 

@@ -17,7 +17,7 @@
 #define GiB (1ull << 30)
 #define TiB (1ull << 40)
 
-#define assert_msg_contains(needle) assert_non_null(strstr(err__msg(0), (needle)))
+#define assert_msg_contains(needle) assert_non_null(strstr(err__last(), (needle)))
 #define assert_msg(needle) assert_msg_contains(needle)
 
 struct size_case {
@@ -54,7 +54,7 @@ static void test_parse_size_valid(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bytes = 12345;
 		if (parse__size(cases[i].in, &bytes))
-			fail_msg("'%s' rejected: %s", cases[i].in, err__msg(0));
+			fail_msg("'%s' rejected: %s", cases[i].in, err__last());
 		if (bytes != cases[i].bytes)
 			fail_msg("'%s' parsed as %llu", cases[i].in, (unsigned long long)bytes);
 	}

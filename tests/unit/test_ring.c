@@ -345,17 +345,17 @@ static void test_ring_file(void **state)
 	/* Wrong size. */
 	assert_int_equal(truncate(path, RING_SIZE), 0);
 	assert_int_equal(trace_ring__open(&o, path), -EBADMSG);
-	assert_non_null(strstr(err__msg(0), "truncated"));
+	assert_non_null(strstr(err__last(), "truncated"));
 	/* Bad magic. */
 	assert_int_equal(truncate(path, RING_SIZE + TRACE_RING_HDR_SIZE), 0);
 	r.sh->magic = 0;
 	assert_int_equal(trace_ring__open(&o, path), -EBADMSG);
-	assert_non_null(strstr(err__msg(0), "bad magic"));
+	assert_non_null(strstr(err__last(), "bad magic"));
 	/* Impossible positions. */
 	r.sh->magic = TRACE_RING_MAGIC;
 	r.sh->tail = 1000;
 	assert_int_equal(trace_ring__open(&o, path), -EBADMSG);
-	assert_non_null(strstr(err__msg(0), "corrupt"));
+	assert_non_null(strstr(err__last(), "corrupt"));
 	trace_ring__close(&r);
 	/* Shorter than a header. */
 	fd = open(path, O_WRONLY | O_TRUNC);
@@ -473,7 +473,7 @@ static void test_trace_dir_errors(void **state)
 	close(fd);
 	expect_check_error(dir, "did not end cleanly");
 	assert_true(trace__recover(dir) < 0);
-	assert_non_null(strstr(err__msg(0), "host.ring"));
+	assert_non_null(strstr(err__last(), "host.ring"));
 }
 
 /*
