@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decoder.h"
 #include "emulate.h"
 #include "../lib/err.h"
 #include "exit.h"
@@ -362,31 +363,20 @@ static int undecodable(struct emu *e, const uint8_t *bytes, int len)
 
 static int decode_and_run(struct emu *e, const uint8_t *bytes, int len)
 {
-	cs_mode mode = e->bits == 64 ? CS_MODE_64 : e->bits == 32 ? CS_MODE_32 : CS_MODE_16;
+	struct decoder *d = vcpu__decoder(e->v);
 	const struct emu_insn *ei;
-	cs_insn *insn = NULL;
-	csh h;
-	int ret;
 
-	if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK)
-		return err__set(ENOMEM, "cannot open the capstone x86 decoder");
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	if (cs_disasm(h, bytes, len, e->regs.rip, 1, &insn) != 1) {
-		ret = undecodable(e, bytes, len);
-		goto out;
-	}
-	e->insn = insn;
-	e->x86 = &insn->detail->x86;
-	e->next_rip = (e->regs.rip + insn->size) & (e->bits == 64   ? ~0ull
-						    : e->bits == 32 ? 0xffffffffull
-								    : 0xffffull);
-	ei = emu_lookup(insn->id);
-	ret = ei ? execute(e, ei) : not_executed(e);
-out:
-	if (insn)
-		cs_free(insn, 1);
-	cs_close(&h);
-	return ret;
+	if (!d)
+		return -ENOMEM;
+	e->insn = decoder__insn(d, e->bits, bytes, len, e->regs.rip);
+	if (!e->insn)
+		return undecodable(e, bytes, len);
+	e->x86 = &e->insn->detail->x86;
+	e->next_rip = (e->regs.rip + e->insn->size) & (e->bits == 64   ? ~0ull
+						       : e->bits == 32 ? 0xffffffffull
+								       : 0xffffull);
+	ei = emu_lookup(e->insn->id);
+	return ei ? execute(e, ei) : not_executed(e);
 }
 
 int emulate__insn(struct vcpu *v, const uint8_t *bytes, int len, char *why, size_t why_size)
@@ -417,22 +407,19 @@ int emulate__insn(struct vcpu *v, const uint8_t *bytes, int len, char *why, size
 
 int emulate__decode(const uint8_t *bytes, int len, int bits, char *name, size_t name_size)
 {
-	cs_mode mode = bits == 64 ? CS_MODE_64 : bits == 32 ? CS_MODE_32 : CS_MODE_16;
-	cs_insn *insn = NULL;
-	csh h;
-	int ret;
+	struct decoder *d = decoder__new();
+	const cs_insn *insn;
+	int ret = -EINVAL;
 
-	if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK)
-		return err__set(ENOMEM, "cannot open the capstone x86 decoder");
-	if (len > 0 && cs_disasm(h, bytes, len > INSN_MAX ? INSN_MAX : len, 0, 1, &insn) == 1) {
+	if (!d)
+		return -ENOMEM;
+	insn = len > 0 ? decoder__insn(d, bits, bytes, len > INSN_MAX ? INSN_MAX : len, 0) : NULL;
+	if (insn) {
 		ret = insn->size;
 		if (name && name_size)
 			snprintf(name, name_size, "%s", insn->mnemonic);
-		cs_free(insn, 1);
-	} else {
-		ret = -EINVAL;
 	}
-	cs_close(&h);
+	decoder__free(d);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 
 #include "../trace/clock.h"
 #include "cpuid.h"
+#include "decoder.h"
 #include "../lib/err.h"
 #include "kvm.h"
 #include "vcpu.h"
@@ -82,6 +83,7 @@ out_close:
 
 void vcpu__exit(struct vcpu *v)
 {
+	vcpu__decoder_put(v);
 	if (v->run)
 		munmap(v->run, v->run_size);
 	if (v->fd >= 0)

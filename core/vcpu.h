@@ -16,6 +16,7 @@
 
 struct vm;
 struct trace_ring;
+struct decoder;
 
 #define VCPU_MAX_MSRS 256
 
@@ -51,6 +52,7 @@ struct vcpu {
 	uint64_t trace_t_entry; /* trace clock at KVM_RUN entry and return (tracing on) */
 	uint64_t trace_t_exit;
 	void *feat_priv[VM_MAX_FEATURES]; /* each feature's own data (feature.h) */
+	struct decoder *decoder; /* its x86 decoder (decoder.h), opened at first use */
 	uint64_t state_gen; /* bumped by vcpu__restore: caches of vCPU state are stale */
 	uint64_t loaded_gen; /* state_gen the "loaded" hooks were last told of */
 	int gone; /* its thread has ended (vm->lock) */

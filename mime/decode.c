@@ -12,40 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/decoder.h"
 #include "../core/emulate.h"
 #include "../lib/err.h"
 #include "mime.h"
 
 #ifdef HAVE_CAPSTONE
-
-struct mime_decoder {
-	csh h;
-};
-
-struct mime_decoder *mime__decoder_new(void)
-{
-	struct mime_decoder *d = calloc(1, sizeof(*d));
-
-	if (!d) {
-		err__set(ENOMEM, "out of memory for the instruction decoder");
-		return NULL;
-	}
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &d->h) != CS_ERR_OK) {
-		free(d);
-		err__set(ENOMEM, "cannot open the capstone x86 decoder");
-		return NULL;
-	}
-	cs_option(d->h, CS_OPT_DETAIL, CS_OPT_ON);
-	return d;
-}
-
-void mime__decoder_free(struct mime_decoder *d)
-{
-	if (!d)
-		return;
-	cs_close(&d->h);
-	free(d);
-}
 
 int mime__is_call(unsigned int id)
 {
@@ -281,11 +253,11 @@ static int refs_of(const cs_insn *insn, const struct kvm_regs *r, const struct k
 	return ret ? ret : stack_refs(insn, r, out);
 }
 
-int mime__decode(struct mime_decoder *d, const uint8_t *bytes, size_t len, const struct kvm_regs *r,
+int mime__decode(struct decoder *d, const uint8_t *bytes, size_t len, const struct kvm_regs *r,
 		 const struct kvm_sregs *s, struct mime_insn *out)
 {
-	cs_insn *insn = NULL;
-	int ret;
+	const cs_insn *insn;
+	csh h = decoder__handle(d, 64);
 
 	memset(out, 0, sizeof(*out));
 	out->rip = r->rip;
@@ -293,24 +265,21 @@ int mime__decode(struct mime_decoder *d, const uint8_t *bytes, size_t len, const
 		return err__set(EOPNOTSUPP,
 				"rip 0x%" PRIx64 ": not 64-bit code; MIME follows 64-bit code only",
 				out->rip);
-	if (cs_disasm(d->h, bytes, len > MIME_INSN_MAX ? MIME_INSN_MAX : len, r->rip, 1, &insn) !=
-	    1)
+	insn = decoder__insn(d, 64, bytes, len > MIME_INSN_MAX ? MIME_INSN_MAX : len, r->rip);
+	if (!insn)
 		return err__set(EINVAL, "rip 0x%" PRIx64 ": the bytes are no instruction",
 				out->rip);
 	out->len = insn->size;
 	out->id = insn->id;
 	snprintf(out->text, sizeof(out->text), "%.15s%s%.79s", insn->mnemonic,
 		 insn->op_str[0] ? " " : "", insn->op_str);
-	out->branch =
-		cs_insn_group(d->h, insn, CS_GRP_JUMP) || cs_insn_group(d->h, insn, CS_GRP_CALL) ||
-		cs_insn_group(d->h, insn, CS_GRP_RET) || cs_insn_group(d->h, insn, CS_GRP_INT) ||
-		cs_insn_group(d->h, insn, CS_GRP_IRET) || is_system(insn->id);
+	out->branch = cs_insn_group(h, insn, CS_GRP_JUMP) || cs_insn_group(h, insn, CS_GRP_CALL) ||
+		      cs_insn_group(h, insn, CS_GRP_RET) || cs_insn_group(h, insn, CS_GRP_INT) ||
+		      cs_insn_group(h, insn, CS_GRP_IRET) || is_system(insn->id);
 	out->string = is_string(insn->id) && insn->detail->x86.prefix[0] != 0 &&
 		      (insn->detail->x86.prefix[0] == X86_PREFIX_REP ||
 		       insn->detail->x86.prefix[0] == X86_PREFIX_REPNE);
-	ret = refs_of(insn, r, s, out);
-	cs_free(insn, 1);
-	return ret;
+	return refs_of(insn, r, s, out);
 }
 
 #else /* !HAVE_CAPSTONE */
@@ -321,19 +290,7 @@ int mime__is_call(unsigned int id)
 	return 0;
 }
 
-struct mime_decoder *mime__decoder_new(void)
-{
-	err__set(EOPNOTSUPP, "MIME decodes instructions with capstone, which this build lacks: "
-			     "install libcapstone-dev and rebuild");
-	return NULL;
-}
-
-void mime__decoder_free(struct mime_decoder *d)
-{
-	(void)d;
-}
-
-int mime__decode(struct mime_decoder *d, const uint8_t *bytes, size_t len, const struct kvm_regs *r,
+int mime__decode(struct decoder *d, const uint8_t *bytes, size_t len, const struct kvm_regs *r,
 		 const struct kvm_sregs *s, struct mime_insn *out)
 {
 	(void)d, (void)bytes, (void)len, (void)r, (void)s, (void)out;

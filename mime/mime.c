@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/decoder.h"
 #include "../core/mem.h"
 #include "../core/paging.h"
 #include "../core/step.h"
@@ -44,7 +45,6 @@ struct mime {
 	struct mime_opts opts;
 	char program[16]; /* opts.program's copy */
 	uint64_t t0; /* trace clock at mime__setup: the window's origin */
-	struct mime_decoder *dec; /* one per vCPU would be more; decode holds the lock */
 	pthread_mutex_t lock; /* the decoder, the statistics */
 	struct mime_stats stats;
 	struct mime_vcpu *vcpu;
@@ -195,10 +195,10 @@ static void before(struct vcpu *v, struct mime *m, uint64_t cr3)
 	/* The last bytes may lie on an unmapped page: fetch less, down to one byte. */
 	while (len > 0 && paging__read_virt(&v->vm->mem, cr3, r.rip, bytes, len))
 		len--;
-	pthread_mutex_lock(&m->lock);
-	ret = len ? mime__decode(m->dec, bytes, len, &r, &s, &mv->insn)
+	ret = len ? mime__decode(vcpu__decoder(v), bytes, len, &r, &s, &mv->insn)
 		  : err__set(EFAULT, "rip 0x%llx: the instruction's bytes are not readable",
 			     (unsigned long long)r.rip);
+	pthread_mutex_lock(&m->lock);
 	m->stats.insns++;
 	m->stats.skipped += ret != 0;
 	pthread_mutex_unlock(&m->lock);
@@ -350,7 +350,6 @@ static void mime_free(struct vm *vm, void *priv)
 	struct mime *m = priv;
 
 	(void)vm;
-	mime__decoder_free(m->dec);
 	pthread_mutex_destroy(&m->lock);
 	free(m->vcpu);
 	free(m);
@@ -382,9 +381,11 @@ int mime__setup(struct vm *vm, const struct mime_opts *o)
 		return err__wrap(ret, "--mime-range");
 	}
 	m->vcpu = calloc(vm->nr_vcpus, sizeof(*m->vcpu));
-	m->dec = m->vcpu ? mime__decoder_new() : NULL;
-	if (!m->vcpu || !m->dec)
-		ret = m->vcpu ? -EOPNOTSUPP : err__set(ENOMEM, "out of memory for MIME");
+	if (!m->vcpu)
+		ret = err__set(ENOMEM, "out of memory for MIME");
+	/* Each vCPU's decoder opens here, in the thread that sets up, before its thread runs. */
+	for (i = 0; !ret && i < vm->nr_vcpus; i++)
+		ret = vcpu__decoder(&vm->vcpus[i]) ? 0 : -EOPNOTSUPP;
 	for (i = 0; !ret && i < vm->nr_vcpus; i++)
 		ret = step__break_at(&vm->vcpus[i], o->start, range_cpl(m), enter_fn, m);
 	if (ret) {

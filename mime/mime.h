@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct decoder;
 struct kvm_regs;
 struct kvm_sregs;
 
@@ -37,19 +38,14 @@ struct mime_insn {
 	struct mime_ref refs[MIME_MAX_REFS];
 };
 
-/* A decoder (capstone x86, 64-bit mode, details on); NULL with a message without capstone. */
-struct mime_decoder;
-struct mime_decoder *mime__decoder_new(void);
-void mime__decoder_free(struct mime_decoder *d);
-
 /*
- * The instruction in bytes (len of them, fetched at r->rip) and the references it makes when
+ * The instruction in bytes (len of them, fetched at r->rip; d: the vCPU's decoder) and the references it makes when
  * executed in the state r, s (the next iteration only, for a REP string instruction).
  * 0; -EINVAL when the bytes are no instruction; -EOPNOTSUPP when its references cannot be
  * computed (a vector index, an operand of unknown size, a mode other than 64-bit); each with
  * a message naming the instruction and the reason.
  */
-int mime__decode(struct mime_decoder *d, const uint8_t *bytes, size_t len, const struct kvm_regs *r,
+int mime__decode(struct decoder *d, const uint8_t *bytes, size_t len, const struct kvm_regs *r,
 		 const struct kvm_sregs *s, struct mime_insn *out);
 
 /* 1 for a call instruction (its return comes back after it). */

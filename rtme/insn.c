@@ -10,63 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/decoder.h"
 #include "../lib/err.h"
 #include "rtme.h"
 
 #ifdef HAVE_CAPSTONE
-#include <capstone/capstone.h>
 
-struct rtme_isa {
-	csh cs;
-	cs_insn *insn;
-};
-
-struct rtme_isa *rtme__isa_new(void)
-{
-	struct rtme_isa *isa = calloc(1, sizeof(*isa));
-
-	if (!isa) {
-		err__set(ENOMEM, "out of memory for RTME's decoder");
-		return NULL;
-	}
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &isa->cs) != CS_ERR_OK) {
-		free(isa);
-		err__set(EOPNOTSUPP, "capstone cannot decode x86-64 here: RTME needs it");
-		return NULL;
-	}
-	cs_option(isa->cs, CS_OPT_DETAIL, CS_OPT_ON);
-	isa->insn = cs_malloc(isa->cs);
-	if (!isa->insn) {
-		cs_close(&isa->cs);
-		free(isa);
-		err__set(ENOMEM, "out of memory for RTME's decoder");
-		return NULL;
-	}
-	return isa;
-}
-
-void rtme__isa_free(struct rtme_isa *isa)
-{
-	if (!isa)
-		return;
-	cs_free(isa->insn, 1);
-	cs_close(&isa->cs);
-	free(isa);
-}
-
-int rtme__isa_sweep(struct rtme_isa *isa, const uint8_t *code, size_t len, uint64_t va,
+int rtme__isa_sweep(struct decoder *d, const uint8_t *code, size_t len, uint64_t va,
 		    rtme_site_fn fn, void *ctx)
 {
+	const cs_insn *insn;
 	size_t off = 0;
 	int ret, found = 0;
 
 	while (off < len) {
-		const uint8_t *p = code + off;
-		size_t left = len - off;
-		uint64_t addr = va + off;
 		struct rtm_insn ri;
 
-		if (rtm__decode(p, left, &ri) == 1) {
+		if (rtm__decode(code + off, len - off, &ri) == 1) {
 			ret = fn(ctx, off, &ri);
 			if (ret)
 				return ret;
@@ -75,7 +35,8 @@ int rtme__isa_sweep(struct rtme_isa *isa, const uint8_t *code, size_t len, uint6
 			continue;
 		}
 		/* Bytes capstone does not take (data in the text, padding): one at a time. */
-		off += cs_disasm_iter(isa->cs, &p, &left, &addr, isa->insn) ? isa->insn->size : 1;
+		insn = decoder__insn(d, 64, code + off, len - off, va + off);
+		off += insn ? insn->size : 1;
 	}
 	return found;
 }
@@ -130,51 +91,38 @@ static int writes_system_reg(const cs_insn *in)
 	       (r >= X86_REG_DR0 && r <= X86_REG_DR15);
 }
 
-int rtme__isa_aborts(struct rtme_isa *isa, const uint8_t *code, size_t len, uint64_t va,
+int rtme__isa_aborts(struct decoder *d, const uint8_t *code, size_t len, uint64_t va,
 		     const char **name)
 {
-	const uint8_t *p = code;
-	size_t left = len, i;
-	uint64_t addr = va;
+	const cs_insn *insn = decoder__insn(d, 64, code, len, va);
+	size_t i;
 
 	*name = "(not an instruction)";
-	if (!cs_disasm_iter(isa->cs, &p, &left, &addr, isa->insn))
+	if (!insn)
 		return 1;
-	*name = isa->insn->mnemonic;
+	*name = insn->mnemonic;
 	for (i = 0; i < sizeof(abort_ids) / sizeof(abort_ids[0]); i++)
-		if (isa->insn->id == abort_ids[i])
+		if (insn->id == abort_ids[i])
 			return 1;
 	for (i = 0; i < sizeof(abort_groups) / sizeof(abort_groups[0]); i++)
-		if (cs_insn_group(isa->cs, isa->insn, abort_groups[i]))
+		if (cs_insn_group(decoder__handle(d, 64), insn, abort_groups[i]))
 			return 1;
-	return writes_system_reg(isa->insn);
+	return writes_system_reg(insn);
 }
 
 #else /* !HAVE_CAPSTONE */
 
-struct rtme_isa *rtme__isa_new(void)
-{
-	err__set(EOPNOTSUPP, "RTME decodes the guest's code with capstone, which this build "
-			     "lacks: install libcapstone-dev and rebuild");
-	return NULL;
-}
-
-void rtme__isa_free(struct rtme_isa *isa)
-{
-	(void)isa;
-}
-
-int rtme__isa_sweep(struct rtme_isa *isa, const uint8_t *code, size_t len, uint64_t va,
+int rtme__isa_sweep(struct decoder *d, const uint8_t *code, size_t len, uint64_t va,
 		    rtme_site_fn fn, void *ctx)
 {
-	(void)isa, (void)code, (void)len, (void)va, (void)fn, (void)ctx;
+	(void)d, (void)code, (void)len, (void)va, (void)fn, (void)ctx;
 	return -EOPNOTSUPP;
 }
 
-int rtme__isa_aborts(struct rtme_isa *isa, const uint8_t *code, size_t len, uint64_t va,
+int rtme__isa_aborts(struct decoder *d, const uint8_t *code, size_t len, uint64_t va,
 		     const char **name)
 {
-	(void)isa, (void)code, (void)len, (void)va;
+	(void)d, (void)code, (void)len, (void)va;
 	*name = "(no decoder)";
 	return 1;
 }

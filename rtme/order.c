@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "../core/decoder.h"
 #include "../core/mem.h"
 #include "../core/paging.h"
 #include "../core/step.h"
@@ -204,8 +205,8 @@ static void place(struct vcpu *v, const struct kvm_sregs *s, const struct mime_r
  * the same step.  Known to touch no memory, it is allowed for; otherwise the references of the
  * step are not known.
  */
-static void plan_shadow(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv,
-			const struct kvm_regs *regs, const struct kvm_sregs *s)
+static void plan_shadow(struct vcpu *v, struct rtme_vcpu *rv, const struct kvm_regs *regs,
+			const struct kvm_sregs *s)
 {
 	uint8_t bytes[MIME_INSN_MAX] = { 0 };
 	struct kvm_regs next = *regs;
@@ -218,14 +219,14 @@ static void plan_shadow(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv,
 	next.rip += rv->insn.len;
 	while (len > 0 && paging__read_virt(&v->vm->mem, s->cr3, next.rip, bytes, len))
 		len--;
-	if (len <= 0 || mime__decode(r->dec, bytes, len, &next, s, &in) || in.nr_refs)
+	if (len <= 0 || mime__decode(vcpu__decoder(v), bytes, len, &next, s, &in) || in.nr_refs)
 		rv->unknown = 1;
 	else
 		rv->shadow = in.len;
 }
 
 /* Decode the instruction at the vCPU's RIP and place its references (lock held). */
-static void plan(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
+static void plan(struct vcpu *v, struct rtme_vcpu *rv)
 {
 	uint8_t bytes[MIME_INSN_MAX] = { 0 };
 	struct kvm_regs regs;
@@ -244,7 +245,7 @@ static void plan(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 	rv->guest_tf = !!(regs.rflags & RFLAGS_TF);
 	while (len > 0 && paging__read_virt(&v->vm->mem, s.cr3, regs.rip, bytes, len))
 		len--;
-	if (len <= 0 || mime__decode(r->dec, bytes, len, &regs, &s, &rv->insn)) {
+	if (len <= 0 || mime__decode(vcpu__decoder(v), bytes, len, &regs, &s, &rv->insn)) {
 		rv->insn.rip = regs.rip;
 		return;
 	}
@@ -252,7 +253,7 @@ static void plan(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 	rv->nr_refs = rv->insn.nr_refs;
 	for (i = 0; i < rv->nr_refs; i++)
 		place(v, &s, &rv->insn.refs[i], &rv->refs[i]);
-	plan_shadow(v, r, rv, &regs, &s);
+	plan_shadow(v, rv, &regs, &s);
 }
 
 /* A vCPU's access of [gpa, gpa + len): doom every other transaction it conflicts with. */
@@ -313,7 +314,7 @@ static void observe(struct rtme *r, int self, struct rtme_vcpu *rv)
 }
 
 /* Does the transaction's next instruction abort it (SDM list, or one RTME cannot follow)? */
-static int tx_insn_aborts(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
+static int tx_insn_aborts(struct vcpu *v, struct rtme_vcpu *rv)
 {
 	uint8_t bytes[MIME_INSN_MAX] = { 0 };
 	const char *name;
@@ -321,7 +322,7 @@ static int tx_insn_aborts(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 
 	while (len > 0 && paging__read_virt(&v->vm->mem, rv->cr3, rv->insn.rip, bytes, len))
 		len--;
-	return len <= 0 || rtme__isa_aborts(r->isa, bytes, len, rv->insn.rip, &name);
+	return len <= 0 || rtme__isa_aborts(vcpu__decoder(v), bytes, len, rv->insn.rip, &name);
 }
 
 /* Write the redo log into memory, keeping the committed lines (lock held). */
@@ -406,7 +407,7 @@ static int tx_prepare(struct vcpu *v, struct rtme *r, struct rtme_vcpu *rv)
 	/* Held while the transaction is young (RTME_DEFAULT_IRQ_DEFER); then as the SDM has it. */
 	if (rv->insns >= (uint64_t)r->o.irq_defer && rtme__irq_pending(v))
 		return RTM_C_ASYNC; /* taken at the fallback, after the abort */
-	if (rv->unknown || tx_insn_aborts(v, r, rv))
+	if (rv->unknown || tx_insn_aborts(v, rv))
 		return RTM_C_INSN;
 	for (i = 0; i < rv->nr_refs; i++)
 		for (k = 0; k < 2 && rv->refs[i].len[k]; k++) {
@@ -630,7 +631,7 @@ void rtme__before(struct vcpu *v, void *opaque)
 			continue;
 		}
 		if (rv->role == RV_TX && rv->away && current_cpl(v) != (int)rv->sregs.cs.dpl) {
-			plan(v, r, rv); /* the handler's instruction: checked like another vCPU's */
+			plan(v, rv); /* the handler's instruction: checked like another vCPU's */
 			observe(r, v->id, rv);
 			hold(r, v, rv);
 			return;
@@ -651,7 +652,7 @@ void rtme__before(struct vcpu *v, void *opaque)
 			halt_observed(v, r);
 			continue;
 		}
-		plan(v, r, rv);
+		plan(v, rv);
 		if (rv->role == RV_TX) {
 			cause = tx_prepare(v, r, rv);
 			if (cause < 0) {
@@ -860,7 +861,7 @@ int rtme__on_step(struct vcpu *v, void *opaque, const struct step_info *si)
 	if (rv->role == RV_TX && !vcpu__get_regs(v, &regs)) {
 		rtme__lock(v, r);
 		rv->insn.rip = regs.rip;
-		n = tx_insn_aborts(v, r, rv);
+		n = tx_insn_aborts(v, rv);
 		pthread_mutex_unlock(&r->lock);
 		if (n)
 			rtme__abort(v, r, RTM_C_INSN, 0, VEC_NONE);

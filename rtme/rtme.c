@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 
 #include "../abi/cpuid.h"
+#include "../core/decoder.h"
 #include "../core/emulate.h"
 #include "../core/hooks.h"
 #include "../core/kvm.h"
@@ -120,6 +121,7 @@ int rtme__add_code(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t va)
 {
 	struct rtme *r = rtme_of(vm);
 	struct add_ctx c = { .r = r, .gpa = gpa, .va = va };
+	struct decoder *d;
 	int ret;
 
 	if (!r)
@@ -129,7 +131,9 @@ int rtme__add_code(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t va)
 		return err__set(EFAULT,
 				"RTME: code at 0x%" PRIx64 " (%" PRIu64 " bytes) is not guest RAM",
 				gpa, len);
-	ret = rtme__isa_sweep(r->isa, c.code, len, va, add_site, &c);
+	d = decoder__new();
+	ret = d ? rtme__isa_sweep(d, c.code, len, va, add_site, &c) : -EOPNOTSUPP;
+	decoder__free(d);
 	if (ret > 0) {
 		qsort(r->sites, r->nr_sites, sizeof(*r->sites), site_cmp);
 		r->stats.sites = r->nr_sites;
@@ -515,6 +519,9 @@ static int rtme_vcpus(struct rtme *r)
 		rv->xsave = calloc(1, sizeof(*rv->xsave));
 		if (!rv->saved || !rv->saved_addr || !rv->xsave)
 			return err__set(ENOMEM, "out of memory for RTME's logs");
+		/* The vCPU's decoder opens here, before its thread runs. */
+		if (!vcpu__decoder(&r->vm->vcpus[i]))
+			return -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -532,8 +539,6 @@ static void rtme_free(struct vm *vm, void *priv)
 	}
 	free(r->vcpu);
 	free(r->sites);
-	mime__decoder_free(r->dec);
-	rtme__isa_free(r->isa);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);
@@ -609,9 +614,7 @@ int rtme__setup(struct vm *vm, const struct rtme_opts *o)
 		rtme_free(vm, r);
 		return err__wrap(ret, "--rtme");
 	}
-	r->isa = rtme__isa_new();
-	r->dec = r->isa ? mime__decoder_new() : NULL;
-	ret = r->dec ? rtme_vcpus(r) : -EOPNOTSUPP;
+	ret = rtme_vcpus(r);
 	if (!ret)
 		ret = rtme_cpuid(vm);
 	if (!ret)

@@ -133,10 +133,11 @@ struct rtm_insn {
  */
 int rtm__decode(const uint8_t *bytes, size_t len, struct rtm_insn *i);
 
-/* Code: where the RTM instructions are, and which instructions abort a transaction. */
-struct rtme_isa;
-struct rtme_isa *rtme__isa_new(void); /* NULL with a message (no capstone) */
-void rtme__isa_free(struct rtme_isa *isa);
+/*
+ * Code: where the RTM instructions are, and which instructions abort a transaction; d is a
+ * decoder (core/decoder.h), the vCPU's in the vCPU's thread.
+ */
+struct decoder;
 
 /* Called for each RTM instruction a sweep finds, at offset off; non-zero stops the sweep. */
 typedef int (*rtme_site_fn)(void *ctx, size_t off, const struct rtm_insn *i);
@@ -145,7 +146,7 @@ typedef int (*rtme_site_fn)(void *ctx, size_t off, const struct rtm_insn *i);
  * Decode code (len bytes, at virtual address va) from its start, one instruction after
  * another, and call fn for each RTM instruction.  The number found, or fn's value.
  */
-int rtme__isa_sweep(struct rtme_isa *isa, const uint8_t *code, size_t len, uint64_t va,
+int rtme__isa_sweep(struct decoder *d, const uint8_t *code, size_t len, uint64_t va,
 		    rtme_site_fn fn, void *ctx);
 
 /*
@@ -154,7 +155,7 @@ int rtme__isa_sweep(struct rtme_isa *isa, const uint8_t *code, size_t len, uint6
  * register writes, x87 and MMX, XSAVE and FXSAVE, cache and TLB control, non-temporal
  * stores, VZEROUPPER, UD2 and the rest of the SDM's list; bytes that are no instruction too.
  */
-int rtme__isa_aborts(struct rtme_isa *isa, const uint8_t *code, size_t len, uint64_t va,
+int rtme__isa_aborts(struct decoder *d, const uint8_t *code, size_t len, uint64_t va,
 		     const char **name);
 
 /* The engine: `vmscope run --rtme`. */

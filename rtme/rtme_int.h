@@ -102,8 +102,6 @@ struct rtme {
 	int nr_gates;
 	struct rtme_site *sites; /* sorted by gpa */
 	int nr_sites, cap_sites;
-	struct rtme_isa *isa;
-	struct mime_decoder *dec;
 	uint64_t rng;
 	struct rtme_stats stats;
 	struct rtme_vcpu *vcpu;

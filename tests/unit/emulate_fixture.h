@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "decoder.h"
 #include "emulate.h"
 #include "../../lib/err.h"
 #include "exit.h"
@@ -186,6 +187,7 @@ FX_FN int teardown(void **state)
 {
 	struct fx *f = *state;
 
+	vcpu__decoder_put(&f->v);
 	hooks__exit(&f->vm.hooks);
 	pthread_cond_destroy(&f->vm.cond);
 	pthread_mutex_destroy(&f->vm.lock);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decoder.h"
 #include "mem.h"
 #include "paging.h"
 #include "vcpu.h"
@@ -71,6 +72,7 @@ static inline struct fab *fab_new(size_t mem_bytes, uint64_t pte_flags)
 static inline void fab_free(struct fab *f)
 {
 	vm__features_free(&f->vm);
+	vcpu__decoder_put(&f->v);
 	hooks__exit(&f->vm.hooks);
 	mem__exit(&f->vm.mem);
 	pthread_mutex_destroy(&f->vm.lock);

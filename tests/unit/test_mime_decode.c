@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "../../core/decoder.h"
 #include "../../lib/err.h"
 #include "../../mime/mime.h"
 
@@ -26,7 +27,7 @@
 #define RBP 0x7ffff800ull
 #define FS_BASE 0x7f0000000000ull
 
-static struct mime_decoder *dec;
+static struct decoder *dec;
 static struct kvm_regs regs;
 static struct kvm_sregs sregs;
 static struct mime_insn insn;
@@ -34,7 +35,7 @@ static struct mime_insn insn;
 static int teardown(void **state)
 {
 	(void)state;
-	mime__decoder_free(dec);
+	decoder__free(dec);
 	return 0;
 }
 
@@ -202,7 +203,7 @@ int main(void)
 		cmocka_unit_test(test_parse_scope),
 	};
 
-	dec = mime__decoder_new();
+	dec = decoder__new();
 	if (!dec) {
 		printf("SKIP: %s\n", err__last()); /* a build without capstone */
 		return 77;

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "../../core/decoder.h"
 #include "../../rtme/rtme.h"
 
 static uint8_t memory[4096]; /* guest-physical 0x1000.. */
@@ -265,7 +266,7 @@ static void test_sweep(void **state)
 		0xf0, 0x0f, 0x01, 0xd5, /* 20: lock xend */
 		0xc3, /* 24: ret */
 	};
-	struct rtme_isa *isa = rtme__isa_new();
+	struct decoder *isa = decoder__new();
 	struct found f = { .n = 0 };
 
 	(void)state;
@@ -280,7 +281,7 @@ static void test_sweep(void **state)
 	assert_int_equal(f.op[2], RTM_OP_XABORT);
 	assert_int_equal(f.off[3], 20);
 	assert_int_equal(f.op[3], RTM_OP_XEND);
-	rtme__isa_free(isa);
+	decoder__free(isa);
 }
 
 /* Which instructions end a transaction (the SDM's list), which run inside one. */
@@ -308,7 +309,7 @@ static void test_aborts(void **state)
 		{ { 0x0f, 0xae, 0xe8 }, 3, 0 }, /* lfence */
 		{ { 0x66, 0x0f, 0x6f, 0x07 }, 4, 0 }, /* movdqa (%rdi), %xmm0 */
 	};
-	struct rtme_isa *isa = rtme__isa_new();
+	struct decoder *isa = decoder__new();
 	const char *name;
 	unsigned int i;
 
@@ -321,7 +322,7 @@ static void test_aborts(void **state)
 			fail_msg("case %u (%s): aborts %d, expected %d", i, name, got,
 				 cases[i].aborts);
 	}
-	rtme__isa_free(isa);
+	decoder__free(isa);
 }
 
 int main(void)
