@@ -30,7 +30,7 @@ LDLIBS := -lpthread
 
 # json-c (required) reads and writes the JSON of the control socket and of `report --json`.
 # Its directory comes first on the include path and has a debug.h of its own: vmscope writes
-# <json-c/json.h>, and includes core/debug.h by a path relative to the including file.
+# <json-c/json.h>, and includes its own headers by paths relative to the including file.
 CFLAGS += $(shell pkg-config --cflags json-c)
 LDLIBS += $(shell pkg-config --libs json-c) -lxxhash
 
@@ -43,7 +43,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,_start
 GTEST_CFLAGS := $(CFLAGS) -no-pie -fno-pie -mno-red-zone \
 	-fno-stack-protector -fcf-protection=none -fno-tree-loop-distribute-patterns
 
-CORE_SRC := $(wildcard lib/*.c) $(wildcard core/*.c) $(wildcard trace/*.c) \
+CORE_SRC := $(wildcard lib/*.c) $(wildcard core/*.c) $(wildcard host/*.c) $(wildcard trace/*.c) \
 	$(wildcard control/*.c) $(wildcard analysis/*.c) $(filter-out %.bpf.c,$(wildcard probes/*.c)) \
 	$(wildcard gears/*.c) $(wildcard mime/*.c) $(wildcard rtme/*.c) $(wildcard ckpt/*.c)
 CLI_SRC := $(wildcard cli/*.c)
@@ -211,10 +211,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libcore.a $(UNIT_CLI_OBJ)
 	$(Q)$(CC) $(CFLAGS) -Icore -o $@ $< $(UNIT_CLI_OBJ) $(BUILD)/libcore.a $(LDFLAGS) \
 		$(UNIT_LDFLAGS) -lcmocka $(LDLIBS)
 
-# GEARS' capture mechanisms no host here runs, on fabricated exits: KVM's ioctls and the
-# breakpoint probe are faked by wrapping them at link time.
+# GEARS' capture mechanisms no host here runs, on fabricated exits: KVM's ioctls are faked
+# by wrapping them at link time.
 $(BUILD)/tests/unit/test_gears_capture $(BUILD)/tests/unit/test_step_tf: \
-	UNIT_LDFLAGS := -Wl,--wrap=ioctl -Wl,--wrap=debug__hw_breakpoints
+	UNIT_LDFLAGS := -Wl,--wrap=ioctl
 
 $(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/harness.h tests/guest/cli_harness.h \
 		tests/guest/vmm_harness.h guests/lib/guest.h $(BUILD)/libcore.a

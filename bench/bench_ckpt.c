@@ -21,6 +21,7 @@
 #include "bench.h"
 #include "../../ckpt/ckpt.h"
 #include "../../core/hostfix.h"
+#include "../../host/host.h"
 
 #define RUNS 3
 #define LOW (32ull << 20) /* left as the harness loaded it */
@@ -105,7 +106,7 @@ static int restore(double *secs)
 		return ret;
 	vo.mem_size = ckpt__config(img)->mem_size;
 	vo.nr_vcpus = ckpt__config(img)->nr_vcpus;
-	ret = vm__create(&vm, &vo) ?: hostfix__setup(&vm, HOSTFIX_AUTO) ?: ckpt__restore(&vm, img);
+	ret = vm__create(&vm, &vo) ?: host__setup(&vm, HOSTFIX_AUTO) ?: ckpt__restore(&vm, img);
 	vm.on_ucall = on_done;
 	vm.ucall_opaque = &t_exit;
 	if (!ret && tvm_run(&vm, 120) != 0)

@@ -12,6 +12,7 @@
 #include "../../core/hostfix.h"
 #include "../../core/step.h"
 #include "../../guests/lib/kern.h"
+#include "../../host/host.h"
 
 KERN_DEFINE_ASM
 
@@ -104,7 +105,7 @@ static int one_run(int kind, double *rate)
 		return -1;
 	w = mem__gpa_to_hva(&vm.mem, (uintptr_t)&which, sizeof(which));
 	*w = kind;
-	if (hostfix__setup(&vm, HOSTFIX_AUTO))
+	if (host__setup(&vm, HOSTFIX_AUTO))
 		return -1;
 	vm.on_ucall = on_ucall;
 	vm.ucall_opaque = &b;

@@ -10,6 +10,7 @@
 #include "../../core/hostfix.h"
 #include "../../mime/mime.h"
 #include "../../trace/trace.h"
+#include "../../host/host.h"
 
 #define NQ 2000
 #define RUNS 5
@@ -70,7 +71,8 @@ static int one_run(int mime, double *secs, uint64_t *refs)
 
 	if (!mkdtemp(dir) || tvm_create(&vm, &o))
 		return -1;
-	ret = hostfix__setup(&vm, HOSTFIX_AUTO);
+	ret = host__setup(&vm, HOSTFIX_AUTO);
+	host__breakpoints(&vm);
 	if (!ret && mime)
 		ret = mime__setup(&vm, &mo);
 	if (!ret && mime)

@@ -18,6 +18,7 @@
 #include "../../core/kvmstats.h"
 #include "../../guests/lib/kern.h"
 #include "../../rtme/rtme.h"
+#include "../../host/host.h"
 
 KERN_DEFINE_ASM
 
@@ -108,7 +109,7 @@ static int one_loop(int which, double *exits, double *secs)
 		return -1;
 	w = mem__gpa_to_hva(&vm.mem, (uintptr_t)&variant, sizeof(variant));
 	*w = which;
-	ret = hostfix__setup(&vm, HOSTFIX_AUTO) ?: rtme__setup(&vm, &ro);
+	ret = host__setup(&vm, HOSTFIX_AUTO) ?: rtme__setup(&vm, &ro);
 	if (!ret && rtme__add_code(&vm, (uintptr_t)brtme_code, brtme_code_end - brtme_code,
 				   (uintptr_t)brtme_code) != 4)
 		ret = -1;

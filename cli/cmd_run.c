@@ -22,6 +22,7 @@
 #include "../control/control.h"
 #include "../trace/trace.h"
 #include "cli.h"
+#include "../host/host.h"
 
 static volatile sig_atomic_t run_signal;
 
@@ -97,8 +98,11 @@ static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 {
 	struct gears_opts go = { .syscalls = o->syscalls, .mode = o->syscall_mode };
 	char sel[1024];
-	int ret = gears__setup(vm, &go);
+	int ret;
 
+	if (go.mode == GEARS_TRAP)
+		host__breakpoints(vm);
+	ret = gears__setup(vm, &go);
 	if (ret)
 		return ret;
 	gears__selection(vm, sel, sizeof(sel));
@@ -122,6 +126,7 @@ static int run_mime_setup(struct vm *vm, const struct run_opts *o)
 		return err__set(EINVAL,
 				"--mime-program: vmscope knows the processes of its "
 				"built-in kernel only; give the address space with --mime-cr3");
+	host__breakpoints(vm);
 	ret = mime__setup(vm, &mo);
 	if (ret)
 		return ret;
@@ -440,7 +445,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o, const struct run_src 
 	 * A migrated guest arrives last: what takes time here (the kernel probes' BPF) is done
 	 * while its source still runs, not in the downtime.
 	 */
-	ret = hostfix__setup(vm, o->fixups);
+	ret = host__setup(vm, o->fixups);
 	if (!ret && !src->in)
 		ret = run_guest(vm, o, src);
 	if (!ret)

@@ -2,12 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/caps.h"
 #include "../probes/probes.h"
 #include "../lib/err.h"
-#include "../core/hostcheck.h"
 #include "../core/kvm.h"
 #include "cli.h"
+#include "../host/host.h"
 
 #ifndef VMSCOPE_VERSION
 #define VMSCOPE_VERSION "0.0.0"

@@ -8,7 +8,6 @@
 #include "emulate.h"
 #include "../lib/err.h"
 #include "exit.h"
-#include "hostcheck.h"
 #include "hostfix.h"
 #include "hostfix_int.h"
 #include "paging.h"
@@ -482,6 +481,9 @@ int hostfix__install(struct vm *vm, unsigned int fixups)
 {
 	int ret;
 
+	if (fixups == HOSTFIX_AUTO)
+		return err__set(EINVAL, "the host fixups are not resolved: the host layer chooses "
+					"them (host__setup)");
 	if (!fixups)
 		return 0;
 	ret = hf_alloc(vm);
@@ -523,20 +525,4 @@ int hostfix__observe_syscalls(struct vm *vm, hostfix_syscall_fn *fn, void *opaqu
 		hf->on_syscall_opaque = opaque;
 	}
 	return 0;
-}
-
-int hostfix__setup(struct vm *vm, unsigned int fixups)
-{
-	struct hostcheck hc;
-	int ret;
-
-	if (fixups == HOSTFIX_AUTO) {
-		ret = hostcheck__get(&hc);
-		if (ret)
-			return err__wrap(ret, "cannot tell which fixups this host needs "
-					      "(choose with --fixups)");
-		fixups = hostcheck__fixups(&hc);
-	}
-	ret = hostfix__install(vm, fixups);
-	return ret ? ret : step__install(vm);
 }

@@ -37,7 +37,10 @@ struct vcpu;
 #define HOSTFIX_DR_DB 2
 #define HOSTFIX_DR_FREE 3
 
-/* Install the given fixups on every vCPU of vm (before vm__start).  0 or -errno. */
+/*
+ * Install the given fixups on every vCPU of vm (before vm__start; HOSTFIX_AUTO is resolved by
+ * the host layer, host.h's host__setup).  0 or -errno.
+ */
 int hostfix__install(struct vm *vm, unsigned int fixups);
 
 /* Fixups installed on vm (0 when none). */
@@ -59,16 +62,10 @@ typedef void hostfix_syscall_fn(struct vcpu *v, void *opaque, struct kvm_regs *r
 /* Set (fn) or clear (NULL) the observer on every vCPU; -EOPNOTSUPP without the fixup. */
 int hostfix__observe_syscalls(struct vm *vm, hostfix_syscall_fn *fn, void *opaque);
 
-#define HOSTFIX_AUTO (~0u) /* --fixups auto: what the host self-test says */
+#define HOSTFIX_AUTO (~0u) /* --fixups auto: what the host self-test says (host__setup) */
 
 /* Parse --fixups: "auto", "none", "all" or a comma list of names.  0 or -EINVAL. */
 int hostfix__parse(const char *s, unsigned int *fixups);
-
-/*
- * For `vmscope run`: resolve HOSTFIX_AUTO with the host self-test (cached per boot), then
- * install the fixups and the step engine on vm.  0 or -errno (message set).
- */
-int hostfix__setup(struct vm *vm, unsigned int fixups);
 
 /*
  * Deliver vector through the guest IDT as the CPU would for an interrupt or exception taken

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "debug.h"
 #include "emulate.h"
 #include "../lib/err.h"
 #include "exit.h"
@@ -71,7 +70,7 @@ static int step__stepping(struct vcpu *v)
 
 /*
  * Can a hardware breakpoint stop the vCPU at ring cpl here?  Not at ring 3 on emulating hosts
- * (the step-ring3 fixup), and nowhere where the probe's breakpoint did not fire (debug.h).
+ * (the step-ring3 fixup), and nowhere where the host layer's probe saw none fire (vm.h).
  * For either ring (-1), a breakpoint where one fires at ring 0: on emulating hosts a target
  * run at ring 3 is then not seen (step__break_at's contract says so).
  */
@@ -79,7 +78,7 @@ static int step__bp_fires(struct vcpu *v, int cpl)
 {
 	if (cpl == 3 && (v->vm->fixups & HOSTFIX_STEP3))
 		return 0;
-	return debug__hw_breakpoints(NULL, 0) == 1;
+	return v->vm->hw_bp_fire;
 }
 
 /* Arm the mechanism for the instruction at the vCPU's current state. */

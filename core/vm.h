@@ -65,6 +65,7 @@ struct vm {
 	int has_irqchip;
 	int has_user_msr;
 	unsigned int fixups; /* host adaptation in force (core/hostfix.h) */
+	int hw_bp_fire; /* hardware breakpoints stop ring-0 code here (the host layer's probe) */
 
 	struct vm_private_mem private_mem[VM_MAX_PRIVATE];
 	int nr_private;

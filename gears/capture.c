@@ -22,7 +22,6 @@
 
 #include "../abi/gears.h"
 #include "../abi/layout.h"
-#include "../core/debug.h"
 #include "../core/hostfix.h"
 #include "../core/paging.h"
 #include "../core/vcpu.h"
@@ -513,7 +512,7 @@ static enum gears_mech choose_mech(struct vm *vm, enum gears_mode mode)
 {
 	if (hostfix__active(vm) & HOSTFIX_SYSCALL)
 		return GEARS_MECH_COMPLETION;
-	if (mode == GEARS_TRAP && debug__hw_breakpoints(NULL, 0) == 1)
+	if (mode == GEARS_TRAP && vm->hw_bp_fire)
 		return GEARS_MECH_BREAKPOINT;
 	return GEARS_MECH_STUB;
 }

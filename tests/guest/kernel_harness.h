@@ -14,6 +14,7 @@
 #include "../../core/hostfix.h"
 #include "../../guests/builtin.h"
 #include "harness.h"
+#include "../../host/host.h"
 
 struct kernel_run {
 	int status; /* the VM's exit status: init's, as the kernel shuts down */
@@ -48,7 +49,7 @@ static int kh_start(struct vm *vm, const char *cmd, int bootinfo, int timeout_s)
 		.map_bytes = GPA_MMIO_HOLE_END,
 		.build_tables = 1,
 	};
-	int ret = hostfix__setup(vm, HOSTFIX_AUTO);
+	int ret = host__setup(vm, HOSTFIX_AUTO);
 
 	if (!ret && bootinfo)
 		ret = bootinfo__load_kernel(vm, cmd, &li);

@@ -4,12 +4,11 @@
  * instruction with a RIP that moves forward, and a hardware execute breakpoint stops at the
  * first instruction of a chosen function.  Both arrive at a debug hook.  The breakpoint case
  * is skipped, with the probe's reason, only where the probe found that breakpoints do not
- * fire and the host's CPU is QEMU's TCG emulator, whose VMRUN does not arm them (core/debug.h);
+ * fire and the host's CPU is QEMU's TCG emulator, whose VMRUN does not arm them (host/host.h);
  * on any other host it runs and must pass.
  */
+#include "../../host/host.h"
 #include "harness.h"
-#include "../../core/debug.h"
-#include "../../core/hostcpu.h"
 
 #define NR_STEPS 20
 

@@ -9,9 +9,8 @@
  * the same verdicts again (from its per-boot cache where it can keep one).
  */
 #include "harness.h"
-#include "../../core/hostcheck.h"
-#include "../../core/hostcpu.h"
 #include "../../core/hostfix.h"
+#include "../../host/host.h"
 #include "../../abi/hostcheck.h"
 
 #define HC_ALL_INSNS (((1u << HC_I_MAX) - 1) & ~(1u << HC_I_NONE))

@@ -8,7 +8,7 @@
  * dirty and spin run to completion; procs checks fork's copy-on-write, MAP_SHARED, wait4
  * statuses and orphans.
  */
-#include "../../core/hostcpu.h"
+#include "../../host/host.h"
 #include "kernel_harness.h"
 
 struct spin_result {

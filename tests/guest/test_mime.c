@@ -13,6 +13,7 @@
 #include "../../guests/lib/kern.h"
 #include "../../mime/mime.h"
 #include "../../trace/trace.h"
+#include "../../host/host.h"
 
 KERN_DEFINE_ASM
 
@@ -230,7 +231,8 @@ static int run_copy(int fault, double from_s)
 		return -1;
 	w = mem__gpa_to_hva(&vm.mem, (uintptr_t)&with_fault, sizeof(with_fault));
 	*w = fault;
-	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	TEST_ASSERT(!host__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	host__breakpoints(&vm);
 	TEST_ASSERT(!mime__setup(&vm, &mo), "%s", err__last());
 	TEST_ASSERT(!vm__trace_start(&vm, &to, &s), "%s", err__last());
 	status = tvm_run(&vm, 120);

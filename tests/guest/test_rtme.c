@@ -14,6 +14,7 @@
 #include "../../core/hostfix.h"
 #include "../../guests/lib/kern.h"
 #include "../../rtme/rtme.h"
+#include "../../host/host.h"
 
 KERN_DEFINE_ASM
 
@@ -376,7 +377,7 @@ static int run(int nr_vcpus, struct rtme_stats *st)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	TEST_ASSERT(!host__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
 	TEST_ASSERT(!rtme__setup(&vm, &ro), "%s", err__last());
 	found = rtme__add_code(&vm, (uintptr_t)rtm_code, rtm_code_end - rtm_code,
 			       (uintptr_t)rtm_code);

@@ -11,10 +11,10 @@
  * breakpoints do not fire, by stepping there.
  */
 #include "harness.h"
-#include "../../core/debug.h"
 #include "../../core/hostfix.h"
 #include "../../core/step.h"
 #include "../../guests/lib/kern.h"
+#include "../../host/host.h"
 
 KERN_DEFINE_ASM
 
@@ -143,7 +143,8 @@ static int test_step(void)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	TEST_ASSERT(!host__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	host__breakpoints(&vm);
 	vm.on_ucall = on_ucall;
 	vm.ucall_opaque = &log;
 	status = tvm_run(&vm, 60);
@@ -208,7 +209,8 @@ static int run_break_at(uint64_t target, int cpl)
 
 	if (tvm_create(&vm, &o))
 		return -1;
-	TEST_ASSERT(!hostfix__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	TEST_ASSERT(!host__setup(&vm, HOSTFIX_AUTO), "%s", err__last());
+	host__breakpoints(&vm);
 	vm.on_ucall = on_ucall_bp;
 	vm.ucall_opaque = &log;
 	status = tvm_run(&vm, 60);

@@ -9,8 +9,8 @@
  * knows nothing of it.
  */
 #include "harness.h"
-#include "../../core/hostcpu.h"
 #include "../../core/hostfix.h"
+#include "../../host/host.h"
 #include "../../guests/lib/kern.h"
 
 KERN_DEFINE_ASM

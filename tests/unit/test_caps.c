@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "caps.h"
+#include "../../host/host.h"
 
 struct tree {
 	char root[64];

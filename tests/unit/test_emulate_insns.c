@@ -8,8 +8,8 @@
  */
 #include <nmmintrin.h>
 
+#include "../../host/host.h"
 #include "emulate_fixture.h"
-#include "hostcpu.h"
 
 #ifdef HAVE_CAPSTONE
 

@@ -15,11 +15,11 @@
 
 #include "emulate.h"
 #include "exit.h"
-#include "hostcheck.h"
 #include "hostfix.h"
 #include "step.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "../../host/host.h"
 #include "fab.h"
 
 static void test_no_fixups_installs_nothing(void **state)

@@ -11,11 +11,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "caps.h"
+#include "host.h"
 #include "../lib/err.h"
-#include "debug.h"
-#include "hostcpu.h"
-#include "kvm.h"
+#include "../core/kvm.h"
 
 static const struct {
 	const char *name;

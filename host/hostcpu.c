@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hostcpu.h"
+#include "host.h"
 
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_HV_BASE 0x40000000u

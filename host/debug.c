@@ -5,14 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "boot.h"
-#include "debug.h"
+#include "../core/boot.h"
+#include "host.h"
 #include "../lib/err.h"
-#include "hostcpu.h"
 #include "../abi/layout.h"
-#include "mem.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "../core/mem.h"
+#include "../core/vcpu.h"
+#include "../core/vm.h"
 
 #define PROBE_MEM (4ull << 20)
 #define PROBE_TIMEOUT_MS 10000
