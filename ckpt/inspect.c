@@ -12,57 +12,6 @@
 #include "ckpt.h"
 #include "ckpt_int.h"
 
-struct rec_name {
-	const char *tag;
-	uint32_t kind;
-	const char *name;
-};
-
-static const struct rec_name rec_names[] = {
-	{ "config", CFG_MEM_SIZE, "mem_size" },
-	{ "config", CFG_NR_VCPUS, "nr_vcpus" },
-	{ "config", CFG_IRQCHIP, "irqchip" },
-	{ "config", CFG_FEATURES, "features" },
-	{ "config", CFG_CONSOLE_BYTES, "console_bytes" },
-	{ "config", CFG_ID, "id" },
-	{ "config", CFG_GUEST, "guest" },
-	{ "config", CFG_GUEST_CMD, "guest_cmd" },
-	{ "config", CFG_VERSION, "version" },
-	{ "config", CFG_KERNEL_TASKS, "kernel_tasks" },
-	{ "vcpu", VC_CPUID, "cpuid" },
-	{ "vcpu", VC_REGS, "regs" },
-	{ "vcpu", VC_SREGS, "sregs" },
-	{ "vcpu", VC_FPU, "fpu" },
-	{ "vcpu", VC_XCRS, "xcrs" },
-	{ "vcpu", VC_LAPIC, "lapic" },
-	{ "vcpu", VC_EVENTS, "events" },
-	{ "vcpu", VC_DEBUGREGS, "debugregs" },
-	{ "vcpu", VC_MP_STATE, "mp_state" },
-	{ "vcpu", VC_MSRS, "msrs" },
-	{ "vcpu", VC_XSAVE, "xsave" },
-	{ "devices", DEV_UART, "uart" },
-	{ "irqchip", IRQ_PIC_MASTER, "pic_master" },
-	{ "irqchip", IRQ_PIC_SLAVE, "pic_slave" },
-	{ "irqchip", IRQ_IOAPIC, "ioapic" },
-	{ "pit", PIT_STATE, "pit" },
-	{ "clock", CLOCK_DATA, "kvmclock" },
-	{ "trace", TR_DIR, "dir" },
-	{ "trace", TR_CLOCK_NS, "clock_ns" },
-	{ "hostfix", HF_FIXUPS, "fixups" },
-	{ "private", PRIV_GPA, "gpa" },
-	{ "private", PRIV_DATA, "data" },
-};
-
-const char *ckpt__rec_name(const char *tag, uint32_t kind)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(rec_names) / sizeof(rec_names[0]); i++)
-		if (rec_names[i].kind == kind && !strcmp(rec_names[i].tag, tag))
-			return rec_names[i].name;
-	return "?";
-}
-
 /* One section's records as "name (size)" words, into a JSON array too when arr. */
 static int list_records(const struct ckpt_file *f, const struct ckpt_entry *e, FILE *out,
 			struct json_object *arr)

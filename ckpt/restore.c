@@ -29,20 +29,12 @@ struct ckpt_image {
 };
 
 /* The tags this vmscope reads; a required section with another tag is refused. */
-static const char *const known_tags[] = { "config",  "memory",	"memsum", "vcpu",
-					  "devices", "irqchip", "pit",	  "clock",
-					  "trace",   "hostfix", "private" };
-
 static int known(const struct ckpt_entry *e)
 {
 	char tag[CKPT_TAG_LEN + 1];
-	size_t i;
 
 	ckpt_tag(e, tag);
-	for (i = 0; i < sizeof(known_tags) / sizeof(known_tags[0]); i++)
-		if (!strcmp(tag, known_tags[i]))
-			return 1;
-	return 0;
+	return ckpt__known_section(tag);
 }
 
 /* A record of exactly size bytes, or an error naming it. */
@@ -332,57 +324,69 @@ static int restore_vcpu(struct vcpu *v, struct ckpt_image *img, struct vcpu_stat
 	return err__wrap(ret, "%s: section 'vcpu' %d does not fit this VM", img->f.path, v->id);
 }
 
-/* Records of one device section into the state (each of exactly its size). */
-static int device_recs(struct ckpt_image *img, const char *tag, struct devices_state *d)
+/* Where each device record of records.def goes in struct devices_state. */
+struct dev_rec {
+	const char *tag;
+	uint32_t kind;
+	void *dst;
+	size_t size;
+};
+
+/* The record r of section e into the state, if it is a device record (of exactly its size). */
+static int device_rec(struct ckpt_image *img, const struct ckpt_entry *e, const char *tag,
+		      const struct ckpt_rec *r, const struct dev_rec *map, size_t n)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < n; i++) {
+		if (strcmp(map[i].tag, tag) || map[i].kind != r->kind)
+			continue;
+		ret = want_size(&img->f, e, r, map[i].size);
+		if (!ret)
+			memcpy(map[i].dst, r->data, map[i].size);
+	}
+	return ret;
+}
+
+/* Records of one device section into the state. */
+static int device_recs(struct ckpt_image *img, const char *tag, const struct dev_rec *map, size_t n)
 {
 	const struct ckpt_entry *e = ckpt_f_find(&img->f, tag, 0);
-	struct {
-		const char *tag;
-		uint32_t kind;
-		void *dst;
-		size_t size;
-	} map[] = {
-		{ "devices", DEV_UART, &d->uart, sizeof(d->uart) },
-		{ "irqchip", IRQ_PIC_MASTER, &d->pic_master, sizeof(d->pic_master) },
-		{ "irqchip", IRQ_PIC_SLAVE, &d->pic_slave, sizeof(d->pic_slave) },
-		{ "irqchip", IRQ_IOAPIC, &d->ioapic, sizeof(d->ioapic) },
-		{ "pit", PIT_STATE, &d->pit, sizeof(d->pit) },
-		{ "clock", CLOCK_DATA, &d->clock, sizeof(d->clock) },
-	};
 	struct ckpt_rec r;
 	uint64_t pos = 0;
-	size_t i;
 	void *buf;
 	int ret;
 
 	if (!e)
 		return 0;
 	ret = ckpt_f_load(&img->f, e, &buf);
-	while (!ret && (ret = ckpt_rec_next(e, buf, &pos, &r)) > 0) {
-		ret = 0;
-		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-			if (strcmp(map[i].tag, tag) || map[i].kind != r.kind)
-				continue;
-			ret = want_size(&img->f, e, &r, map[i].size);
-			if (!ret)
-				memcpy(map[i].dst, r.data, map[i].size);
-		}
-	}
+	while (!ret && (ret = ckpt_rec_next(e, buf, &pos, &r)) > 0)
+		ret = device_rec(img, e, tag, &r, map, n);
 	free(buf);
 	return ret;
 }
 
 static int restore_devices(struct vm *vm, struct ckpt_image *img)
 {
-	static const char *const tags[] = { "devices", "irqchip", "pit", "clock" };
 	struct devices_state d;
-	size_t i;
+#define CKPT_SECTION(tag)
+#define CKPT_REC(tag, kind, value, name)
+#define CKPT_DEV_REC(tag, kind, value, name, field) { #tag, kind, &d.field, sizeof(d.field) },
+	const struct dev_rec map[] = {
+#include "records.def"
+	};
+#undef CKPT_SECTION
+#undef CKPT_REC
+	size_t i, n = sizeof(map) / sizeof(map[0]);
 	int ret = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.has_irqchip = img->cfg.has_irqchip;
-	for (i = 0; !ret && i < sizeof(tags) / sizeof(tags[0]); i++)
-		ret = device_recs(img, tags[i], &d);
+	/* records.def lists each section's records together: one pass per section */
+	for (i = 0; !ret && i < n; i++)
+		if (!i || strcmp(map[i].tag, map[i - 1].tag))
+			ret = device_recs(img, map[i].tag, map, n);
 	ret = ret ?: devices__restore(vm, &d);
 	return err__wrap(ret, "%s: the devices' state does not fit this VM", img->f.path);
 }
