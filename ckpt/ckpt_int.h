@@ -19,7 +19,7 @@ enum ckpt_rec_kind {
 /* A record's name for `vmscope inspect` ("?" when unknown). */
 const char *ckpt__rec_name(const char *tag, uint32_t kind);
 
-/* Is tag a section this vmscope knows (records.def)? */
+/* Is tag a section this vmscope knows (records.def, or a known feature's: feature.h)? */
 int ckpt__known_section(const char *tag);
 
 struct ckpt_image;

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../core/feature.h"
 #include "ckpt_int.h"
 
 struct rec_name {
@@ -31,6 +32,8 @@ const char *ckpt__rec_name(const char *tag, uint32_t kind)
 {
 	size_t i;
 
+	if (feature__find(tag))
+		tag = "feature";
 	for (i = 0; i < sizeof(rec_names) / sizeof(rec_names[0]); i++)
 		if (rec_names[i].kind == kind && !strcmp(rec_names[i].tag, tag))
 			return rec_names[i].name;
@@ -44,5 +47,5 @@ int ckpt__known_section(const char *tag)
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		if (!strcmp(tag, sections[i]))
 			return 1;
-	return 0;
+	return feature__find(tag) != NULL;
 }

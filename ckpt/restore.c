@@ -391,6 +391,48 @@ static int restore_devices(struct vm *vm, struct ckpt_image *img)
 	return err__wrap(ret, "%s: the devices' state does not fit this VM", img->f.path);
 }
 
+/* One feature's section: its state record, given to the feature's restore. */
+static int restore_feature(struct vm *vm, struct ckpt_image *img, const struct ckpt_entry *e,
+			   const struct vm_feature_ops *ops)
+{
+	struct feature_state fs = { 0 };
+	struct ckpt_rec r;
+	uint64_t pos = 0;
+	void *buf;
+	int ret = ckpt_f_load(&img->f, e, &buf);
+
+	while (!ret && (ret = ckpt_rec_next(e, buf, &pos, &r)) > 0) {
+		ret = 0;
+		if (r.kind == FEAT_STATE) {
+			fs.data = (void *)r.data;
+			fs.len = r.size;
+		}
+	}
+	if (!ret && !fs.data)
+		ret = err__set(EINVAL, "%s: section '%s' holds no state record", img->f.path,
+			       ops->name);
+	ret = ret ?: ops->restore(vm, &fs);
+	free(buf);
+	return ret ? err__wrap(ret, "%s: restoring '%s'", img->f.path, ops->name) : 0;
+}
+
+/* The features the checkpoint saved (after the guest's state: they act on it). */
+static int restore_features(struct vm *vm, struct ckpt_image *img)
+{
+	char tag[CKPT_TAG_LEN + 1];
+	uint32_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < img->f.hdr.nr_sections; i++) {
+		const struct ckpt_entry *e = &img->f.entries[i];
+		const struct vm_feature_ops *ops = feature__find(ckpt_tag(e, tag));
+
+		if (ops)
+			ret = restore_feature(vm, img, e, ops);
+	}
+	return ret;
+}
+
 static int restore_private(struct vm *vm, struct ckpt_image *img)
 {
 	const struct ckpt_entry *e;
@@ -453,6 +495,7 @@ int ckpt__restore(struct vm *vm, struct ckpt_image *img)
 	free(st);
 	ret = ret ?: restore_devices(vm, img);
 	ret = ret ?: restore_private(vm, img);
+	ret = ret ?: restore_features(vm, img);
 	if (ret)
 		return ret;
 	vm->features = c->features;

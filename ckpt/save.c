@@ -257,6 +257,21 @@ static int save_memory(struct ckpt_writer *w, struct vm *vm, uint64_t *sums, int
 	return ret ?: ckpt_w_end(w);
 }
 
+/* A feature's state: a required section of its name (records.def). */
+static int save_feature(void *opaque, const char *name, const struct feature_state *fs)
+{
+	struct ckpt_writer *w = opaque;
+	int ret;
+
+	if (strlen(name) > CKPT_TAG_LEN)
+		return err__set(EINVAL, "feature '%s': a name longer than a section tag", name);
+	if (fs->len > UINT32_MAX)
+		return err__set(EFBIG, "feature '%s': %zu bytes of state", name, fs->len);
+	ret = ckpt_w_begin(w, name, 1, 0, CKPT_SF_REQUIRED, 8);
+	ret = ret ?: ckpt_w_rec(w, FEAT_STATE, fs->data, (uint32_t)fs->len);
+	return ret ?: ckpt_w_end(w);
+}
+
 int ckpt__save_state(struct ckpt_writer *w, struct vm *vm, const struct ckpt_result *res,
 		     struct vcpu_state *st)
 {
@@ -266,7 +281,8 @@ int ckpt__save_state(struct ckpt_writer *w, struct vm *vm, const struct ckpt_res
 		ret = save_vcpu(w, &vm->vcpus[i], st);
 	ret = ret ?: save_devices(w, vm);
 	ret = ret ?: save_run(w, vm);
-	return ret ?: save_private(w, vm);
+	ret = ret ?: save_private(w, vm);
+	return ret ?: vm__features_save(vm, save_feature, w);
 }
 
 /* The blocks a file takes (zero pages are holes: far below its size for an idle guest). */

@@ -111,6 +111,18 @@ static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 	return 0;
 }
 
+/* What a restored or migrated guest brought with it and goes on doing. */
+static void run_features_restored(struct vm *vm)
+{
+	char sel[1024];
+
+	if (!gears__capturing(vm))
+		return;
+	gears__selection(vm, sel, sizeof(sel));
+	fprintf(stderr, "vmscope: capturing system calls (%s), carried over: %s\n",
+		gears__mechanism(vm), *sel ? sel : "none yet");
+}
+
 /* MIME (mime/): the code range's references, from its first instruction's next run. */
 static int run_mime_setup(struct vm *vm, const struct run_opts *o)
 {
@@ -387,11 +399,14 @@ static int run_guest(struct vm *vm, const struct run_opts *o, const struct run_s
 	int ret = 0;
 
 	if (c) {
+		host__breakpoints(vm); /* a saved capture may set breakpoints again */
 		info.guest = c->guest[0] ? c->guest : NULL;
 		info.guest_cmd = c->guest_cmd[0] ? c->guest_cmd : NULL;
 		ret = src->img ? ckpt__restore(vm, src->img) : ckpt__incoming_receive(src->in, vm);
 		if (ret && src->in)
 			return err__wrap(ret, "migration from the source failed");
+		if (!ret)
+			run_features_restored(vm);
 		return ret ?: ckpt__setup(vm, &info);
 	}
 	if (o->syscalls)

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/feature.h"
+#include "../gears/gears.h"
 #include "../probes/probes.h"
 #include "../lib/err.h"
 #include "../core/kvm.h"
@@ -119,6 +121,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(1, argv);
+	/* The features a checkpoint or a migration may carry, for restore and inspect. */
+	feature__known(gears__ops());
 	for (i = 0; i < NR_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

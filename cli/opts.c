@@ -449,11 +449,15 @@ static int check_ckpt(const struct run_opts *o, int argc)
 				"--entry, --load-addr or --no-irqchip: the %s sets the VM and its "
 				"guest",
 				src, o->restore ? "checkpoint" : "source");
-	if ((o->restore || o->incoming || o->ckpt_at_file) &&
-	    (o->rtme || o->mime_range || o->syscalls))
+	if ((o->restore || o->incoming) && o->syscalls)
 		return err__set(EINVAL,
-				"%s cannot go with --rtme, --mime-range or --syscalls: their "
-				"state is not in a checkpoint yet",
+				"%s takes no --syscalls: a capture the checkpoint holds goes on "
+				"by itself; change its selection with vmscope syscalls",
+				src);
+	if ((o->restore || o->incoming || o->ckpt_at_file) && (o->rtme || o->mime_range))
+		return err__set(EINVAL,
+				"%s cannot go with --rtme or --mime-range: their state is not in "
+				"a checkpoint yet",
 				o->ckpt_at_file ? "--checkpoint-at" : src);
 	return 0;
 }

@@ -118,6 +118,33 @@ void vm__features_free(struct vm *vm)
 		feature_drop(vm, vm->nr_feat - 1);
 }
 
+/* Written by the program's setup (the CLI, a test) before any restore, read after. */
+static const struct vm_feature_ops *known[VM_MAX_FEATURES];
+static int nr_known;
+
+int feature__known(const struct vm_feature_ops *ops)
+{
+	int i;
+
+	for (i = 0; i < nr_known; i++)
+		if (known[i] == ops)
+			return 0;
+	if (nr_known == VM_MAX_FEATURES)
+		return err__set(ENOSPC, "more than %d restorable features", VM_MAX_FEATURES);
+	known[nr_known++] = ops;
+	return 0;
+}
+
+const struct vm_feature_ops *feature__find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_known; i++)
+		if (known[i]->restore && !strcmp(known[i]->name, name))
+			return known[i];
+	return NULL;
+}
+
 const char *vm__features_unsaved(const struct vm *vm)
 {
 	int i;

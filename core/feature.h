@@ -36,6 +36,11 @@ struct vm_feature_ops {
 	 * aborted, stepping stops) and give the rest as bytes.  NULL: nothing to save.
 	 */
 	int (*save)(struct vm *vm, void *priv, struct feature_state *out);
+	/*
+	 * Make the feature on vm again from what save gave (a restore or a migration's arrival,
+	 * the guest's state already in place).  NULL: nothing to restore.
+	 */
+	int (*restore)(struct vm *vm, const struct feature_state *st);
 	/* Why a checkpoint cannot include this feature's state; NULL: it can. */
 	const char *unsaved;
 	void (*free)(struct vm *vm, void *priv);
@@ -62,6 +67,15 @@ void vm__features_before_run(struct vcpu *v);
 void vm__features_after_run(struct vcpu *v);
 void vm__features_summary(struct vm *vm, FILE *f);
 void vm__features_free(struct vm *vm);
+
+/*
+ * The features a restore may meet, by name: a checkpoint names a feature by its section's
+ * tag, and only the program that links the feature modules can list them (the CLI does,
+ * before any restore).  0, or -ENOSPC past VM_MAX_FEATURES.
+ */
+int feature__known(const struct vm_feature_ops *ops);
+/* The known feature called name that can restore, or NULL. */
+const struct vm_feature_ops *feature__find(const char *name);
 
 /* The first feature's reason a checkpoint of vm cannot be taken, or NULL. */
 const char *vm__features_unsaved(const struct vm *vm);

@@ -551,6 +551,18 @@ static int setup_hooks(struct gears *g)
 	return ret;
 }
 
+int capture__resume(struct gears *g)
+{
+	int i, ret = setup_hooks(g);
+
+	/* The breakpoints are the VMM's, not the guest's: set each vCPU's again. */
+	for (i = 0; !ret && g->mech == GEARS_MECH_BREAKPOINT && !g->removing && i < g->vm->nr_vcpus;
+	     i++)
+		if (g->guest_lstar[i])
+			ret = vcpu__set_standing_bp(&g->vm->vcpus[i], g->guest_lstar[i]);
+	return ret;
+}
+
 const char *gears__mechanism(struct vm *vm)
 {
 	static const char *const names[2][4] = {

@@ -125,4 +125,12 @@ struct vcpu;
 int gears__current_process(struct vcpu *v, int32_t *pid, char *name, size_t size);
 void gears__free(struct vm *vm);
 
+/*
+ * GEARS as a feature of the VM (core/feature.h): a checkpoint or a migration saves its state
+ * and the restore continues the capture where it was, the calls then in the guest kernel
+ * included.  The program lists it with feature__known() before it restores.
+ */
+struct vm_feature_ops;
+const struct vm_feature_ops *gears__ops(void);
+
 #endif

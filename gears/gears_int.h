@@ -77,6 +77,8 @@ static inline struct gears *gears_of(struct vm *vm)
 /* vm's GEARS state, made on first use: the region and the injected call's hooks. */
 int gears__ensure(struct vm *vm, struct gears **out);
 int call__add_hooks(struct gears *g);
+/* Capture's hooks again on a restored instance (the guest's state already restored). */
+int capture__resume(struct gears *g);
 
 void inject__init_region(struct gears *g);
 /* 1 if the region's kernel mapping is reachable in address space cr3. */
