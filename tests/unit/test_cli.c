@@ -397,6 +397,43 @@ static void test_guest_cmd_programs(void **state)
 	assert_int_equal(parse(&o, ARGV("run", "--guest-cmd", "anything", "guest.elf")), 0);
 }
 
+/*
+ * The help, getopt's table and the parsers come from one table: every option the help
+ * shows is one the parser knows (given a value when the help names one), and the help
+ * shows as many options as the parser takes.
+ */
+static void test_help_and_parser_agree(void **state)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	int shown = 0;
+
+	(void)state;
+	assert_non_null(f);
+	cli__run_usage(f);
+	fclose(f);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64], arg[64] = "", opt[80];
+		struct run_opts o;
+
+		if (sscanf(line, "  -%*c, --%63[a-z0-9-] %63s", name, arg) < 1 &&
+		    sscanf(line, "      --%63[a-z0-9-] %63s", name, arg) < 1)
+			continue;
+		if (!strcmp(name, "help"))
+			continue;
+		shown++;
+		err__clear();
+		/* "1": a value for an option that takes one, the GUEST for one that does not */
+		snprintf(opt, sizeof(opt), "--%s", name);
+		parse(&o, ARGV("run", opt, "1"));
+		assert_null(strstr(err__last(), "unknown option"));
+		assert_null(strstr(err__last(), "missing value"));
+	}
+	free(buf);
+	assert_true(shown >= 35); /* every option of `vmscope run`, --help aside */
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, getopt_forget)
 
 int main(void)
@@ -423,6 +460,7 @@ int main(void)
 		T(test_unknown_option_in_cluster_named),
 		T(test_parse_does_not_carry_state),
 		T(test_guest_cmd_programs),
+		T(test_help_and_parser_agree),
 	};
 
 	/* It would make getopt stop at the first operand, against what these tests expect. */
