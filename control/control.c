@@ -171,23 +171,60 @@ static void reply_fail(struct ctl_client *cl, enum control_cmd cmd, int ret)
 	control__reply_error(&cl->out, control__cmd_name(cmd), err__msg(ret));
 }
 
-static int cmd_subscribe(struct control *c, struct ctl_client *cl, int json)
+int control__exec_help(struct control_ctx *x, const struct control_req *req)
 {
+	(void)req;
+	return control__reply_help(x->out);
+}
+
+int control__exec_stats(struct control_ctx *x, const struct control_req *req)
+{
+	(void)req;
+	return control__reply_stats(x->out, x->vm, control__now_ns());
+}
+
+int control__exec_subscribe(struct control_ctx *x, const struct control_req *req)
+{
+	struct control *c = x->c;
+
 	if (!c->o.trace || __atomic_load_n(&c->trace_gone, __ATOMIC_ACQUIRE))
 		return err__set(ENODATA,
 				"tracing is off in this VMM (pid %d); start it with 'vmscope run "
 				"--trace DIR' to stream events",
 				(int)getpid());
-	if (cl->sub >= 0)
+	if (x->cl->sub >= 0)
 		return err__set(EALREADY, "this connection is already subscribed");
-	if (sub_activate(c, cl, json))
+	if (sub_activate(c, x->cl, req->json))
 		return -EBUSY;
-	return control__reply_subscribe(&cl->out, json);
+	return control__reply_subscribe(x->out, req->json);
+}
+
+int control__exec_unsubscribe(struct control_ctx *x, const struct control_req *req)
+{
+	client_unsubscribe(x->c, x->cl);
+	return control__reply_ok(x->out, req->cmd);
+}
+
+int control__exec_pause(struct control_ctx *x, const struct control_req *req)
+{
+	return vm__pause(x->vm) ?: control__reply_ok(x->out, req->cmd);
+}
+
+int control__exec_resume(struct control_ctx *x, const struct control_req *req)
+{
+	return vm__resume(x->vm) ?: control__reply_ok(x->out, req->cmd);
+}
+
+int control__exec_stop(struct control_ctx *x, const struct control_req *req)
+{
+	vm__request_stop(x->vm, 0, 0, "stopped through the control socket by a client");
+	return control__reply_ok(x->out, req->cmd);
 }
 
 /* Flight recorder: write the rings' contents to the trace now (trace__dump). */
-static int cmd_dump(struct control *c)
+int control__exec_dump(struct control_ctx *x, const struct control_req *req)
 {
+	struct control *c = x->c;
 	int ret;
 
 	pthread_mutex_lock(&c->trace_lock);
@@ -199,11 +236,12 @@ static int cmd_dump(struct control *c)
 	else
 		ret = trace__dump(c->o.trace);
 	pthread_mutex_unlock(&c->trace_lock);
-	return ret;
+	return ret ?: control__reply_ok(x->out, req->cmd);
 }
 
-static int cmd_info(struct control *c, struct ctl_client *cl)
+int control__exec_info(struct control_ctx *x, const struct control_req *req)
 {
+	struct control *c = x->c;
 	struct control_info ci = {
 		.pid = getpid(),
 		.guest = c->guest,
@@ -212,52 +250,22 @@ static int cmd_info(struct control *c, struct ctl_client *cl)
 		.socket = c->path,
 	};
 
-	return control__reply_info(&cl->out, c->o.vm, &ci);
+	(void)req;
+	return control__reply_info(x->out, x->vm, &ci);
 }
+
+/* Each command's exec (commands.def). */
+#define CONTROL_CMD(id, name, args, parse, exec) [CONTROL_##id] = exec,
+static int (*const cmd_execs[])(struct control_ctx *x, const struct control_req *req) = {
+#include "commands.def"
+};
+#undef CONTROL_CMD
 
 static int cmd_exec(struct control *c, struct ctl_client *cl, const struct control_req *req)
 {
-	int ret;
+	struct control_ctx x = { .c = c, .cl = cl, .out = &cl->out, .vm = c->o.vm };
 
-	switch (req->cmd) {
-	case CONTROL_HELP:
-		return control__reply_help(&cl->out);
-	case CONTROL_STATS:
-		return control__reply_stats(&cl->out, c->o.vm, control__now_ns());
-	case CONTROL_INFO:
-		return cmd_info(c, cl);
-	case CONTROL_SUBSCRIBE:
-		return cmd_subscribe(c, cl, req->json);
-	case CONTROL_UNSUBSCRIBE:
-		client_unsubscribe(c, cl);
-		break;
-	case CONTROL_PAUSE:
-		ret = vm__pause(c->o.vm);
-		if (ret)
-			return ret;
-		break;
-	case CONTROL_RESUME:
-		ret = vm__resume(c->o.vm);
-		if (ret)
-			return ret;
-		break;
-	case CONTROL_STOP:
-		vm__request_stop(c->o.vm, 0, 0, "stopped through the control socket by a client");
-		break;
-	case CONTROL_SYSCALLS:
-	case CONTROL_INJECT:
-		return control__exec_gears(&cl->out, c->o.vm, req);
-	case CONTROL_CHECKPOINT:
-		return control__exec_checkpoint(&cl->out, c->o.vm, req);
-	case CONTROL_MIGRATE:
-		return control__exec_migrate(&cl->out, c->o.vm, req);
-	case CONTROL_DUMP:
-		ret = cmd_dump(c);
-		if (ret)
-			return ret;
-		break;
-	}
-	return control__reply_ok(&cl->out, req->cmd);
+	return cmd_execs[req->cmd](&x, req);
 }
 
 static void client_line(struct control *c, struct ctl_client *cl, const char *line, size_t len)

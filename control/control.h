@@ -27,21 +27,13 @@ struct trace_session;
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_MAX_SUBSCRIBERS 8
 
+/* The commands (commands.def). */
+#define CONTROL_CMD(id, name, args, parse, exec) CONTROL_##id,
 enum control_cmd {
-	CONTROL_HELP,
-	CONTROL_STATS,
-	CONTROL_INFO,
-	CONTROL_SUBSCRIBE,
-	CONTROL_UNSUBSCRIBE,
-	CONTROL_PAUSE,
-	CONTROL_RESUME,
-	CONTROL_STOP,
-	CONTROL_DUMP,
-	CONTROL_SYSCALLS,
-	CONTROL_INJECT,
-	CONTROL_CHECKPOINT,
-	CONTROL_MIGRATE,
+#include "commands.def"
+	CONTROL_NR_CMDS
 };
+#undef CONTROL_CMD
 
 struct control_req {
 	enum control_cmd cmd;

@@ -36,8 +36,9 @@ int control__parse_checkpoint(struct control_req *req, char **words, int n)
 	return 0;
 }
 
-int control__exec_checkpoint(struct cbuf *b, struct vm *vm, const struct control_req *req)
+int control__exec_checkpoint(struct control_ctx *x, const struct control_req *req)
 {
+	struct vm *vm = x->vm;
 	struct ckpt_result res;
 	struct json_object *o;
 	char id[32];
@@ -57,7 +58,7 @@ int control__exec_checkpoint(struct cbuf *b, struct vm *vm, const struct control
 	      jsonc__add(o, "paused_ns", json_object_new_uint64(res.ns)) ||
 	      jsonc__add(o, "console_bytes", json_object_new_uint64(res.console_bytes)) ||
 	      jsonc__add(o, "stopped", json_object_new_boolean(req->stop));
-	return control__reply_put(b, jsonc__keep(o, bad));
+	return control__reply_put(x->out, jsonc__keep(o, bad));
 }
 
 int control__parse_migrate(struct control_req *req, char **words, int n)
@@ -92,7 +93,7 @@ int control__parse_migrate(struct control_req *req, char **words, int n)
 	return 0;
 }
 
-int control__exec_migrate(struct cbuf *b, struct vm *vm, const struct control_req *req)
+int control__exec_migrate(struct control_ctx *x, const struct control_req *req)
 {
 	struct ckpt_migrate_opts o = { .addr = req->path,
 				       .downtime_ms = req->downtime_ms,
@@ -101,7 +102,7 @@ int control__exec_migrate(struct cbuf *b, struct vm *vm, const struct control_re
 	struct ckpt_migrate_result res;
 	struct json_object *j;
 	char id[32];
-	int ret = ckpt__migrate(vm, &o, &res), bad;
+	int ret = ckpt__migrate(x->vm, &o, &res), bad;
 
 	if (ret)
 		return ret;
@@ -116,5 +117,5 @@ int control__exec_migrate(struct cbuf *b, struct vm *vm, const struct control_re
 	      jsonc__add(j, "expected_downtime_ns", json_object_new_uint64(res.expected_ns)) ||
 	      jsonc__add(j, "downtime_ns", json_object_new_uint64(res.downtime_ns)) ||
 	      jsonc__add(j, "total_ns", json_object_new_uint64(res.total_ns));
-	return control__reply_put(b, jsonc__keep(j, bad));
+	return control__reply_put(x->out, jsonc__keep(j, bad));
 }

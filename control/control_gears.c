@@ -33,7 +33,7 @@ static int opt_value(char **words, int n, int i)
 	return 0;
 }
 
-static int parse_syscalls(struct control_req *req, char **words, int n)
+int control__parse_syscalls(struct control_req *req, char **words, int n)
 {
 	int i;
 
@@ -95,7 +95,7 @@ static int parse_inject_opt(struct control_req *req, const char *w, const char *
 			w);
 }
 
-static int parse_inject(struct control_req *req, char **words, int n)
+int control__parse_inject(struct control_req *req, char **words, int n)
 {
 	int i;
 
@@ -108,12 +108,6 @@ static int parse_inject(struct control_req *req, char **words, int n)
 		if (opt_value(words, n, i) || parse_inject_opt(req, words[i], words[i + 1]))
 			return -EINVAL;
 	return 0;
-}
-
-int control__parse_gears(struct control_req *req, char **words, int n)
-{
-	return req->cmd == CONTROL_SYSCALLS ? parse_syscalls(req, words, n)
-					    : parse_inject(req, words, n);
 }
 
 static int reply_syscalls(struct cbuf *b, struct vm *vm)
@@ -173,8 +167,10 @@ static int read_code(const char *path, void **code, size_t *len)
 	return 0;
 }
 
-static int exec_inject(struct cbuf *b, struct vm *vm, const struct control_req *req)
+int control__exec_inject(struct control_ctx *x, const struct control_req *req)
 {
+	struct cbuf *b = x->out;
+	struct vm *vm = x->vm;
 	struct gears_call c = { .entry = req->entry,
 				.arg = req->arg,
 				.cr3 = req->cr3,
@@ -208,12 +204,11 @@ static int exec_inject(struct cbuf *b, struct vm *vm, const struct control_req *
 	return control__reply_put(b, jsonc__keep(o, bad));
 }
 
-int control__exec_gears(struct cbuf *b, struct vm *vm, const struct control_req *req)
+int control__exec_syscalls(struct control_ctx *x, const struct control_req *req)
 {
+	struct vm *vm = x->vm;
 	int ret;
 
-	if (req->cmd == CONTROL_INJECT)
-		return exec_inject(b, vm, req);
 	if (req->add[0] || req->remove[0]) {
 		ret = gears__select(vm, req->add, req->remove);
 		if (ret)
@@ -222,5 +217,5 @@ int control__exec_gears(struct cbuf *b, struct vm *vm, const struct control_req 
 		return err__set(ENOENT, "system-call capture is off in this VM; start it with "
 					"vmscope run --syscalls LIST");
 	}
-	return reply_syscalls(b, vm);
+	return reply_syscalls(x->out, vm);
 }

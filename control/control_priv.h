@@ -45,6 +45,24 @@ struct control_info {
 int control__reply_stats(struct cbuf *b, const struct vm *vm, uint64_t now_ns);
 int control__reply_info(struct cbuf *b, const struct vm *vm, const struct control_info *ci);
 int control__reply_ok(struct cbuf *b, enum control_cmd cmd);
+
+/* What a command's exec works on: the VM, its reply's buffer, the connection. */
+struct control;
+struct ctl_client;
+struct control_ctx {
+	struct control *c;
+	struct ctl_client *cl;
+	struct cbuf *out;
+	struct vm *vm;
+};
+
+/* Every command's parse and exec (commands.def). */
+#define CONTROL_CMD(id, name, args, parse, exec)                                                   \
+	int parse(struct control_req *req, char **words, int n);                                   \
+	int exec(struct control_ctx *x, const struct control_req *req);
+#include "commands.def"
+#undef CONTROL_CMD
+
 int control__reply_subscribe(struct cbuf *b, int json);
 int control__reply_error(struct cbuf *b, const char *cmd, const char *msg);
 int control__reply_help(struct cbuf *b);
@@ -60,17 +78,11 @@ int control__reply_put(struct cbuf *b, struct json_object *o);
 
 /* The words of a request: the most, and the arguments of syscalls and inject (words[0]). */
 #define CONTROL_MAX_WORDS 16
-int control__parse_gears(struct control_req *req, char **words, int n);
 
 /* checkpoint PATH [--stop]: parse; take it and append the reply (0 or -errno, message). */
-int control__parse_checkpoint(struct control_req *req, char **words, int n);
-int control__exec_checkpoint(struct cbuf *b, struct vm *vm, const struct control_req *req);
 /* migrate HOST:PORT [--downtime-ms N] [--verify]: the same. */
-int control__parse_migrate(struct control_req *req, char **words, int n);
-int control__exec_migrate(struct cbuf *b, struct vm *vm, const struct control_req *req);
 
 /* Run syscalls or inject against vm and append the reply.  0 or -errno with a message. */
-int control__exec_gears(struct cbuf *b, struct vm *vm, const struct control_req *req);
 
 /*
  * A subscriber's queue: records copied in by the trace sink (the producer side, which never

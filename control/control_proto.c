@@ -16,129 +16,12 @@
 #include "../core/vm.h"
 #include "control_priv.h"
 
-static const char *const cmd_names[] = {
-	[CONTROL_HELP] = "help",
-	[CONTROL_STATS] = "stats",
-	[CONTROL_INFO] = "info",
-	[CONTROL_SUBSCRIBE] = "subscribe",
-	[CONTROL_UNSUBSCRIBE] = "unsubscribe",
-	[CONTROL_PAUSE] = "pause",
-	[CONTROL_RESUME] = "resume",
-	[CONTROL_STOP] = "stop",
-	[CONTROL_DUMP] = "dump",
-	[CONTROL_SYSCALLS] = "syscalls",
-	[CONTROL_INJECT] = "inject",
-	[CONTROL_CHECKPOINT] = "checkpoint",
-	[CONTROL_MIGRATE] = "migrate",
-};
-
-#define NR_CMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
-#define CMD_LIST                                                                                   \
-	"help, stats, info, subscribe [--json], unsubscribe, pause, resume, stop, dump, "          \
-	"syscalls [--add LIST] [--remove LIST], inject PATH [--entry OFF] [--arg N] "              \
-	"[--cr3 X | --program NAME] [--vcpu N] [--timeout MS], checkpoint PATH [--stop], "         \
-	"migrate HOST:PORT [--downtime-ms N] [--verify]"
-
-const char *control__cmd_name(enum control_cmd cmd)
-{
-	return (unsigned)cmd < NR_CMDS ? cmd_names[cmd] : "?";
-}
-
 uint64_t control__now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* Refuse control characters and bytes outside ASCII: requests are short ASCII words. */
-static int check_bytes(const char *line, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = line[i];
-
-		if ((c < 0x20 && c != '\t') || c > 0x7e)
-			return err__set(EINVAL,
-					"request has a byte 0x%02x at offset %zu; requests are "
-					"ASCII words such as 'stats'",
-					c, i);
-	}
-	return 0;
-}
-
-/* Split into at most max words (pointers into copy, which is modified).  -E2BIG if more. */
-static int split_words(char *copy, char **words, int max)
-{
-	char *save = NULL, *w;
-	int n = 0;
-
-	for (w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		if (n == max)
-			return -E2BIG;
-		words[n++] = w;
-	}
-	return n;
-}
-
-static int lookup_cmd(const char *w, enum control_cmd *cmd)
-{
-	size_t i;
-
-	for (i = 0; i < NR_CMDS; i++)
-		if (!strcmp(w, cmd_names[i])) {
-			*cmd = i;
-			return 0;
-		}
-	return err__set(EINVAL, "unknown command '%.32s'; commands: " CMD_LIST, w);
-}
-
-static int parse_args(struct control_req *req, char **words, int n)
-{
-	if (req->cmd == CONTROL_SYSCALLS || req->cmd == CONTROL_INJECT)
-		return control__parse_gears(req, words, n);
-	if (req->cmd == CONTROL_CHECKPOINT)
-		return control__parse_checkpoint(req, words, n);
-	if (req->cmd == CONTROL_MIGRATE)
-		return control__parse_migrate(req, words, n);
-	if (n == 1)
-		return 0;
-	if (req->cmd == CONTROL_SUBSCRIBE && n == 2 && !strcmp(words[1], "--json")) {
-		req->json = 1;
-		return 0;
-	}
-	if (req->cmd == CONTROL_SUBSCRIBE)
-		return err__set(EINVAL, "subscribe takes only --json, got '%.32s'", words[1]);
-	return err__set(EINVAL, "'%s' takes no arguments, got '%.32s'", words[0], words[1]);
-}
-
-int control__parse(const char *line, size_t len, struct control_req *req)
-{
-	char copy[CONTROL_LINE_MAX + 1], *words[CONTROL_MAX_WORDS];
-	int n, ret;
-
-	memset(req, 0, sizeof(*req));
-	if (len && line[len - 1] == '\r')
-		len--;
-	if (len > CONTROL_LINE_MAX)
-		return err__set(EINVAL, "request of %zu bytes refused; the limit is %d", len,
-				CONTROL_LINE_MAX);
-	ret = check_bytes(line, len);
-	if (ret)
-		return ret;
-	memcpy(copy, line, len);
-	copy[len] = '\0';
-	n = split_words(copy, words, CONTROL_MAX_WORDS);
-	if (n == -E2BIG)
-		return err__set(EINVAL, "too many words in the request; commands: " CMD_LIST);
-	if (n == 0)
-		return err__set(EINVAL, "empty request; commands: " CMD_LIST);
-	ret = lookup_cmd(words[0], &req->cmd);
-	if (!ret)
-		ret = parse_args(req, words, n);
-	return ret;
 }
 
 void cbuf__init(struct cbuf *b, size_t max)
@@ -324,11 +207,6 @@ int control__reply_info(struct cbuf *b, const struct vm *vm, const struct contro
 	return control__reply_put(b, jsonc__keep(o, bad));
 }
 
-int control__reply_ok(struct cbuf *b, enum control_cmd cmd)
-{
-	return control__reply_put(b, control__reply_new(control__cmd_name(cmd)));
-}
-
 int control__reply_subscribe(struct cbuf *b, int json)
 {
 	struct json_object *o = control__reply_new("subscribe");
@@ -345,26 +223,6 @@ int control__reply_error(struct cbuf *b, const char *cmd, const char *msg)
 		  (cmd ? jsonc__add(o, "cmd", json_object_new_string(cmd))
 		       : json_object_object_add(o, "cmd", NULL)) ||
 		  jsonc__add(o, "error", json_object_new_string(msg));
-
-	return control__reply_put(b, jsonc__keep(o, bad));
-}
-
-static struct json_object *help_commands(void)
-{
-	struct json_object *a = json_object_new_array();
-	size_t i;
-	int bad = !a;
-
-	for (i = 0; i < NR_CMDS && !bad; i++)
-		bad = jsonc__add(a, NULL, json_object_new_string(cmd_names[i]));
-	return jsonc__keep(a, bad);
-}
-
-int control__reply_help(struct cbuf *b)
-{
-	struct json_object *o = control__reply_new("help");
-	int bad = !o || jsonc__add(o, "commands", help_commands()) ||
-		  jsonc__add(o, "doc", json_object_new_string("docs/live.md"));
 
 	return control__reply_put(b, jsonc__keep(o, bad));
 }

@@ -81,14 +81,20 @@ target=$!
 "$VMSCOPE" run --no-input --guest-cmd "ticks 60 50" --syscalls write,wait4 --trace "$m/t1" \
 	>"$m/out1" 2>"$m/err1" &
 source=$!
+# The source answers on its control socket once it runs.
 i=0
-until grep -q "capturing system calls" "$m/err1" || [ $i -ge 100 ]; do
+until [ -S "$VMSCOPE_CONTROL_DIR/$source.sock" ] || [ $i -ge 600 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-"$VMSCOPE" migrate "$source" "127.0.0.1:$port" >"$m/mig" 2>&1 || bad "migrate: $(cat "$m/mig")"
-wait "$source"
-wait "$target"
+if "$VMSCOPE" migrate "$source" "127.0.0.1:$port" >"$m/mig" 2>&1; then
+	wait "$source"
+	wait "$target"
+else
+	bad "migrate: $(cat "$m/mig")"
+	kill "$source" "$target" 2>/dev/null
+	wait "$source" "$target" 2>/dev/null
+fi
 calls "$m/t1" >"$m/c1"
 calls "$m/t2" >"$m/c2"
 ent=$(cat "$m/c1" "$m/c2" | grep -c '^syscall_entry')
