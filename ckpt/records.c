@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../core/devices.h"
 #include "../core/feature.h"
 #include "ckpt_int.h"
 
@@ -32,6 +33,8 @@ const char *ckpt__rec_name(const char *tag, uint32_t kind)
 {
 	size_t i;
 
+	if (!strcmp(tag, "devices"))
+		return devices__record_name(kind);
 	if (feature__find(tag))
 		tag = "feature";
 	for (i = 0; i < sizeof(rec_names) / sizeof(rec_names[0]); i++)

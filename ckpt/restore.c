@@ -367,6 +367,24 @@ static int device_recs(struct ckpt_image *img, const char *tag, const struct dev
 	return ret;
 }
 
+/* vmscope's devices: each record of the "devices" section to the device of its kind. */
+static int restore_own_devices(struct vm *vm, struct ckpt_image *img)
+{
+	const struct ckpt_entry *e = ckpt_f_find(&img->f, "devices", 0);
+	struct ckpt_rec r;
+	uint64_t pos = 0;
+	void *buf;
+	int ret;
+
+	if (!e)
+		return 0;
+	ret = ckpt_f_load(&img->f, e, &buf);
+	while (!ret && (ret = ckpt_rec_next(e, buf, &pos, &r)) > 0)
+		ret = devices__restore_one(vm, r.kind, r.data, r.size);
+	free(buf);
+	return ret;
+}
+
 static int restore_devices(struct vm *vm, struct ckpt_image *img)
 {
 	struct devices_state d;
@@ -383,12 +401,13 @@ static int restore_devices(struct vm *vm, struct ckpt_image *img)
 
 	memset(&d, 0, sizeof(d));
 	d.has_irqchip = img->cfg.has_irqchip;
+	ret = restore_own_devices(vm, img);
 	/* records.def lists each section's records together: one pass per section */
 	for (i = 0; !ret && i < n; i++)
 		if (!i || strcmp(map[i].tag, map[i - 1].tag))
 			ret = device_recs(img, map[i].tag, map, n);
 	ret = ret ?: devices__restore(vm, &d);
-	return err__wrap(ret, "%s: the devices' state does not fit this VM", img->f.path);
+	return ret ? err__wrap(ret, "%s: the devices' state does not fit this VM", img->f.path) : 0;
 }
 
 /* One feature's section: its state record, given to the feature's restore. */

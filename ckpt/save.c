@@ -152,13 +152,19 @@ static int save_vcpu(struct ckpt_writer *w, struct vcpu *v, struct vcpu_state *s
 	return ret ?: ckpt_w_end(w);
 }
 
+/* One of vmscope's devices: a record of the "devices" section, of the device's kind. */
+static int save_device(void *opaque, uint32_t kind, const void *state, size_t size)
+{
+	return ckpt_w_rec(opaque, kind, state, (uint32_t)size);
+}
+
 static int save_devices(struct ckpt_writer *w, struct vm *vm)
 {
 	struct devices_state d;
 	int ret = devices__save(vm, &d);
 
 	ret = ret ?: ckpt_w_begin(w, "devices", 1, 0, CKPT_SF_REQUIRED, 8);
-	ret = ret ?: ckpt_w_rec(w, DEV_UART, &d.uart, sizeof(d.uart));
+	ret = ret ?: devices__save_each(vm, save_device, w);
 	ret = ret ?: ckpt_w_end(w);
 	if (!ret && d.has_irqchip) {
 		ret = ckpt_w_begin(w, "irqchip", 1, 0, CKPT_SF_REQUIRED, 8);

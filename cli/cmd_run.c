@@ -483,7 +483,7 @@ static int run_vm(struct vm *vm, const struct run_opts *o, const struct run_src 
 						  : NULL,
 					trace);
 	if (!ret)
-		ret = devices__start_input(vm);
+		ret = devices__start(vm);
 	if (ret) {
 		fprintf(stderr, "vmscope: %s\n", err__msg(ret));
 		vm__request_stop(vm, 1, 1, "%s", err__msg(ret));

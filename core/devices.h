@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The VM's devices in userspace: COM1 (16550A), the debug-exit port and the ucall channel.
- * The PIC, IOAPIC, PIT and LAPICs are KVM's in-kernel models; their state is saved here too.
+ * The VM's devices: vmscope's own (device.h: COM1's 16550A, the debug-exit port, the ucall
+ * channel; the list is in devices.c) and KVM's in-kernel PIC, IOAPIC, PIT and clock, whose
+ * state is saved and restored here too.
  */
 #ifndef VMSCOPE_DEVICES_H
 #define VMSCOPE_DEVICES_H
 
 #include <linux/kvm.h>
-#include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "uart.h"
+#include "device.h"
 
 struct vm;
 
-/* State of every device, for checkpoint and migration. */
+/* The state of KVM's in-kernel devices, for checkpoint and migration. */
 struct devices_state {
-	struct uart_regs uart;
 	struct kvm_irqchip pic_master;
 	struct kvm_irqchip pic_slave;
 	struct kvm_irqchip ioapic;
@@ -25,23 +25,36 @@ struct devices_state {
 	int has_irqchip;
 };
 
+#define DEVICES_MAX 8
+
 struct devices {
-	struct vm *vm;
-	struct uart *uart;
-	pthread_mutex_t uart_lock; /* vCPU threads and the input thread */
-	pthread_t input_thread;
-	int input_started;
-	uint64_t console_bytes;
+	struct device dev[DEVICES_MAX];
+	int nr;
+	uint64_t console_bytes; /* the guest's console output so far (the console's device) */
 };
 
-/* Register the devices' hooks on vm (called by vm__create). */
+/* Make every device of the list on vm (vm__create); unmake them (vm__destroy). */
 int devices__init(struct vm *vm);
 void devices__exit(struct vm *vm);
 
-/* Start reading guest serial input from vm->opts.input_fd (after vm__start). */
-int devices__start_input(struct vm *vm);
+/* The VM starts running: the devices' own threads (console input). */
+int devices__start(struct vm *vm);
 
+/* KVM's in-kernel devices' state, and back (the vCPUs paused). */
 int devices__save(struct vm *vm, struct devices_state *st);
 int devices__restore(struct vm *vm, const struct devices_state *st);
+
+/*
+ * vmscope's devices' states: fn(opaque, kind, state, size) for each device that has one
+ * (the checkpoint's "devices" records).  0 or fn's first non-zero value.
+ */
+typedef int (*device_state_fn)(void *opaque, uint32_t kind, const void *state, size_t size);
+int devices__save_each(struct vm *vm, device_state_fn fn, void *opaque);
+
+/* The state of the device whose record kind is kind: 0, or -EINVAL naming what is wrong. */
+int devices__restore_one(struct vm *vm, uint32_t kind, const void *state, size_t size);
+
+/* The name of the device whose record kind is kind ("?" if none): `vmscope inspect`. */
+const char *devices__record_name(uint32_t kind);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Saving and restoring device state: the UART here, the in-kernel PIC/IOAPIC/PIT and clock. */
+/* Saving and restoring the state of KVM's in-kernel PIC, IOAPIC, PIT and clock. */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -37,9 +37,6 @@ int devices__save(struct vm *vm, struct devices_state *st)
 	int ret = 0;
 
 	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&vm->dev->uart_lock);
-	uart__save(vm->dev->uart, &st->uart);
-	pthread_mutex_unlock(&vm->dev->uart_lock);
 	st->has_irqchip = vm->has_irqchip;
 	if (vm->has_irqchip)
 		ret = kernel_devices__io(vm, st, 0);
@@ -57,11 +54,7 @@ int devices__restore(struct vm *vm, const struct devices_state *st)
 		return err__set(EINVAL, "saved devices %s an in-kernel irqchip, this VM %s",
 				st->has_irqchip ? "have" : "lack",
 				vm->has_irqchip ? "has one" : "does not");
-	pthread_mutex_lock(&vm->dev->uart_lock);
-	ret = uart__restore(vm->dev->uart, &st->uart);
-	pthread_mutex_unlock(&vm->dev->uart_lock);
-	if (!ret && vm->has_irqchip)
-		ret = kernel_devices__io(vm, &w, 1);
+	ret = vm->has_irqchip ? kernel_devices__io(vm, &w, 1) : 0;
 	w.clock.flags = 0; /* only the clock value is restored */
 	if (!ret && ioctl(vm->fd, KVM_SET_CLOCK, &w.clock) < 0)
 		ret = err__set(errno, "cannot set the guest clock: %s", strerror(errno));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * 16550A register model.  Transmission is immediate (the byte reaches ops->out during the THR
+ * The 16550A UART: its register model, then COM1, the device of the VM built on it (at the
+ * end: docs/devices.md takes it as the worked example).  Transmission is immediate (the byte reaches ops->out during the THR
  * write), so THR and the transmitter are always empty: LSR.THRE and LSR.TEMT stay set and only
  * the THR-empty interrupt edge is state.  The receive FIFO is a ring in struct uart_regs so that
  * save/restore is a plain copy.
@@ -11,13 +12,19 @@
  */
 #include <errno.h>
 #include <linux/serial_reg.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../abi/layout.h"
 #include "../lib/err.h"
+#include "../trace/trace.h"
+#include "devices.h"
 #include "uart.h"
+#include "vm.h"
 
 #define UART_IER_MASK 0x0f
 #define UART_MCR_MASK 0x1f
@@ -386,3 +393,140 @@ int uart__restore(struct uart *u, const struct uart_regs *in)
 	pthread_mutex_unlock(&u->lock);
 	return 0;
 }
+
+/*
+ * COM1 as a device of the VM (device.h): the model above on ports 0x3f8-0x3ff and IRQ 4,
+ * transmitting to the console (the --console file or stdout, and the trace's console
+ * events), receiving the VMM's input through a thread of its own.
+ */
+#define COM1_IRQ 4
+
+struct com1 {
+	struct device *dev;
+	struct uart *uart;
+	pthread_t input_thread;
+	int input_started;
+};
+
+static void com1_out(void *opaque, uint8_t byte)
+{
+	struct com1 *c = opaque;
+	struct vm *vm = c->dev->vm;
+
+	vm->dev->console_bytes++;
+	trace__console(vm->trace, &byte, 1);
+	if (vm->opts.console_fd >= 0 && write(vm->opts.console_fd, &byte, 1) < 0)
+		vm->opts.console_fd = -1; /* the reader went away: keep running, stop writing */
+}
+
+static void com1_irq(void *opaque, int level)
+{
+	struct com1 *c = opaque;
+
+	device__set_irq(c->dev, level);
+}
+
+static int com1_pio(struct vcpu *v, void *opaque, uint16_t port, int size, int is_write,
+		    uint8_t *data)
+{
+	struct device *dev = opaque;
+	struct com1 *c = dev->priv;
+
+	(void)v;
+	(void)size;
+	/* The model takes its own lock: the vCPU threads and the input thread meet there. */
+	if (is_write)
+		uart__write(c->uart, port - PORT_COM1, data[0]);
+	else
+		data[0] = uart__read(c->uart, port - PORT_COM1);
+	return 0;
+}
+
+static int com1_init(struct device *dev)
+{
+	struct com1 *c = calloc(1, sizeof(*c));
+	struct uart_ops ops = { .out = com1_out, .irq = com1_irq, .opaque = c };
+
+	if (!c)
+		return err__set(ENOMEM, "out of memory creating the UART");
+	dev->priv = c;
+	c->dev = dev;
+	c->uart = uart__new(&ops);
+	if (!c->uart)
+		return err__set(ENOMEM, "out of memory creating the UART");
+	return device__claim_irq(dev, COM1_IRQ) ?: device__claim_pio(dev, PORT_COM1, 8, com1_pio);
+}
+
+/* Feed input bytes to the UART as its FIFO drains; stop with the VM or at end of input. */
+static void *com1_input(void *arg)
+{
+	struct device *dev = arg;
+	struct com1 *c = dev->priv;
+	struct pollfd p = { .fd = dev->vm->opts.input_fd, .events = POLLIN };
+	uint8_t buf[UART_FIFO_SIZE];
+	int len = 0, off = 0, n;
+
+	while (!__atomic_load_n(&dev->vm->stopping, __ATOMIC_ACQUIRE)) {
+		if (off == len) {
+			if (poll(&p, 1, 100) <= 0)
+				continue;
+			len = read(p.fd, buf, sizeof(buf));
+			if (len <= 0)
+				break;
+			off = 0;
+		}
+		n = uart__receive(c->uart, buf + off, len - off);
+		off += n;
+		if (!n)
+			usleep(1000); /* FIFO full: the guest has not read it yet */
+	}
+	return NULL;
+}
+
+static int com1_start(struct device *dev)
+{
+	struct com1 *c = dev->priv;
+	int ret;
+
+	if (dev->vm->opts.input_fd < 0)
+		return 0;
+	ret = pthread_create(&c->input_thread, NULL, com1_input, dev);
+	if (ret)
+		return err__set(ret, "cannot start the console input thread: %s", strerror(ret));
+	c->input_started = 1;
+	return 0;
+}
+
+static void com1_exit(struct device *dev)
+{
+	struct com1 *c = dev->priv;
+
+	if (!c)
+		return;
+	if (c->input_started)
+		pthread_join(c->input_thread, NULL);
+	uart__free(c->uart);
+	free(c);
+	dev->priv = NULL;
+}
+
+static void com1_save(struct device *dev, void *state)
+{
+	uart__save(((struct com1 *)dev->priv)->uart, state);
+}
+
+static int com1_restore(struct device *dev, const void *state)
+{
+	return uart__restore(((struct com1 *)dev->priv)->uart, state);
+}
+
+const struct device_ops uart16550_device = {
+	.name = "uart",
+	.ckpt_kind = 1, /* the "devices" record of every checkpoint so far */
+	.state_size = sizeof(struct uart_regs),
+	.init = com1_init,
+	.start = com1_start,
+	.exit = com1_exit,
+	.save = com1_save,
+	.restore = com1_restore,
+};

@@ -43,7 +43,7 @@ static int test_input(void)
 		return -1;
 	vm.opts.input_fd = in[0];
 	TEST_ASSERT(write(in[1], MSG, MSG_LEN) == (ssize_t)MSG_LEN, "write");
-	TEST_ASSERT(!vm__start(&vm) && !devices__start_input(&vm), "%s", err__last());
+	TEST_ASSERT(!vm__start(&vm) && !devices__start(&vm), "%s", err__last());
 	TEST_ASSERT(!vm__wait(&vm, 60000), "guest did not finish");
 	status = vm.exit_status;
 	TEST_ASSERT(status == 0, "status %d: %s", status, vm.stop_reason);

@@ -86,7 +86,7 @@ static int test_overlap(void)
 		return -1;
 	TEST_ASSERT(hooks__add_pio(&vm.hooks, PORT_COM1 + 4, 2, "clash", pio_hook, NULL) == -EEXIST,
 		    "overlap with COM1 accepted");
-	TEST_ASSERT(strstr(err__msg(-EEXIST), "com1"), "message: %s", err__msg(-EEXIST));
+	TEST_ASSERT(strstr(err__msg(-EEXIST), "'uart'"), "message: %s", err__msg(-EEXIST));
 	vm__destroy(&vm);
 	return 0;
 }
