@@ -148,6 +148,31 @@ int vcpu__run_once(struct vcpu *v)
 	return exit__dispatch(v);
 }
 
+/*
+ * Complete what the last exit left to KVM without entering the guest: an I/O or MMIO read's
+ * value, the RIP past an OUT or an MSR access handled here.  KVM does that work at the next
+ * KVM_RUN, before it checks immediate_exit (then KVM_RUN returns -EINTR, nothing ran): the
+ * state a pause shows is then the guest's own, and a checkpoint or migration taken now does
+ * not make the restored guest run an OUT, an MMIO write or a WRMSR twice.
+ */
+static void vcpu__complete_exit(struct vcpu *v)
+{
+	switch (v->run->exit_reason) {
+	case KVM_EXIT_IO:
+	case KVM_EXIT_MMIO:
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		break;
+	default:
+		return;
+	}
+	/* Our own thread: the pause's kick and this store are both ours to clear after. */
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	ioctl(v->fd, KVM_RUN, 0);
+	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	v->sync_valid = 0;
+}
+
 static void *vcpu__thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -170,6 +195,7 @@ static void *vcpu__thread(void *arg)
 		if (__atomic_load_n(&v->vm->pausing, __ATOMIC_SEQ_CST) ||
 		    __atomic_load_n(&v->vm->stopping, __ATOMIC_SEQ_CST)) {
 			vcpu__flush_sync(v);
+			vcpu__complete_exit(v);
 			if (vm__park(v->vm, v))
 				break;
 		}
