@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/array.h"
 #include "report_int.h"
 
 struct report *report__new(void)
@@ -58,15 +59,8 @@ void report__free(struct report *r)
 
 int values__add(struct values *v, uint64_t x)
 {
-	if (v->n == v->cap) {
-		uint64_t cap = v->cap ? v->cap + v->cap / 2 : 64;
-		uint64_t *p = realloc(v->v, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		v->v = p;
-		v->cap = cap;
-	}
+	if (ARRAY_GROW(v->v, v->n, v->cap, 64))
+		return -ENOMEM;
 	v->v[v->n++] = x;
 	v->sum += x;
 	return 0;

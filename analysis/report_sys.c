@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../lib/err.h"
+#include "../lib/array.h"
 #include "../lib/jsonc.h"
 #include "report_int.h"
 
@@ -59,15 +60,8 @@ int report__add_syscall(struct report *r, const struct report_sys_ev *e)
 
 	if (!s)
 		return -ENOMEM;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		struct sys_rec *p = realloc(s->recs, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		s->recs = p;
-		s->cap = cap;
-	}
+	if (ARRAY_GROW(s->recs, s->n, s->cap, 1024))
+		return -ENOMEM;
 	rec = &s->recs[s->n];
 	*rec = (struct sys_rec){ .cr3 = e->cr3,
 				 .ns = e->ns,

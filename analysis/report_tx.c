@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../lib/err.h"
+#include "../lib/array.h"
 #include "../lib/jsonc.h"
 #include "../trace/catalogue.h"
 #include "../trace/trace.h"
@@ -82,15 +83,8 @@ static int site_add(struct report_tx *t, uint64_t rip, uint32_t cause)
 		if (t->sites[i].rip == rip)
 			s = &t->sites[i];
 	if (!s) {
-		if (t->nr_sites == t->cap_sites) {
-			int cap = t->cap_sites ? 2 * t->cap_sites : 32;
-			struct tx_site *p = realloc(t->sites, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			t->sites = p;
-			t->cap_sites = cap;
-		}
+		if (ARRAY_GROW(t->sites, t->nr_sites, t->cap_sites, 32))
+			return -ENOMEM;
 		s = &t->sites[t->nr_sites++];
 		memset(s, 0, sizeof(*s));
 		s->rip = rip;

@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "../lib/err.h"
+#include "../lib/array.h"
 #include "../lib/io.h"
 #include "format.h"
 
@@ -92,15 +93,8 @@ int ckpt_w_begin(struct ckpt_writer *w, const char *tag, uint32_t version, uint3
 
 	if (w->nr >= CKPT_MAX_SECTIONS)
 		return err__set(E2BIG, "a checkpoint holds at most %d sections", CKPT_MAX_SECTIONS);
-	if (w->nr == w->cap) {
-		uint32_t cap = w->cap ? 2 * w->cap : 16;
-
-		e = realloc(w->entries, cap * sizeof(*e));
-		if (!e)
-			return err__set(ENOMEM, "out of memory");
-		w->entries = e;
-		w->cap = cap;
-	}
+	if (ARRAY_GROW(w->entries, w->nr, w->cap, 16))
+		return err__set(ENOMEM, "out of memory");
 	if (at != w->off && lseek(w->fd, (off_t)at, SEEK_SET) < 0)
 		return err__set(errno, "cannot seek in %s: %s", w->tmp, strerror(errno));
 	w->off = at;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../lib/err.h"
+#include "../lib/array.h"
 #include "hooks.h"
 
 void hooks__init(struct hooks *h)
@@ -71,15 +72,8 @@ static int range__add(struct range_table *t, const char *kind, const struct rang
 			kind, n->name, (unsigned long long)n->base, (unsigned long long)n->len,
 			o->name, (unsigned long long)o->base, (unsigned long long)o->len);
 	}
-	if (t->nr == t->cap) {
-		int cap = t->cap ? t->cap * 2 : 8;
-		struct range_hook *items = realloc(t->items, cap * sizeof(*items));
-
-		if (!items)
-			return err__set(ENOMEM, "out of memory registering %s hook", kind);
-		t->items = items;
-		t->cap = cap;
-	}
+	if (ARRAY_GROW(t->items, t->nr, t->cap, 8))
+		return err__set(ENOMEM, "out of memory registering %s hook", kind);
 	memmove(&t->items[i + 1], &t->items[i], (t->nr - i) * sizeof(*n));
 	t->items[i] = *n;
 	t->nr++;

@@ -29,6 +29,7 @@
 #include "../core/vcpu.h"
 #include "../core/vm.h"
 #include "../lib/err.h"
+#include "../lib/array.h"
 #include "../trace/catalogue.h"
 #include "rtme_int.h"
 
@@ -101,15 +102,8 @@ static int add_site(void *opaque, size_t off, const struct rtm_insn *in)
 
 	if (rtme__site(r, c->gpa + off))
 		return 0; /* the same code scanned twice */
-	if (r->nr_sites == r->cap_sites) {
-		int cap = r->cap_sites ? 2 * r->cap_sites : 64;
-
-		s = realloc(r->sites, cap * sizeof(*s));
-		if (!s)
-			return err__set(ENOMEM, "out of memory for RTM instruction sites");
-		r->sites = s;
-		r->cap_sites = cap;
-	}
+	if (ARRAY_GROW(r->sites, r->nr_sites, r->cap_sites, 64))
+		return err__set(ENOMEM, "out of memory for RTM instruction sites");
 	s = &r->sites[r->nr_sites++];
 	*s = (struct rtme_site){ .gpa = c->gpa + off, .va = c->va + off, .orig = c->code[off] };
 	s->insn = *in;
