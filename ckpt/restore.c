@@ -332,25 +332,11 @@ struct dev_rec {
 	size_t size;
 };
 
-/* The record r of section e into the state, if it is a device record (of exactly its size). */
-static int device_rec(struct ckpt_image *img, const struct ckpt_entry *e, const char *tag,
-		      const struct ckpt_rec *r, const struct dev_rec *map, size_t n)
-{
-	size_t i;
-	int ret = 0;
+/* Each record of section tag (index 0), given to fn; none if the section is absent. */
+typedef int (*rec_fn)(void *ctx, struct ckpt_image *img, const struct ckpt_entry *e,
+		      const struct ckpt_rec *r);
 
-	for (i = 0; !ret && i < n; i++) {
-		if (strcmp(map[i].tag, tag) || map[i].kind != r->kind)
-			continue;
-		ret = want_size(&img->f, e, r, map[i].size);
-		if (!ret)
-			memcpy(map[i].dst, r->data, map[i].size);
-	}
-	return ret;
-}
-
-/* Records of one device section into the state. */
-static int device_recs(struct ckpt_image *img, const char *tag, const struct dev_rec *map, size_t n)
+static int each_rec(struct ckpt_image *img, const char *tag, rec_fn fn, void *ctx)
 {
 	const struct ckpt_entry *e = ckpt_f_find(&img->f, tag, 0);
 	struct ckpt_rec r;
@@ -362,27 +348,41 @@ static int device_recs(struct ckpt_image *img, const char *tag, const struct dev
 		return 0;
 	ret = ckpt_f_load(&img->f, e, &buf);
 	while (!ret && (ret = ckpt_rec_next(e, buf, &pos, &r)) > 0)
-		ret = device_rec(img, e, tag, &r, map, n);
+		ret = fn(ctx, img, e, &r);
 	free(buf);
 	return ret;
 }
 
-/* vmscope's devices: each record of the "devices" section to the device of its kind. */
-static int restore_own_devices(struct vm *vm, struct ckpt_image *img)
-{
-	const struct ckpt_entry *e = ckpt_f_find(&img->f, "devices", 0);
-	struct ckpt_rec r;
-	uint64_t pos = 0;
-	void *buf;
-	int ret;
+struct dev_map {
+	const char *tag;
+	const struct dev_rec *map;
+	size_t n;
+};
 
-	if (!e)
-		return 0;
-	ret = ckpt_f_load(&img->f, e, &buf);
-	while (!ret && (ret = ckpt_rec_next(e, buf, &pos, &r)) > 0)
-		ret = devices__restore_one(vm, r.kind, r.data, r.size);
-	free(buf);
+/* A record of a KVM device's section into the state (of exactly its size). */
+static int device_rec(void *ctx, struct ckpt_image *img, const struct ckpt_entry *e,
+		      const struct ckpt_rec *r)
+{
+	const struct dev_map *m = ctx;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < m->n; i++) {
+		if (strcmp(m->map[i].tag, m->tag) || m->map[i].kind != r->kind)
+			continue;
+		ret = want_size(&img->f, e, r, m->map[i].size);
+		if (!ret)
+			memcpy(m->map[i].dst, r->data, m->map[i].size);
+	}
 	return ret;
+}
+
+/* A record of the "devices" section to the vmscope device of its kind. */
+static int own_device_rec(void *ctx, struct ckpt_image *img, const struct ckpt_entry *e,
+			  const struct ckpt_rec *r)
+{
+	(void)img, (void)e;
+	return devices__restore_one(ctx, r->kind, r->data, r->size);
 }
 
 static int restore_devices(struct vm *vm, struct ckpt_image *img)
@@ -401,11 +401,14 @@ static int restore_devices(struct vm *vm, struct ckpt_image *img)
 
 	memset(&d, 0, sizeof(d));
 	d.has_irqchip = img->cfg.has_irqchip;
-	ret = restore_own_devices(vm, img);
+	ret = each_rec(img, "devices", own_device_rec, vm);
 	/* records.def lists each section's records together: one pass per section */
-	for (i = 0; !ret && i < n; i++)
+	for (i = 0; !ret && i < n; i++) {
+		struct dev_map m = { map[i].tag, map, n };
+
 		if (!i || strcmp(map[i].tag, map[i - 1].tag))
-			ret = device_recs(img, map[i].tag, map, n);
+			ret = each_rec(img, map[i].tag, device_rec, &m);
+	}
 	ret = ret ?: devices__restore(vm, &d);
 	return ret ? err__wrap(ret, "%s: the devices' state does not fit this VM", img->f.path) : 0;
 }
