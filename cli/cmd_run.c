@@ -114,13 +114,18 @@ static int run_gears_setup(struct vm *vm, const struct run_opts *o)
 /* What a restored or migrated guest brought with it and goes on doing. */
 static void run_features_restored(struct vm *vm)
 {
+	struct mime_opts mo;
 	char sel[1024];
 
-	if (!gears__capturing(vm))
-		return;
-	gears__selection(vm, sel, sizeof(sel));
-	fprintf(stderr, "vmscope: capturing system calls (%s), carried over: %s\n",
-		gears__mechanism(vm), *sel ? sel : "none yet");
+	if (gears__capturing(vm)) {
+		gears__selection(vm, sel, sizeof(sel));
+		fprintf(stderr, "vmscope: capturing system calls (%s), carried over: %s\n",
+			gears__mechanism(vm), *sel ? sel : "none yet");
+	}
+	if (mime__active(vm, &mo))
+		fprintf(stderr,
+			"vmscope: tracing the memory references of 0x%llx-0x%llx, carried over\n",
+			(unsigned long long)mo.start, (unsigned long long)mo.end);
 }
 
 /* MIME (mime/): the code range's references, from its first instruction's next run. */

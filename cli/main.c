@@ -4,6 +4,7 @@
 
 #include "../core/feature.h"
 #include "../gears/gears.h"
+#include "../mime/mime.h"
 #include "../probes/probes.h"
 #include "../lib/err.h"
 #include "../core/kvm.h"
@@ -123,6 +124,7 @@ int main(int argc, char **argv)
 		return cmd_version(1, argv);
 	/* The features a checkpoint or a migration may carry, for restore and inspect. */
 	feature__known(gears__ops());
+	feature__known(mime__ops());
 	for (i = 0; i < NR_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

@@ -419,7 +419,8 @@ static const struct run_opt run_opts_table[] = {
 	{ "mime-range", 0, required_argument, "S-E",
 	  "record the memory references of the code at [S, E)\n"
 	  "(MIME): memref events in the --trace, each with its\n"
-	  "instruction, addresses, size, direction and value",
+	  "instruction, addresses, size, direction and value; a\n"
+	  "checkpoint or migration carries the tracing",
 	  parse_mime_range },
 	{ "mime-symbol", 0, required_argument, "F",
 	  "... of function F, from the image's symbols (GUEST's,\n"
@@ -559,10 +560,14 @@ static int check_ckpt(const struct run_opts *o, int argc)
 				"%s takes no --syscalls: a capture the checkpoint holds goes on "
 				"by itself; change its selection with vmscope syscalls",
 				src);
-	if ((o->restore || o->incoming || o->ckpt_at_file) && (o->rtme || o->mime_range))
+	if ((o->restore || o->incoming) && o->mime_range)
 		return err__set(EINVAL,
-				"%s cannot go with --rtme or --mime-range: their state is not in "
-				"a checkpoint yet",
+				"%s takes no --mime-range or --mime-symbol: MIME's tracing, if the "
+				"checkpoint holds it, goes on by itself",
+				src);
+	if ((o->restore || o->incoming || o->ckpt_at_file) && o->rtme)
+		return err__set(EINVAL,
+				"%s cannot go with --rtme: RTME's state is not in a checkpoint yet",
 				o->ckpt_at_file ? "--checkpoint-at" : src);
 	return 0;
 }

@@ -35,6 +35,8 @@ struct mime_vcpu {
 	struct mime_insn insn; /* the instruction about to run, when pending */
 	int pending;
 	int skipping; /* entered out of scope: stepped through the range, nothing recorded */
+	int stepping; /* in the range, stepped; else waiting at target (a breakpoint) */
+	uint64_t target;
 	uint64_t cr3;
 	uint64_t gpa[MIME_MAX_REFS];
 	uint64_t value[MIME_MAX_REFS]; /* a read's value, read before the instruction ran */
@@ -274,6 +276,8 @@ static int wait_again(struct vcpu *v, struct mime *m, const struct step_info *si
 	mv->insn.id = 0;
 	if (back == si->rip)
 		return 1; /* not left after all: keep stepping */
+	mv->stepping = 0;
+	mv->target = back;
 	step__break_at(v, back, range_cpl(m), enter_fn, m); /* failing, stepping just ends */
 	return 0;
 }
@@ -320,9 +324,11 @@ static int enter_fn(struct vcpu *v, void *opaque, const struct step_info *si)
 		/* Another address space, program or time runs this code: step past it. */
 		m->vcpu[v->id].insn.id = 0;
 		m->vcpu[v->id].skipping = 1;
+		m->vcpu[v->id].stepping = 1;
 		step__start(v, on_step, m);
 		return 1;
 	}
+	m->vcpu[v->id].stepping = 1;
 	before(v, m, cr3);
 	step__start(v, on_step, m);
 	return 1;
@@ -355,14 +361,20 @@ static void mime_free(struct vm *vm, void *priv)
 	free(m);
 }
 
+static int mime_save(struct vm *vm, void *priv, struct feature_state *out);
+static int mime_restore(struct vm *vm, const struct feature_state *st);
+
 static const struct vm_feature_ops mime_feature = {
 	.name = "mime",
 	.summary = mime_summary,
-	.unsaved = "--mime-range (the step engine's state is not saved)",
+	.save = mime_save,
+	.restore = mime_restore,
 	.free = mime_free,
 };
 
-int mime__setup(struct vm *vm, const struct mime_opts *o)
+/* A MIME instance on vm for o, its vCPUs' decoders open; nothing armed yet. */
+static int mime_new(struct vm *vm, const struct mime_opts *o, const char *program,
+		    struct mime **out)
 {
 	struct mime *m = calloc(1, sizeof(*m));
 	int i, ret = 0;
@@ -370,15 +382,15 @@ int mime__setup(struct vm *vm, const struct mime_opts *o)
 	if (!m)
 		return err__set(ENOMEM, "out of memory for MIME");
 	m->opts = *o;
-	if (o->program)
-		snprintf(m->program, sizeof(m->program), "%s", o->program);
+	if (program)
+		snprintf(m->program, sizeof(m->program), "%s", program);
 	m->opts.program = NULL;
 	m->t0 = trace_clock__now();
 	pthread_mutex_init(&m->lock, NULL);
 	ret = vm__feature_add(vm, &mime_feature, m);
 	if (ret) {
 		mime_free(vm, m);
-		return err__wrap(ret, "--mime-range");
+		return ret;
 	}
 	m->vcpu = calloc(vm->nr_vcpus, sizeof(*m->vcpu));
 	if (!m->vcpu)
@@ -386,8 +398,23 @@ int mime__setup(struct vm *vm, const struct mime_opts *o)
 	/* Each vCPU's decoder opens here, in the thread that sets up, before its thread runs. */
 	for (i = 0; !ret && i < vm->nr_vcpus; i++)
 		ret = vcpu__decoder(&vm->vcpus[i]) ? 0 : -EOPNOTSUPP;
-	for (i = 0; !ret && i < vm->nr_vcpus; i++)
+	if (ret)
+		mime__free(vm);
+	*out = ret ? NULL : m;
+	return ret;
+}
+
+int mime__setup(struct vm *vm, const struct mime_opts *o)
+{
+	struct mime *m;
+	int i, ret = mime_new(vm, o, o->program, &m);
+
+	if (ret)
+		return err__wrap(ret, "--mime-range");
+	for (i = 0; !ret && i < vm->nr_vcpus; i++) {
+		m->vcpu[i].target = o->start;
 		ret = step__break_at(&vm->vcpus[i], o->start, range_cpl(m), enter_fn, m);
+	}
 	if (ret) {
 		mime__free(vm);
 		return err__wrap(ret, "--mime-range");
@@ -410,4 +437,107 @@ void mime__stats(struct vm *vm, struct mime_stats *st)
 void mime__free(struct vm *vm)
 {
 	vm__feature_del(vm, &mime_feature);
+}
+
+/*
+ * MIME in a checkpoint: its scope, the window's time gone, its counters and each vCPU's
+ * place: waiting at a target (the range's start, a call's return) or stepping in the range
+ * with the instruction about to run decoded and its reads read.  The restore arms each
+ * vCPU the same way, so the references go on with the next instruction.
+ */
+struct mime_image {
+	uint32_t magic, nr_vcpus;
+	uint64_t start, end, cr3;
+	double from_s, to_s;
+	int32_t cpl, pad;
+	char program[16];
+	uint64_t elapsed; /* trace clock ticks since setup */
+	struct mime_stats stats;
+	struct mime_vcpu vcpu[]; /* nr_vcpus */
+};
+
+#define MIME_IMAGE_MAGIC 0x4d494d45u /* "MIME", bumped when the image changes */
+
+static int mime_save(struct vm *vm, void *priv, struct feature_state *out)
+{
+	struct mime *m = priv;
+	size_t len = sizeof(struct mime_image) + vm->nr_vcpus * sizeof(struct mime_vcpu);
+	struct mime_image *im = calloc(1, len);
+
+	if (!im)
+		return err__set(ENOMEM, "out of memory for MIME's state");
+	*im = (struct mime_image){ .magic = MIME_IMAGE_MAGIC,
+				   .nr_vcpus = vm->nr_vcpus,
+				   .start = m->opts.start,
+				   .end = m->opts.end,
+				   .cr3 = m->opts.cr3,
+				   .from_s = m->opts.from_s,
+				   .to_s = m->opts.to_s,
+				   .cpl = m->opts.cpl,
+				   .elapsed = trace_clock__now() - m->t0 };
+	memcpy(im->program, m->program, sizeof(im->program));
+	pthread_mutex_lock(&m->lock);
+	im->stats = m->stats;
+	pthread_mutex_unlock(&m->lock);
+	memcpy(im->vcpu, m->vcpu, vm->nr_vcpus * sizeof(struct mime_vcpu));
+	out->data = im;
+	out->len = len;
+	return 0;
+}
+
+static int mime_restore(struct vm *vm, const struct feature_state *st)
+{
+	const struct mime_image *im = st->data;
+	struct mime_opts o;
+	struct mime *m;
+	int i, ret;
+
+	if (st->len < sizeof(*im) || im->magic != MIME_IMAGE_MAGIC)
+		return err__set(EINVAL, "MIME's state is of another vmscope version");
+	if (im->nr_vcpus != (uint32_t)vm->nr_vcpus ||
+	    st->len != sizeof(*im) + im->nr_vcpus * sizeof(struct mime_vcpu))
+		return err__set(EINVAL, "MIME's state is of a VM with %u vCPUs", im->nr_vcpus);
+	if (im->end <= im->start || im->program[sizeof(im->program) - 1])
+		return err__set(EINVAL, "MIME's state is damaged (its range or program)");
+	o = (struct mime_opts){ .start = im->start,
+				.end = im->end,
+				.cr3 = im->cr3,
+				.from_s = im->from_s,
+				.to_s = im->to_s,
+				.cpl = im->cpl };
+	ret = mime_new(vm, &o, im->program[0] ? im->program : NULL, &m);
+	if (ret)
+		return ret;
+	m->t0 = trace_clock__now() - im->elapsed;
+	m->stats = im->stats;
+	memcpy(m->vcpu, im->vcpu, vm->nr_vcpus * sizeof(struct mime_vcpu));
+	for (i = 0; !ret && i < vm->nr_vcpus; i++) {
+		struct mime_vcpu *mv = &m->vcpu[i];
+
+		if (mv->insn.nr_refs > MIME_MAX_REFS)
+			ret = err__set(EINVAL, "MIME's state is damaged (vCPU %d's references)", i);
+		else if (mv->stepping)
+			ret = step__start(&vm->vcpus[i], on_step, m);
+		else
+			ret = step__break_at(&vm->vcpus[i], mv->target, range_cpl(m), enter_fn, m);
+	}
+	if (ret)
+		mime__free(vm);
+	return ret;
+}
+
+const struct vm_feature_ops *mime__ops(void)
+{
+	return &mime_feature;
+}
+
+int mime__active(struct vm *vm, struct mime_opts *o)
+{
+	struct mime *m = vm__feature_priv(vm, &mime_feature);
+
+	if (!m)
+		return 0;
+	if (o)
+		*o = m->opts;
+	return 1;
 }

@@ -84,4 +84,15 @@ int mime__setup(struct vm *vm, const struct mime_opts *o);
 void mime__stats(struct vm *vm, struct mime_stats *st);
 void mime__free(struct vm *vm);
 
+/*
+ * MIME as a feature of the VM (core/feature.h): a checkpoint or a migration saves its state
+ * and the restore goes on tracing where each vCPU was.  The program lists it with
+ * feature__known() before it restores.
+ */
+struct vm_feature_ops;
+const struct vm_feature_ops *mime__ops(void);
+
+/* 1 (and its scope in o, when o is not NULL) when MIME traces on vm; else 0. */
+int mime__active(struct vm *vm, struct mime_opts *o);
+
 #endif

@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# A system-call capture across a checkpoint, as a user runs it: `vmscope run --syscalls
-# --checkpoint-at T FILE` (the guest runs on), then `vmscope run --restore FILE`.  The calls
-# the first run captured before the checkpoint followed by those the restored run captured
-# must be exactly the first run's whole capture: no call lost or doubled, a call that was in
-# the guest kernel at the checkpoint (init's wait4) returning in the restored run.  In filter
-# and trap modes; read back with babeltrace2.  Exit 0 pass, 1 fail, 77 skip.
+# Observation across a checkpoint, as a user runs it: `vmscope run --syscalls ... (or
+# --mime-symbol ...) --checkpoint-at T FILE` (the guest runs on), then `vmscope run --restore
+# FILE`.  The events the first run recorded before the checkpoint followed by those of the
+# restored run must be exactly the first run's whole record: no system call or memory
+# reference lost or doubled, a call that was in the guest kernel at the checkpoint (init's
+# wait4) returning in the restored run.  System calls in filter and trap modes and across a
+# migration; MIME on a kernel function.  Read back with babeltrace2.
+# Exit 0 pass, 1 fail, 77 skip.
 BUILD=${BUILD:-build}
 VMSCOPE=$BUILD/vmscope
 fail=0
@@ -25,7 +27,7 @@ export VMSCOPE_CONTROL_DIR="$tmp/ctl"
 
 # The capture's events of trace $1, without the times that differ between runs.
 calls() {
-	babeltrace2 "$1" | grep -E "^\[[^]]*\] \([^)]*\) [^ ]+ (syscall_entry|syscall_exit|lifecycle): " |
+	babeltrace2 "$1" | grep -E "^\[[^]]*\] \([^)]*\) [^ ]+ (syscall_entry|syscall_exit|memref|memref_skip|lifecycle): " |
 		sed -E 's/^\[[^]]*\] \([^)]*\) [^ ]+ //; s/entry_ts = [0-9]+, //'
 }
 
@@ -70,6 +72,32 @@ one_mode() {
 
 one_mode filter
 one_mode trap
+
+# MIME on the kernel's sys_write (ring 0): every write of ticks goes through it.
+d=$tmp/mime
+mkdir -p "$d"
+if ! "$VMSCOPE" run --guest-cmd "ticks 40 50" --mime-symbol sys_write --trace "$d/t1" \
+	--checkpoint-at 0.8 "$d/g.ckpt" >"$d/out1" 2>"$d/err1"; then
+	bad "mime: the checkpointed run failed: $(tail -3 "$d/err1")"
+elif ! "$VMSCOPE" run --restore "$d/g.ckpt" --trace "$d/t2" >"$d/out2" 2>"$d/err2"; then
+	bad "mime: the restored run failed: $(tail -3 "$d/err2")"
+else
+	grep -q "memory references of .*carried over" "$d/err2" ||
+		bad "mime: the restored run does not say it traces: $(cat "$d/err2")"
+	calls "$d/t1" | awk '/CKPT_BEGIN/ { exit } /^memref/' >"$d/before"
+	calls "$d/t1" | grep '^memref' >"$d/all"
+	calls "$d/t2" | grep '^memref' >"$d/after"
+	nb=$(wc -l <"$d/before")
+	na=$(wc -l <"$d/after")
+	if [ "$nb" -eq 0 ] || [ "$na" -eq 0 ]; then
+		bad "mime: $nb references before the checkpoint, $na after: not mid-trace"
+	elif ! cat "$d/before" "$d/after" | cmp -s - "$d/all"; then
+		bad "mime: before + after differ from the whole trace:"
+		cat "$d/before" "$d/after" | diff - "$d/all" | head -20
+	else
+		ok "mime: $nb references before the checkpoint + $na after the restore = the whole trace"
+	fi
+fi
 
 # A live migration carries the capture: the source's calls and the target's together, every
 # entry has its return, the target's among them.
