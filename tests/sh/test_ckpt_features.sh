@@ -73,10 +73,14 @@ one_mode() {
 one_mode filter
 one_mode trap
 
-# MIME on the kernel's sys_write (ring 0): every write of ticks goes through it.
+# MIME on the kernel's sys_write (ring 0): every write of ticks goes through it.  Where
+# hardware breakpoints do not fire (QEMU's TCG) MIME reaches the range only by stepping the
+# whole guest, which takes minutes: that case is skipped there, saying so.
 d=$tmp/mime
 mkdir -p "$d"
-if ! "$VMSCOPE" run --guest-cmd "ticks 40 50" --mime-symbol sys_write --trace "$d/t1" \
+if "$VMSCOPE" caps 2>/dev/null | grep -q "fire: ring 0 no"; then
+	echo "# skip mime: hardware breakpoints do not fire at ring 0 on this host; MIME would step the whole guest to reach the range"
+elif ! "$VMSCOPE" run --guest-cmd "ticks 40 50" --mime-symbol sys_write --trace "$d/t1" \
 	--checkpoint-at 0.8 "$d/g.ckpt" >"$d/out1" 2>"$d/err1"; then
 	bad "mime: the checkpointed run failed: $(tail -3 "$d/err1")"
 elif ! "$VMSCOPE" run --restore "$d/g.ckpt" --trace "$d/t2" >"$d/out2" 2>"$d/err2"; then
