@@ -17,11 +17,14 @@
 #include "../probes/probes.h"
 #include "cli.h"
 
-/* The words getopt reads, for an option that takes more than one (--checkpoint-at). */
-struct opt_words {
+/*
+ * The words getopt reads (cli__parse_run sets them), for an option that takes more than one
+ * (--checkpoint-at); like getopt's own optind, for one parse at a time.
+ */
+static struct {
 	int argc;
 	char **argv;
-};
+} words;
 
 /*
  * One option of `vmscope run`: its names, its argument, its help and its parser, in one
@@ -35,23 +38,21 @@ struct run_opt {
 	int has_arg; /* no_argument, required_argument, optional_argument */
 	const char *arg; /* how the help names the argument ("SIZE") */
 	const char *help;
-	int (*parse)(struct run_opts *o, const char *arg, const struct opt_words *w);
+	int (*parse)(struct run_opts *o, const char *arg);
 };
 
 #define HELP_COLUMN 24
 
-static int parse_mem(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_mem(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	o->mem_set = 1;
 	return parse__size(arg, &o->mem_size);
 }
 
-static int parse_vcpus(struct run_opts *o, const char *s, const struct opt_words *w)
+static int parse_vcpus(struct run_opts *o, const char *s)
 {
 	uint64_t v;
 
-	(void)w;
 	o->vcpus_set = 1;
 	if (parse__u64(s, "--vcpus", &v))
 		return -EINVAL;
@@ -61,18 +62,16 @@ static int parse_vcpus(struct run_opts *o, const char *s, const struct opt_words
 	return 0;
 }
 
-static int parse_console(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_console(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	o->console = arg;
 	return 0;
 }
 
-static int parse_timeout(struct run_opts *o, const char *s, const struct opt_words *w)
+static int parse_timeout(struct run_opts *o, const char *s)
 {
 	char *end;
 
-	(void)w;
 	errno = 0;
 	o->timeout = strtod(s, &end);
 	if (errno || *end || !*s || !(o->timeout > 0) || o->timeout > 1e6)
@@ -84,39 +83,35 @@ static int parse_timeout(struct run_opts *o, const char *s, const struct opt_wor
 	return 0;
 }
 
-static int parse_mode(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_mode(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	return boot__parse_mode(arg, &o->mode);
 }
 
-static int parse_ring(struct run_opts *o, const char *s, const struct opt_words *w)
+static int parse_ring(struct run_opts *o, const char *s)
 {
-	(void)w;
 	if (strcmp(s, "0") && strcmp(s, "3"))
 		return err__set(EINVAL, "--ring '%s': vmscope starts vCPUs at ring 0 or 3", s);
 	o->ring = atoi(s);
 	return 0;
 }
 
-static int parse_load_addr(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_load_addr(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	return parse__u64(arg, "--load-addr", &o->load_addr);
 }
 
-static int parse_entry(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_entry(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	o->entry_set = 1;
 	return parse__u64(arg, "--entry", &o->entry);
 }
 
 /* The parser of an option that turns one flag of struct run_opts on. */
 #define FLAG_PARSER(fn, field)                                                                     \
-	static int fn(struct run_opts *o, const char *arg, const struct opt_words *w)              \
+	static int fn(struct run_opts *o, const char *arg)                                         \
 	{                                                                                          \
-		(void)arg, (void)w;                                                                \
+		(void)arg;                                                                         \
 		o->field = 1;                                                                      \
 		return 0;                                                                          \
 	}
@@ -128,22 +123,19 @@ FLAG_PARSER(parse_overwrite, overwrite)
 FLAG_PARSER(parse_rtme, rtme)
 FLAG_PARSER(parse_rtme_memref, rtme_opts.memref)
 
-static int parse_fixups(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_fixups(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	return hostfix__parse(arg, &o->fixups);
 }
 
-static int parse_trace(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_trace(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	o->trace_dir = arg;
 	return 0;
 }
 
-static int parse_buffer_size(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_buffer_size(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	if (parse__size(arg, &o->buffer_size))
 		return err__set(EINVAL,
 				"--buffer-size '%s' is not a size; give bytes with an optional K "
@@ -152,9 +144,8 @@ static int parse_buffer_size(struct run_opts *o, const char *arg, const struct o
 	return o->buffer_size ? 0 : err__set(EINVAL, "--buffer-size must not be 0");
 }
 
-static int parse_guest_cmd(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_guest_cmd(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	if (strlen(arg) >= BOOTINFO_CMDLINE_MAX)
 		return err__set(EINVAL, "--guest-cmd is %zu bytes long; the limit is %d",
 				strlen(arg), BOOTINFO_CMDLINE_MAX - 1);
@@ -162,9 +153,8 @@ static int parse_guest_cmd(struct run_opts *o, const char *arg, const struct opt
 	return 0;
 }
 
-static int parse_kernel_probes(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_kernel_probes(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	o->kernel_probes = 1;
 	if (arg && probes__parse(arg, &o->probe_mask))
 		return -EINVAL;
@@ -173,40 +163,36 @@ static int parse_kernel_probes(struct run_opts *o, const char *arg, const struct
 	return 0;
 }
 
-static int parse_no_kernel_probes(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_no_kernel_probes(struct run_opts *o, const char *arg)
 {
-	(void)arg, (void)w;
+	(void)arg;
 	o->kernel_probes = 0;
 	return 0;
 }
 
-static int parse_syscalls(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_syscalls(struct run_opts *o, const char *arg)
 {
 	struct syscall_set set;
 
-	(void)w;
 	o->syscalls = arg;
 	return syscall_set__parse(&set, arg) ? err__wrap(-EINVAL, "--syscalls") : 0;
 }
 
-static int parse_syscall_mode(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_syscall_mode(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	return gears__parse_mode(arg, &o->syscall_mode);
 }
 
-static int parse_mime_range(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_mime_range(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	if (o->mime_symbol)
 		return err__set(EINVAL, "give --mime-range or --mime-symbol, not both");
 	o->mime_range = arg;
 	return mime__parse_range(arg, &o->mime_start, &o->mime_end);
 }
 
-static int parse_mime_symbol(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_mime_symbol(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	if (o->mime_range)
 		return err__set(EINVAL, "give --mime-range or --mime-symbol, not both");
 	if (!*arg || arg[strlen(arg) - 1] == ':' || arg[0] == ':')
@@ -218,24 +204,21 @@ static int parse_mime_symbol(struct run_opts *o, const char *arg, const struct o
 	return 0;
 }
 
-static int parse_mime_ring(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_mime_ring(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	if (strcmp(arg, "0") && strcmp(arg, "3") && strcmp(arg, "any"))
 		return err__set(EINVAL, "--mime-ring '%s': give 0, 3 or any", arg);
 	o->mime_ring = !strcmp(arg, "any") ? -1 : atoi(arg);
 	return 0;
 }
 
-static int parse_mime_cr3(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_mime_cr3(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	return parse__u64(arg, "--mime-cr3", &o->mime_cr3);
 }
 
-static int parse_mime_program(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_mime_program(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	o->mime_program = arg;
 	if (!*arg || strlen(arg) > 15)
 		return err__set(EINVAL, "--mime-program '%s': a program name of 1 to 15 characters",
@@ -243,36 +226,32 @@ static int parse_mime_program(struct run_opts *o, const char *arg, const struct 
 	return 0;
 }
 
-static int parse_mime_window(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_mime_window(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	return mime__parse_window(arg, &o->mime_from, &o->mime_to);
 }
 
-static int parse_rtme_depth(struct run_opts *o, const char *s, const struct opt_words *w)
+static int parse_rtme_depth(struct run_opts *o, const char *s)
 {
 	char *end;
 	long v = strtol(s, &end, 0);
 
-	(void)w;
 	if (end == s || *end || v < 1 || v > 255)
 		return err__set(EINVAL, "--rtme-depth '%s': give a nesting depth from 1 to 255", s);
 	o->rtme_opts.max_depth = (int)v;
 	return 0;
 }
 
-static int parse_rtme_capacity(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_rtme_capacity(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	return rtme__parse_capacity(arg, &o->rtme_opts.read_lines, &o->rtme_opts.write_lines);
 }
 
-static int parse_rtme_abort_rate(struct run_opts *o, const char *s, const struct opt_words *w)
+static int parse_rtme_abort_rate(struct run_opts *o, const char *s)
 {
 	char *end;
 	double *rate = &o->rtme_opts.abort_rate;
 
-	(void)w;
 	*rate = strtod(s, &end);
 	if (end == s || *end || !(*rate >= 0 && *rate <= 1))
 		return err__set(EINVAL,
@@ -282,18 +261,16 @@ static int parse_rtme_abort_rate(struct run_opts *o, const char *s, const struct
 	return 0;
 }
 
-static int parse_rtme_seed(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_rtme_seed(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	return parse__u64(arg, "--rtme-seed", &o->rtme_opts.seed);
 }
 
-static int parse_rtme_irq_defer(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_rtme_irq_defer(struct run_opts *o, const char *arg)
 {
 	char *end;
 	long n = strtol(arg, &end, 0);
 
-	(void)w;
 	if (end == arg || *end || n < 0 || n > 100000000)
 		return err__set(EINVAL,
 				"--rtme-irq-defer '%s': give a number of instructions from 0 "
@@ -304,7 +281,7 @@ static int parse_rtme_irq_defer(struct run_opts *o, const char *arg, const struc
 }
 
 /* --checkpoint-at SEC FILE: FILE is the next word, taken here from getopt's list. */
-static int parse_checkpoint_at(struct run_opts *o, const char *sec, const struct opt_words *w)
+static int parse_checkpoint_at(struct run_opts *o, const char *sec)
 {
 	char *end;
 
@@ -315,25 +292,23 @@ static int parse_checkpoint_at(struct run_opts *o, const char *sec, const struct
 				"--checkpoint-at '%s': give seconds after the start, then the file "
 				"(e.g. --checkpoint-at 1.5 /tmp/guest.ckpt)",
 				sec);
-	if (optind >= w->argc || w->argv[optind][0] == '-' || !w->argv[optind][0])
+	if (optind >= words.argc || words.argv[optind][0] == '-' || !words.argv[optind][0])
 		return err__set(EINVAL,
 				"--checkpoint-at %s needs the FILE to write after the "
 				"seconds (e.g. --checkpoint-at 1.5 /tmp/guest.ckpt)",
 				sec);
-	o->ckpt_at_file = w->argv[optind++];
+	o->ckpt_at_file = words.argv[optind++];
 	return 0;
 }
 
-static int parse_restore(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_restore(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	o->restore = arg;
 	return 0;
 }
 
-static int parse_incoming(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_incoming(struct run_opts *o, const char *arg)
 {
-	(void)w;
 	o->incoming = arg;
 	return strchr(arg, ':') ? 0
 				: err__set(EINVAL,
@@ -342,9 +317,9 @@ static int parse_incoming(struct run_opts *o, const char *arg, const struct opt_
 					   arg);
 }
 
-static int parse_help(struct run_opts *o, const char *arg, const struct opt_words *w)
+static int parse_help(struct run_opts *o, const char *arg)
 {
-	(void)o, (void)arg, (void)w;
+	(void)o, (void)arg;
 	return 1;
 }
 
@@ -677,19 +652,20 @@ int cli__parse_run(int argc, char **argv, struct run_opts *o)
 {
 	struct option lo[NR_RUN_OPTS + 1];
 	char shorts[2 * NR_RUN_OPTS + 2];
-	struct opt_words w = { argc, argv };
 	const struct run_opt *r;
 	int c, ret;
 
 	run_defaults(o);
 	run_getopt_table(lo, shorts);
+	words.argc = argc;
+	words.argv = argv;
 	optind = 0; /* 0, not 1: also resets glibc's state inside an option cluster */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return run_bad_option(c, argv);
 		r = run_opt_of(c);
-		ret = r ? r->parse(o, optarg, &w)
+		ret = r ? r->parse(o, optarg)
 			: err__set(EINVAL, "unknown option; see 'vmscope run --help'");
 		if (ret)
 			return ret;

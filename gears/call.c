@@ -111,7 +111,7 @@ static int kernel_segments(struct vcpu *v, const struct kvm_sregs *s, struct kvm
 		*ss = s->ss;
 		return 0;
 	}
-	if (gears_msr_io(v, MSR_STAR, 0, &star) || !(star >> 32 & 0xfffc))
+	if (vcpu__get_msr(v, MSR_STAR, &star) || !(star >> 32 & 0xfffc))
 		return err__set(EAGAIN,
 				"vCPU %d is in user mode and the guest has no kernel code "
 				"segment in STAR yet; try again once it has booted",
@@ -141,7 +141,7 @@ static int map_kernel(struct gears *g, struct vcpu *v, const struct vcpu_state *
 
 	if (g->kva)
 		return 0;
-	if (gears_msr_io(v, MSR_LSTAR, 0, &anchor))
+	if (vcpu__get_msr(v, MSR_LSTAR, &anchor))
 		anchor = 0;
 	if (anchor && !inject__map_kernel(g, st->sregs.cr3, anchor))
 		return 0;

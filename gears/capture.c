@@ -148,13 +148,6 @@ static void write_tramp(struct gears *g)
 	put32(t + 3, GEARS_USER_DOORBELL - GEARS_USER_TRAMP - 7);
 }
 
-int gears_msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data)
-{
-	int ret = set ? vcpu__set_msr(v, index, *data) : vcpu__get_msr(v, index, data);
-
-	return ret ? -EIO : 0;
-}
-
 /* Where vCPU id's CPU should enter on SYSCALL: its stub, once it is in place. */
 static uint64_t cpu_lstar(struct gears *g, int id, uint64_t guest)
 {
@@ -204,7 +197,7 @@ static int lstar_hook(struct vcpu *v, void *opaque, uint32_t index, int is_write
 	if (!is_write) {
 		if (g->guest_lstar[v->id])
 			*data = g->guest_lstar[v->id];
-		else if (gears_msr_io(v, index, 0, data))
+		else if (vcpu__get_msr(v, index, data))
 			return -EPERM;
 		return 0;
 	}
@@ -213,7 +206,7 @@ static int lstar_hook(struct vcpu *v, void *opaque, uint32_t index, int is_write
 	place_stub(g, v, *data);
 	cpu = cpu_lstar(g, v->id, *data);
 	pthread_mutex_unlock(&g->lock);
-	return gears_msr_io(v, index, 1, &cpu) ? -EPERM : 0;
+	return vcpu__set_msr(v, index, cpu) ? -EPERM : 0;
 }
 
 /* CSTAR and SYSENTER_EIP pass through; vmscope keeps what the guest wrote. */
@@ -222,7 +215,7 @@ static int other_entry_hook(struct vcpu *v, void *opaque, uint32_t index, int is
 {
 	struct gears *g = opaque;
 
-	if (gears_msr_io(v, index, is_write, data))
+	if ((is_write ? vcpu__set_msr(v, index, *data) : vcpu__get_msr(v, index, data)))
 		return -EPERM;
 	if (is_write)
 		*(index == MSR_CSTAR ? &g->cstar : &g->sysenter_eip) = *data;

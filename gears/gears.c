@@ -183,7 +183,7 @@ int gears__remove(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		uint64_t lstar = g->guest_lstar[i];
 
-		if (lstar && gears_msr_io(&vm->vcpus[i], MSR_LSTAR, 1, &lstar))
+		if (lstar && vcpu__set_msr(&vm->vcpus[i], MSR_LSTAR, lstar))
 			ret = err__set(EIO, "cannot give vCPU %d its LSTAR back", i);
 	}
 	if (!g->nr_pending && g->nr_edits)

@@ -95,7 +95,4 @@ int profile__current(struct vcpu *v, uint64_t cr3, int32_t *pid);
 int profile__find_program(struct vm *vm, uint64_t walk_cr3, const char *name, uint64_t *cr3,
 			  int32_t *pid);
 
-/* KVM_GET_MSRS (set 0) or KVM_SET_MSRS of one MSR of v; 0 or -EIO. */
-int gears_msr_io(struct vcpu *v, uint32_t index, int set, uint64_t *data);
-
 #endif

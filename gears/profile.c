@@ -73,7 +73,7 @@ int profile__current(struct vcpu *v, uint64_t cr3, int32_t *pid)
 	struct kproc p;
 
 	*pid = -1;
-	if (!v->vm->kernel_tasks || gears_msr_io(v, MSR_KERNEL_GS_BASE, 0, &cpu) ||
+	if (!v->vm->kernel_tasks || vcpu__get_msr(v, MSR_KERNEL_GS_BASE, &cpu) ||
 	    task_of_cpu(v->vm, cr3, cpu, &p))
 		return -ENOENT;
 	*pid = p.pid;
@@ -91,7 +91,7 @@ int gears__current_process(struct vcpu *v, int32_t *pid, char *name, size_t size
 	cr3 = s.cr3 & PTE_ADDR_MASK;
 	/* The per-CPU area is GS's base in the kernel, KERNEL_GS_BASE's in user mode. */
 	if (task_of_cpu(v->vm, cr3, s.gs.base, &p) &&
-	    (gears_msr_io(v, MSR_KERNEL_GS_BASE, 0, &kgs) || task_of_cpu(v->vm, cr3, kgs, &p)))
+	    (vcpu__get_msr(v, MSR_KERNEL_GS_BASE, &kgs) || task_of_cpu(v->vm, cr3, kgs, &p)))
 		return -ENOENT;
 	*pid = p.pid;
 	snprintf(name, size, "%s", p.name);

@@ -58,20 +58,29 @@ static int msr_hook(struct vcpu *v, void *opaque, uint32_t index, int is_write, 
 	return 0;
 }
 
-static int test_msr(void)
+/* The test guest's VM; skips where KVM cannot send MSR accesses to userspace. */
+static int msr_vm(struct vm *vm)
 {
 	struct tvm_opts o = { .entry = guest_code };
+
+	if (tvm_create(vm, &o))
+		return -1;
+	if (!vm->has_user_msr) {
+		printf("SKIP: KVM lacks KVM_CAP_X86_USER_SPACE_MSR\n");
+		vm__destroy(vm);
+		exit(KSFT_SKIP);
+	}
+	return 0;
+}
+
+static int test_msr(void)
+{
 	struct msr_log log = { 0 };
 	struct vm vm;
 	int status;
 
-	if (tvm_create(&vm, &o))
+	if (msr_vm(&vm))
 		return -1;
-	if (!vm.has_user_msr) {
-		printf("SKIP: KVM lacks KVM_CAP_X86_USER_SPACE_MSR\n");
-		vm__destroy(&vm);
-		exit(KSFT_SKIP);
-	}
 	TEST_ASSERT(!hooks__add_msr(&vm.hooks, MSR_TEST, "test", msr_hook, &log), "add");
 	TEST_ASSERT(!hooks__add_msr(&vm.hooks, MSR_LSTAR, "lstar", msr_hook, &log), "add");
 	TEST_ASSERT(hooks__add_msr(&vm.hooks, MSR_LSTAR, "again", msr_hook, &log) == -EEXIST,
@@ -95,20 +104,14 @@ static int test_msr(void)
 static int test_accessors(void)
 {
 	static const uint32_t two[2] = { MSR_KERNEL_GS_BASE, MSR_LSTAR };
-	struct tvm_opts o = { .entry = guest_code };
 	struct msr_log log = { 0 };
 	uint64_t val[2] = { 0 }, x = 0;
 	struct vcpu *v;
 	struct vm vm;
 	int ret;
 
-	if (tvm_create(&vm, &o))
+	if (msr_vm(&vm))
 		return -1;
-	if (!vm.has_user_msr) {
-		printf("SKIP: KVM lacks KVM_CAP_X86_USER_SPACE_MSR\n");
-		vm__destroy(&vm);
-		exit(KSFT_SKIP);
-	}
 	TEST_ASSERT(!hooks__add_msr(&vm.hooks, MSR_TEST, "test", msr_hook, &log) &&
 			    !vm__apply_msr_filter(&vm),
 		    "%s", err__last());
